@@ -1,0 +1,164 @@
+//! Command-line definitions (clap). Parsing only: [`crate::run`] carries the commands out.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Watch upstream releases and hand over only those signed by a pinned OpenPGP key.
+#[derive(Debug, Parser)]
+#[command(
+    name = "sigwatch",
+    version,
+    about,
+    long_about = "Watch upstream releases and hand over only those whose detached OpenPGP \
+signature was made by a key pinned by full fingerprint.\n\n\
+Exit codes: 0 ok, 1 verification failed or refused, 2 usage or configuration error, \
+3 network or source failure, 4 newer release found (check --fail-on-update). \
+With several projects the worst wins, ranked 1 > 2 > 3 > 4.",
+    after_help = "Examples:\n  sigwatch verify foo-1.2.tar.gz --keyring keyrings/foo.asc --fingerprint 'ABCD …'\n  sigwatch keys list keyrings/foo.asc\n  sigwatch completions bash > /etc/bash_completion.d/sigwatch"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every subcommand takes.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Print only results and errors (no warnings or notes).
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Say more: every signature's verdict, every URL fetched. Repeat for more.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// When to colour output: auto (only on a terminal, never under NO_COLOR), always, never.
+    #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
+}
+
+/// When to colour output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    /// Only on a terminal, and never when NO_COLOR is set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Verify a file's detached signature against pinned fingerprints.
+    #[command(after_help = "Examples:\n  \
+sigwatch verify foo-1.2.tar.gz --keyring keyrings/foo.asc --fingerprint '0123 4567 89AB CDEF 0123  4567 89AB CDEF 0123 4567'\n  \
+sigwatch verify foo-1.2.tar.gz --signature foo-1.2.tar.gz.sig --keyring KEYS --fingerprint A… --fingerprint B… --threshold 2 --json\n\n\
+Exit codes: 0 verified, 1 rejected, 2 usage or configuration error.")]
+    Verify(VerifyArgs),
+
+    /// Inspect keyrings.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+
+    /// Print shell completions for SHELL on stdout.
+    #[command(
+        after_help = "Examples:\n  sigwatch completions bash > ~/.local/share/bash-completion/completions/sigwatch\n  sigwatch completions zsh > ~/.zfunc/_sigwatch\n  sigwatch completions fish > ~/.config/fish/completions/sigwatch.fish"
+    )]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+
+    /// Write man pages (sigwatch.1 and one per subcommand) into DIR.
+    #[command(
+        after_help = "Examples:\n  sigwatch man --out /usr/local/share/man/man1\n  sigwatch man --out target/man && man target/man/sigwatch.1"
+    )]
+    Man {
+        /// Directory to write the pages to (created if missing).
+        #[arg(long, default_value = ".")]
+        out: PathBuf,
+    },
+}
+
+/// `sigwatch verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The file whose signature to check.
+    pub file: PathBuf,
+
+    /// The detached signature (default: FILE.asc, then FILE.sig).
+    #[arg(long, short = 's', value_name = "SIG")]
+    pub signature: Option<PathBuf>,
+
+    /// Keyring holding the pinned certificates: armored (one or many blocks) or binary.
+    #[arg(long, short = 'k', value_name = "K", required = true)]
+    pub keyring: PathBuf,
+
+    /// Full fingerprint allowed to sign (40 or 64 hex digits, spaces allowed). Repeatable.
+    #[arg(long = "fingerprint", short = 'f', value_name = "F", required = true)]
+    pub fingerprints: Vec<String>,
+
+    /// How many distinct pinned certificates must have signed.
+    #[arg(long, short = 't', default_value_t = 1, value_name = "N")]
+    pub threshold: usize,
+
+    /// Print one JSON object on stdout (schema in the README).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `sigwatch keys …`.
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// List every certificate in a keyring: what to pin, and what is wrong with it.
+    #[command(
+        after_help = "Examples:\n  sigwatch keys list keyrings/foo.asc\n  sigwatch keys list debian/upstream/signing-key.asc --json"
+    )]
+    List {
+        /// The keyring (armored, glued blocks, or binary).
+        keyring: PathBuf,
+
+        /// Print JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_definitions_are_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn every_subcommand_has_an_example() {
+        fn walk(cmd: &clap::Command, path: &str) {
+            for sub in cmd.get_subcommands() {
+                let name = format!("{path} {}", sub.get_name());
+                if sub.get_subcommands().next().is_some() {
+                    walk(sub, &name);
+                    continue;
+                }
+                let help = sub
+                    .get_after_help()
+                    .map(|h| h.to_string())
+                    .unwrap_or_default();
+                assert!(
+                    help.contains("Examples:"),
+                    "{name} has no example in its --help"
+                );
+            }
+        }
+        walk(&Cli::command(), "sigwatch");
+    }
+}

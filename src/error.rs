@@ -1,0 +1,166 @@
+//! Failure kinds shared by every command, and their exit codes.
+//!
+//! A rejected signature is a verdict, not an error (see [`crate::verify::Verdict`]). The
+//! errors here are the other outcomes: bad configuration, an unreachable source, and the
+//! verification failures of `fetch` that happen before a verdict exists (digest mismatch,
+//! missing signature, rollback). Each carries a [`Kind`] that decides the exit code.
+
+use std::fmt;
+
+use serde::Serialize;
+
+/// What went wrong, coarse enough to choose an exit code and stable enough for JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// A signature was rejected: bad, unpinned, expired, revoked, weak, missing, below threshold.
+    Verification,
+    /// The artifact's bytes do not match what the index or a checksum file says.
+    Digest,
+    /// A release older than the newest recorded one, or a recorded file whose content changed.
+    Rollback,
+    /// Usage or configuration: watch files, keyrings, pins, command-line arguments.
+    Config,
+    /// The network failed: unreachable host, timeout, HTTP error, TLS, size cap.
+    Network,
+    /// The source answered but gave nothing usable: no matching release, malformed index.
+    Source,
+}
+
+impl Kind {
+    /// The process exit code for this kind: 1 verification, 2 configuration, 3 network/source.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Kind::Verification | Kind::Digest | Kind::Rollback => 1,
+            Kind::Config => 2,
+            Kind::Network | Kind::Source => 3,
+        }
+    }
+
+    /// The name used in JSON (`error.kind`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Verification => "verification",
+            Kind::Digest => "digest",
+            Kind::Rollback => "rollback",
+            Kind::Config => "config",
+            Kind::Network => "network",
+            Kind::Source => "source",
+        }
+    }
+}
+
+/// An error with a kind and, where the user can fix it, a hint saying how.
+#[derive(Debug)]
+pub struct Failure {
+    /// What kind of failure this is.
+    pub kind: Kind,
+    /// One line: what went wrong and where (file, field, URL).
+    pub message: String,
+    /// One line: what to do about it.
+    pub hint: Option<String>,
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Failure {}
+
+impl Failure {
+    /// A failure of `kind` with a message.
+    pub fn new(kind: Kind, message: impl Into<String>) -> Self {
+        Failure {
+            kind,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    /// Adds a hint line.
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+/// A configuration error (exit 2).
+pub fn config(message: impl Into<String>) -> Failure {
+    Failure::new(Kind::Config, message)
+}
+
+/// A network error (exit 3).
+pub fn network(message: impl Into<String>) -> Failure {
+    Failure::new(Kind::Network, message)
+}
+
+/// A source error (exit 3).
+pub fn source(message: impl Into<String>) -> Failure {
+    Failure::new(Kind::Source, message)
+}
+
+/// A verification failure (exit 1).
+pub fn verification(message: impl Into<String>) -> Failure {
+    Failure::new(Kind::Verification, message)
+}
+
+/// The kind of an error: the innermost [`Failure`] in its chain, else configuration.
+///
+/// Untagged errors come from reading local files and arguments, which is configuration.
+pub fn kind_of(err: &anyhow::Error) -> Kind {
+    failure_of(err).map(|f| f.kind).unwrap_or(Kind::Config)
+}
+
+/// The first [`Failure`] in an error's chain.
+pub fn failure_of(err: &anyhow::Error) -> Option<&Failure> {
+    err.chain().find_map(|e| e.downcast_ref::<Failure>())
+}
+
+/// The hint of an error, if any [`Failure`] in its chain has one.
+pub fn hint_of(err: &anyhow::Error) -> Option<&str> {
+    err.chain()
+        .filter_map(|e| e.downcast_ref::<Failure>())
+        .find_map(|f| f.hint.as_deref())
+}
+
+/// One line for an error: its context chain joined with ": ".
+pub fn one_line(err: &anyhow::Error) -> String {
+    format!("{err:#}")
+}
+
+/// The exit code for several outcomes: verification (1) outranks configuration (2), which
+/// outranks network and source (3), which outranks a pending update (4); all fine is 0.
+pub fn worst_exit_code(codes: impl IntoIterator<Item = u8>) -> u8 {
+    let rank = |c: u8| match c {
+        1 => 5,
+        2 => 4,
+        3 => 3,
+        4 => 2,
+        0 => 0,
+        _ => 1,
+    };
+    codes.into_iter().max_by_key(|&c| rank(c)).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verification_outranks_config_outranks_network_outranks_update() {
+        assert_eq!(worst_exit_code([3, 2, 1, 0]), 1);
+        assert_eq!(worst_exit_code([3, 2, 0]), 2);
+        assert_eq!(worst_exit_code([4, 3, 0]), 3);
+        assert_eq!(worst_exit_code([0, 4]), 4);
+        assert_eq!(worst_exit_code([]), 0);
+    }
+
+    #[test]
+    fn kind_is_found_under_context() {
+        let err = anyhow::Error::from(network("connection refused")).context("fetching x");
+        assert_eq!(kind_of(&err), Kind::Network);
+        assert_eq!(kind_of(&anyhow::anyhow!("plain")), Kind::Config);
+    }
+}

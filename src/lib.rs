@@ -1,0 +1,11 @@
+//! sigwatch: watch upstream releases and hand over only those whose detached OpenPGP
+//! signature was made by a key pinned by full fingerprint.
+//!
+//! The stages, in the order data flows through them:
+//! `watch` → `source` → `fetch` → [`verify`] → [`report`]; [`cli`] parses, [`run`] wires them.
+
+pub mod cli;
+pub mod error;
+pub mod report;
+pub mod run;
+pub mod verify;

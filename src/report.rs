@@ -1,0 +1,208 @@
+//! Output: human text on a terminal or in a pipe, one JSON object with `--json`.
+//!
+//! The only module that prints. Results go to stdout; warnings, notes, hints and errors to
+//! stderr, so pipes carry results only. Colour follows `--color` (default: only on a terminal
+//! and never under `NO_COLOR`, which `anstream` handles).
+
+use std::io::Write;
+
+use anstyle::{AnsiColor, Style};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::error::{self, Kind};
+use crate::verify::keyring::CertInfo;
+use crate::verify::{Status, Verdict};
+
+const GOOD: Style = AnsiColor::Green.on_default().bold();
+const BAD: Style = AnsiColor::Red.on_default().bold();
+const WARN: Style = AnsiColor::Yellow.on_default().bold();
+const HINT: Style = AnsiColor::Cyan.on_default().bold();
+const DIM: Style = Style::new().dimmed();
+
+/// How much to say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Printer {
+    /// Only results and errors.
+    pub quiet: bool,
+    /// Extra detail (0 = normal).
+    pub verbose: u8,
+}
+
+impl Printer {
+    /// A warning on stderr (suppressed by `-q`).
+    pub fn warning(&self, msg: &str) {
+        if !self.quiet {
+            let _ = writeln!(anstream::stderr(), "{WARN}warning{WARN:#}: {msg}");
+        }
+    }
+
+    /// A note on stderr (suppressed by `-q`).
+    pub fn note(&self, msg: &str) {
+        if !self.quiet {
+            let _ = writeln!(anstream::stderr(), "{HINT}note{HINT:#}: {msg}");
+        }
+    }
+
+    /// Detail on stderr, shown with `-v`.
+    pub fn detail(&self, msg: &str) {
+        if self.verbose > 0 {
+            let _ = writeln!(anstream::stderr(), "{DIM}{msg}{DIM:#}");
+        }
+    }
+
+    /// An error with its hint on stderr (never suppressed).
+    pub fn error(&self, err: &anyhow::Error) {
+        let mut out = anstream::stderr();
+        let _ = writeln!(out, "{BAD}error{BAD:#}: {}", error::one_line(err));
+        if let Some(hint) = error::hint_of(err) {
+            let _ = writeln!(out, "{HINT}hint{HINT:#}: {hint}");
+        }
+    }
+
+    /// A JSON value on stdout, pretty-printed.
+    pub fn json(&self, value: &impl Serialize) {
+        let mut out = anstream::stdout();
+        let text = serde_json::to_string_pretty(value).expect("report values serialize");
+        let _ = writeln!(out, "{text}");
+    }
+
+    /// The verdict of `sigwatch verify` as human text.
+    pub fn verdict(&self, file: &str, verdict: &Verdict) {
+        for w in &verdict.warnings {
+            self.warning(w);
+        }
+        let mut out = anstream::stdout();
+        if verdict.is_verified() {
+            let _ = writeln!(out, "{GOOD}verified{GOOD:#}: {file}: {}", verdict.summary());
+        } else {
+            let _ = writeln!(out, "{BAD}rejected{BAD:#}: {file}: {}", verdict.summary());
+        }
+        if self.verbose > 0
+            || (!verdict.is_verified() && verdict.signatures.len() > 1 && !self.quiet)
+        {
+            for (i, s) in verdict.signatures.iter().enumerate() {
+                let style = if s.status == Status::Good { GOOD } else { BAD };
+                let _ = writeln!(
+                    out,
+                    "  signature {}: {style}{}{style:#}: {} [{} {}, {}, made {}]",
+                    i + 1,
+                    status_name(s.status),
+                    s.reason,
+                    s.public_key_algorithm,
+                    s.hash_algorithm,
+                    s.mode,
+                    s.created.as_deref().unwrap_or("?")
+                );
+            }
+        }
+        if let Some(hint) = verdict.hint() {
+            if !self.quiet {
+                let _ = writeln!(anstream::stderr(), "{HINT}hint{HINT:#}: {hint}");
+            }
+        }
+    }
+
+    /// `sigwatch keys list` as human text.
+    pub fn certs(&self, certs: &[CertInfo]) {
+        let mut out = anstream::stdout();
+        for (i, c) in certs.iter().enumerate() {
+            if i > 0 {
+                let _ = writeln!(out);
+            }
+            let _ = writeln!(out, "{GOOD}{}{GOOD:#}", spaced(&c.fingerprint));
+            for uid in &c.user_ids {
+                let _ = writeln!(out, "  user ID: {uid}");
+            }
+            let mut key_line = |label: &str, k: &crate::verify::keyring::KeyInfo| {
+                let caps = if k.capabilities.is_empty() {
+                    "-".to_string()
+                } else {
+                    k.capabilities.join(",")
+                };
+                let _ = writeln!(out, "  {label}: {} {} [{caps}]", k.fingerprint, k.algorithm);
+                let mut facts = vec![format!("created {}", k.created)];
+                if let Some(e) = &k.expires {
+                    facts.push(format!("expires {e}"));
+                }
+                if let Some(r) = &k.revocation {
+                    facts.push(format!("REVOKED: {r}"));
+                }
+                if let Some(why) = &k.invalid {
+                    facts.push(format!("unusable: {why}"));
+                }
+                let _ = writeln!(out, "    {}", facts.join(", "));
+            };
+            key_line("primary", &c.primary);
+            for s in &c.subkeys {
+                key_line("subkey ", s);
+            }
+            for w in &c.warnings {
+                self.warning(w);
+            }
+        }
+    }
+}
+
+/// Groups a fingerprint in blocks of four, as GnuPG prints it.
+pub fn spaced(fpr: &str) -> String {
+    let groups: Vec<&str> = fpr
+        .as_bytes()
+        .chunks(4)
+        .map(|c| std::str::from_utf8(c).unwrap_or(""))
+        .collect();
+    let half = groups.len() / 2;
+    format!("{}  {}", groups[..half].join(" "), groups[half..].join(" "))
+}
+
+/// The JSON name of a signature status.
+pub fn status_name(status: Status) -> String {
+    serde_json::to_value(status)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// The JSON object of `sigwatch verify`.
+pub fn verdict_json(file: &str, signature: &str, verdict: &Verdict) -> Value {
+    let signers: Vec<String> = verdict.signers().iter().map(|s| s.cert.to_hex()).collect();
+    json!({
+        "verdict": if verdict.is_verified() { "verified" } else { "rejected" },
+        "file": file,
+        "signature_file": signature,
+        "signer": signers.first(),
+        "signers": signers,
+        "threshold": verdict.threshold,
+        "reason": verdict.summary(),
+        "signatures": verdict.signatures,
+        "warnings": verdict.warnings,
+    })
+}
+
+/// The JSON object for an error (`{"error": {"kind", "message", "hint"}}`).
+pub fn error_json(err: &anyhow::Error) -> Value {
+    json!({ "error": error_value(err) })
+}
+
+/// The `error` member of JSON reports.
+pub fn error_value(err: &anyhow::Error) -> Value {
+    let kind: Kind = error::kind_of(err);
+    json!({
+        "kind": kind.as_str(),
+        "message": error::one_line(err),
+        "hint": error::hint_of(err),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprints_are_grouped_like_gnupg() {
+        assert_eq!(
+            spaced("0123456789ABCDEF0123456789ABCDEF01234567"),
+            "0123 4567 89AB CDEF 0123  4567 89AB CDEF 0123 4567"
+        );
+    }
+}

@@ -1,0 +1,160 @@
+//! Carries out a parsed command line: wires the stages and returns the exit code.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use clap::CommandFactory;
+
+use crate::cli::{Cli, ColorWhen, Command, KeysCommand, VerifyArgs};
+use crate::error::{Kind, config};
+use crate::report::{self, Printer};
+use crate::verify::{self, Checker, Keyring, MAX_SIGNATURE_BYTES};
+
+/// Runs the command and returns the process exit code.
+pub fn run(cli: Cli) -> u8 {
+    match cli.global.color {
+        ColorWhen::Always => anstream::ColorChoice::Always.write_global(),
+        ColorWhen::Never => anstream::ColorChoice::Never.write_global(),
+        ColorWhen::Auto => {}
+    }
+    let printer = Printer {
+        quiet: cli.global.quiet,
+        verbose: cli.global.verbose,
+    };
+    let json = matches!(
+        &cli.command,
+        Command::Verify(VerifyArgs { json: true, .. })
+            | Command::Keys(KeysCommand::List { json: true, .. })
+    );
+    let result = match cli.command {
+        Command::Verify(args) => verify_command(&printer, &args),
+        Command::Keys(KeysCommand::List { keyring, json }) => keys_list(&printer, &keyring, json),
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "sigwatch",
+                &mut std::io::stdout(),
+            );
+            Ok(0)
+        }
+        Command::Man { out } => write_man_pages(&out).map(|()| 0),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            printer.error(&err);
+            if json {
+                printer.json(&report::error_json(&err));
+            }
+            crate::error::kind_of(&err).exit_code()
+        }
+    }
+}
+
+fn verify_command(printer: &Printer, args: &VerifyArgs) -> anyhow::Result<u8> {
+    let pins = verify::parse_pins(&args.fingerprints, |_| "--fingerprint".to_string())?;
+    let keyring = Keyring::load(&args.keyring)?;
+    for w in &keyring.warnings {
+        printer.detail(w);
+    }
+    let checker = Checker::new(&keyring, &pins, args.threshold)?;
+    let sig_path = match &args.signature {
+        Some(p) => p.clone(),
+        None => default_signature(&args.file)?,
+    };
+    let signature = read_signature(&sig_path)?;
+    let data = File::open(&args.file).map_err(|e| {
+        config(format!(
+            "{}: cannot open the file to verify: {e}",
+            args.file.display()
+        ))
+    })?;
+    let verdict = checker
+        .verify(data, &signature)
+        .map_err(|e| config(format!("{}: read error: {e}", args.file.display())))?;
+    let file = args.file.display().to_string();
+    if args.json {
+        for w in &verdict.warnings {
+            printer.warning(w);
+        }
+        printer.json(&report::verdict_json(
+            &file,
+            &sig_path.display().to_string(),
+            &verdict,
+        ));
+    } else {
+        printer.verdict(&file, &verdict);
+    }
+    Ok(if verdict.is_verified() {
+        0
+    } else {
+        Kind::Verification.exit_code()
+    })
+}
+
+/// FILE.asc, else FILE.sig.
+fn default_signature(file: &Path) -> anyhow::Result<PathBuf> {
+    let candidates = ["asc", "sig"].map(|ext| {
+        let mut name = file.as_os_str().to_owned();
+        name.push(".");
+        name.push(ext);
+        PathBuf::from(name)
+    });
+    candidates
+        .iter()
+        .find(|p| p.exists())
+        .cloned()
+        .ok_or_else(|| {
+            config(format!(
+                "no signature found for {}: neither {} nor {} exists",
+                file.display(),
+                candidates[0].display(),
+                candidates[1].display()
+            ))
+            .hint("name the signature file with --signature SIG")
+            .into()
+        })
+}
+
+/// Reads a signature file, refusing absurd sizes before reading them.
+pub fn read_signature(path: &Path) -> anyhow::Result<Vec<u8>> {
+    let file = File::open(path)
+        .map_err(|e| config(format!("signature {}: cannot open: {e}", path.display())))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_SIGNATURE_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| config(format!("signature {}: cannot read: {e}", path.display())))?;
+    Ok(bytes)
+}
+
+fn keys_list(printer: &Printer, path: &Path, json: bool) -> anyhow::Result<u8> {
+    let keyring = Keyring::load(path)?;
+    for w in &keyring.warnings {
+        printer.note(w);
+    }
+    let certs =
+        verify::keyring::describe(&keyring, &verify::policy(), std::time::SystemTime::now());
+    if json {
+        for c in &certs {
+            for w in &c.warnings {
+                printer.warning(w);
+            }
+        }
+        printer.json(
+            &serde_json::json!({ "keyring": path.display().to_string(), "certificates": certs }),
+        );
+    } else {
+        printer.certs(&certs);
+    }
+    Ok(0)
+}
+
+fn write_man_pages(dir: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    clap_mangen::generate_to(Cli::command(), dir)
+        .with_context(|| format!("writing man pages to {}", dir.display()))?;
+    Ok(())
+}

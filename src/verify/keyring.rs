@@ -1,0 +1,420 @@
+//! Keyrings: every certificate in a key file, however the file was glued together.
+//!
+//! Real upstream key files (`KEYS`, `signing-key.asc`) hold several armor blocks with prose
+//! before and between them, binary exports, and the same key more than once. Reading only the
+//! first block would silently drop pins, so every block is read and copies are merged.
+
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use anyhow::Context as _;
+use sequoia_openpgp as openpgp;
+
+use openpgp::cert::prelude::*;
+use openpgp::crypto::mpi;
+use openpgp::packet::Key;
+use openpgp::packet::key::{KeyParts, KeyRole};
+use openpgp::parse::Parse;
+use openpgp::policy::Policy;
+use openpgp::types::{ReasonForRevocation, RevocationStatus, RevocationType};
+use openpgp::{Cert, Fingerprint};
+use serde::Serialize;
+
+use crate::error::config;
+
+/// The largest key file sigwatch reads; real keyrings are kilobytes.
+pub const MAX_KEYRING_BYTES: u64 = 64 * 1024 * 1024;
+
+/// The certificates of one key file, merged by primary fingerprint, in file order.
+#[derive(Debug, Clone)]
+pub struct Keyring {
+    /// Where it was read from (for messages).
+    pub path: PathBuf,
+    /// One certificate per primary key, copies merged, secret key material stripped.
+    pub certs: Vec<Cert>,
+    /// Things worth telling: skipped blocks, merged duplicates.
+    pub warnings: Vec<String>,
+}
+
+impl Keyring {
+    /// Reads a key file: armored (one or many blocks, text around them) or binary.
+    pub fn load(path: &Path) -> anyhow::Result<Keyring> {
+        let meta = std::fs::metadata(path).map_err(|e| {
+            config(format!("keyring {}: cannot read: {e}", path.display()))
+                .hint("check the path; watch files resolve it relative to the watch file")
+        })?;
+        if meta.len() > MAX_KEYRING_BYTES {
+            return Err(config(format!(
+                "keyring {}: {} bytes is larger than the {} MiB sigwatch reads",
+                path.display(),
+                meta.len(),
+                MAX_KEYRING_BYTES >> 20
+            ))
+            .into());
+        }
+        let bytes = std::fs::read(path)
+            .map_err(|e| config(format!("keyring {}: cannot read: {e}", path.display())))?;
+        Keyring::from_bytes(&bytes, path)
+    }
+
+    /// Parses key-file bytes; `path` only names the file in messages.
+    pub fn from_bytes(bytes: &[u8], path: &Path) -> anyhow::Result<Keyring> {
+        let mut keyring = Keyring {
+            path: path.to_path_buf(),
+            certs: Vec::new(),
+            warnings: Vec::new(),
+        };
+        let blocks = armor_blocks(bytes);
+        if blocks.is_empty() {
+            keyring.add_all(bytes, None)?;
+        } else {
+            for (i, block) in blocks.iter().enumerate() {
+                keyring.add_all(block, Some(i + 1))?;
+            }
+        }
+        if keyring.certs.is_empty() {
+            return Err(config(format!(
+                "keyring {}: no OpenPGP certificate found",
+                path.display()
+            ))
+            .hint("a keyring is an armored (-----BEGIN PGP PUBLIC KEY BLOCK-----) or binary export of public keys")
+            .into());
+        }
+        Ok(keyring)
+    }
+
+    fn add_all(&mut self, bytes: &[u8], block: Option<usize>) -> anyhow::Result<()> {
+        let place = match block {
+            Some(n) => format!("keyring {}: armor block {n}", self.path.display()),
+            None => format!("keyring {}", self.path.display()),
+        };
+        let parser = match CertParser::from_bytes(bytes) {
+            Ok(p) => p,
+            Err(e) => {
+                return Err(config(format!("{place}: not an OpenPGP keyring: {e}")).into());
+            }
+        };
+        for cert in parser {
+            match cert {
+                Ok(cert) => self.add(cert.strip_secret_key_material())?,
+                Err(e) => self.warnings.push(format!(
+                    "{place}: a certificate could not be parsed and was skipped: {e}"
+                )),
+            }
+        }
+        Ok(())
+    }
+
+    fn add(&mut self, cert: Cert) -> anyhow::Result<()> {
+        let fpr = cert.fingerprint();
+        if let Some(existing) = self.certs.iter_mut().find(|c| c.fingerprint() == fpr) {
+            let merged = existing.clone().merge_public(cert).with_context(|| {
+                format!("keyring {}: merging copies of {fpr:X}", self.path.display())
+            })?;
+            *existing = merged;
+            self.warnings.push(format!(
+                "keyring {}: certificate {} appears more than once; the copies were merged",
+                self.path.display(),
+                fpr.to_hex()
+            ));
+        } else {
+            self.certs.push(cert);
+        }
+        Ok(())
+    }
+
+    /// The certificate whose primary key or one of whose subkeys has this fingerprint.
+    pub fn find(&self, fpr: &Fingerprint) -> Option<&Cert> {
+        self.certs
+            .iter()
+            .find(|c| c.keys().any(|k| &k.key().fingerprint() == fpr))
+    }
+}
+
+/// Cuts every `-----BEGIN PGP … KEY BLOCK-----` … `-----END …-----` block out of `bytes`.
+///
+/// Returns nothing when the data has no armor header, i.e. is binary.
+fn armor_blocks(bytes: &[u8]) -> Vec<&[u8]> {
+    const BEGIN: &[u8] = b"-----BEGIN PGP ";
+    const END: &[u8] = b"-----END PGP ";
+    let mut blocks = Vec::new();
+    let mut rest = bytes;
+    let mut offset = 0;
+    while let Some(start) = find(rest, BEGIN) {
+        let begin = offset + start;
+        let after_begin = &bytes[begin..];
+        let Some(end_rel) = find(after_begin, END) else {
+            // An unterminated block: hand it to the parser, which names the problem.
+            blocks.push(after_begin);
+            break;
+        };
+        // The END line runs to the end of its line.
+        let end_line = &after_begin[end_rel..];
+        let line_len = end_line
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(end_line.len(), |p| p + 1);
+        let end = begin + end_rel + line_len;
+        blocks.push(&bytes[begin..end]);
+        offset = end;
+        rest = &bytes[end..];
+    }
+    blocks
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// A human name for a key's algorithm, with its size or curve.
+pub fn algorithm_name<P: KeyParts, R: KeyRole>(key: &Key<P, R>) -> String {
+    match key.mpis() {
+        mpi::PublicKey::RSA { .. }
+        | mpi::PublicKey::DSA { .. }
+        | mpi::PublicKey::ElGamal { .. } => {
+            format!("{} {}", key.pk_algo(), key.mpis().bits().unwrap_or(0))
+        }
+        mpi::PublicKey::EdDSA { curve, .. }
+        | mpi::PublicKey::ECDSA { curve, .. }
+        | mpi::PublicKey::ECDH { curve, .. } => format!("{} {}", key.pk_algo(), curve),
+        _ => key.pk_algo().to_string(),
+    }
+}
+
+/// Size in bits of finite-field keys (RSA, DSA, ElGamal); `None` for elliptic curves.
+pub fn finite_field_bits<P: KeyParts, R: KeyRole>(key: &Key<P, R>) -> Option<usize> {
+    match key.mpis() {
+        mpi::PublicKey::RSA { .. }
+        | mpi::PublicKey::DSA { .. }
+        | mpi::PublicKey::ElGamal { .. } => key.mpis().bits(),
+        _ => None,
+    }
+}
+
+/// A revocation, as `keys list` and verdicts show it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Revocation {
+    /// "hard" (compromised or no reason: every signature is suspect) or "soft".
+    pub kind: &'static str,
+    /// The reason code, e.g. "Key is superseded"; "unspecified" when the revocation has none.
+    pub reason: String,
+    /// The free-text message in the revocation.
+    pub message: String,
+    /// When the revocation was made (RFC 3339 UTC).
+    pub created: Option<String>,
+}
+
+impl Revocation {
+    /// Describes a revocation signature.
+    pub fn from_signature(sig: &openpgp::packet::Signature) -> Revocation {
+        let (hard, reason, message) = match sig.reason_for_revocation() {
+            Some((code, text)) => (
+                code.revocation_type() == RevocationType::Hard,
+                reason_name(code),
+                String::from_utf8_lossy(text).into_owned(),
+            ),
+            None => (true, "unspecified".to_string(), String::new()),
+        };
+        Revocation {
+            kind: if hard { "hard" } else { "soft" },
+            reason,
+            message,
+            created: sig.signature_creation_time().map(rfc3339),
+        }
+    }
+
+    /// True for a hard revocation.
+    pub fn is_hard(&self) -> bool {
+        self.kind == "hard"
+    }
+}
+
+impl std::fmt::Display for Revocation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} revocation ({})", self.kind, self.reason)?;
+        if !self.message.is_empty() {
+            write!(f, ": {:?}", self.message)?;
+        }
+        if let Some(t) = &self.created {
+            write!(f, " made {t}")?;
+        }
+        Ok(())
+    }
+}
+
+fn reason_name(code: ReasonForRevocation) -> String {
+    match code {
+        ReasonForRevocation::Unspecified => "unspecified".into(),
+        ReasonForRevocation::KeySuperseded => "key superseded".into(),
+        ReasonForRevocation::KeyCompromised => "key compromised".into(),
+        ReasonForRevocation::KeyRetired => "key retired".into(),
+        ReasonForRevocation::UIDRetired => "user ID retired".into(),
+        other => other.to_string(),
+    }
+}
+
+/// Formats a time as RFC 3339 UTC, to the second.
+pub fn rfc3339(t: SystemTime) -> String {
+    humantime::format_rfc3339_seconds(t).to_string()
+}
+
+/// One key (primary or subkey) as `keys list` shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct KeyInfo {
+    /// Full fingerprint, uppercase hex.
+    pub fingerprint: String,
+    /// Algorithm with size or curve, e.g. "RSA 4096", "EdDSA Ed25519".
+    pub algorithm: String,
+    /// Creation time.
+    pub created: String,
+    /// Expiry time, if the key expires.
+    pub expires: Option<String>,
+    /// Capabilities: "certify", "sign", "encrypt", "authenticate".
+    pub capabilities: Vec<&'static str>,
+    /// Set when the key is revoked.
+    pub revocation: Option<Revocation>,
+    /// Why the key is unusable under sigwatch's policy (no valid binding, weak algorithm).
+    pub invalid: Option<String>,
+}
+
+/// One certificate as `keys list` shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CertInfo {
+    /// Primary key fingerprint; this is what to pin.
+    pub fingerprint: String,
+    /// User IDs, as text.
+    pub user_ids: Vec<String>,
+    /// The primary key.
+    pub primary: KeyInfo,
+    /// Subkeys.
+    pub subkeys: Vec<KeyInfo>,
+    /// Warnings: expiring within 90 days, expired, revoked, SHA-1 bindings, weak keys.
+    pub warnings: Vec<String>,
+}
+
+/// How long before expiry `keys list` and `lint` start warning.
+pub const EXPIRY_WARNING: std::time::Duration = std::time::Duration::from_secs(90 * 24 * 3600);
+
+/// Describes every certificate of a keyring under `policy` at `now`.
+pub fn describe(keyring: &Keyring, policy: &dyn Policy, now: SystemTime) -> Vec<CertInfo> {
+    keyring
+        .certs
+        .iter()
+        .map(|cert| describe_cert(cert, policy, now))
+        .collect()
+}
+
+fn describe_cert(cert: &Cert, policy: &dyn Policy, now: SystemTime) -> CertInfo {
+    let mut warnings = Vec::new();
+    let vcert = cert.with_policy(policy, now);
+    let mut keys = Vec::new();
+    for ka in cert.keys() {
+        let key = ka.key();
+        let mut info = KeyInfo {
+            fingerprint: key.fingerprint().to_hex(),
+            algorithm: algorithm_name(key),
+            created: rfc3339(key.creation_time()),
+            expires: None,
+            capabilities: Vec::new(),
+            revocation: None,
+            invalid: None,
+        };
+        let valid = match &vcert {
+            Ok(vc) => vc
+                .keys()
+                .key_handle(key.fingerprint())
+                .next()
+                .ok_or_else(|| {
+                    anyhow::anyhow!("no valid binding signature under the current policy")
+                }),
+            Err(e) => Err(anyhow::anyhow!("{e:#}")),
+        };
+        match valid {
+            Ok(vka) => {
+                info.expires = vka.key_expiration_time().map(rfc3339);
+                if let Some(flags) = vka.key_flags() {
+                    if flags.for_certification() {
+                        info.capabilities.push("certify");
+                    }
+                    if flags.for_signing() {
+                        info.capabilities.push("sign");
+                    }
+                    if flags.for_transport_encryption() || flags.for_storage_encryption() {
+                        info.capabilities.push("encrypt");
+                    }
+                    if flags.for_authentication() {
+                        info.capabilities.push("authenticate");
+                    }
+                }
+                if let RevocationStatus::Revoked(sigs) = vka.revocation_status() {
+                    info.revocation = sigs.first().map(|s| Revocation::from_signature(s));
+                }
+                if vka.binding_signature().hash_algo() == openpgp::types::HashAlgorithm::SHA1 {
+                    warnings.push(format!(
+                        "key {} is bound by a SHA-1 self-signature; accepted (second-preimage use), but ask upstream to refresh it",
+                        info.fingerprint
+                    ));
+                }
+                if let Some(exp) = vka.key_expiration_time() {
+                    if exp <= now {
+                        warnings.push(format!(
+                            "key {} expired on {}",
+                            info.fingerprint,
+                            rfc3339(exp)
+                        ));
+                    } else if exp.duration_since(now).unwrap_or_default() < EXPIRY_WARNING {
+                        warnings.push(format!(
+                            "key {} expires on {}, within 90 days",
+                            info.fingerprint,
+                            rfc3339(exp)
+                        ));
+                    }
+                }
+            }
+            Err(e) => info.invalid = Some(format!("{e:#}")),
+        }
+        if let Some(rev) = &info.revocation {
+            warnings.push(format!("key {} is revoked: {rev}", info.fingerprint));
+        }
+        if let Some(bits) = finite_field_bits(key) {
+            if bits < 2048 {
+                warnings.push(format!(
+                    "key {} is {} bits: too weak, signatures by it are rejected",
+                    info.fingerprint, bits
+                ));
+            }
+        }
+        keys.push(info);
+    }
+    let primary = keys.remove(0);
+    let user_ids = cert
+        .userids()
+        .map(|ua| String::from_utf8_lossy(ua.userid().value()).into_owned())
+        .collect();
+    CertInfo {
+        fingerprint: primary.fingerprint.clone(),
+        user_ids,
+        primary,
+        subkeys: keys,
+        warnings,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn armor_blocks_are_found_between_prose() {
+        let text = b"Keys of the project\n-----BEGIN PGP PUBLIC KEY BLOCK-----\nA\n-----END PGP PUBLIC KEY BLOCK-----\nsecond:\n-----BEGIN PGP PUBLIC KEY BLOCK-----\nB\n-----END PGP PUBLIC KEY BLOCK-----";
+        let blocks = armor_blocks(text);
+        assert_eq!(blocks.len(), 2);
+        assert!(blocks[0].ends_with(b"BLOCK-----\n"));
+        assert!(blocks[1].starts_with(b"-----BEGIN") && blocks[1].ends_with(b"BLOCK-----"));
+    }
+
+    #[test]
+    fn binary_data_has_no_armor_blocks() {
+        assert!(armor_blocks(&[0x99, 0x01, 0x0d, 0x04]).is_empty());
+    }
+}

@@ -1,0 +1,1002 @@
+//! OpenPGP verification against pinned fingerprints: pins, policy, verdicts.
+//!
+//! This stage knows nothing about HTTP or watch files. `sigwatch verify` and `fetch` call the
+//! same [`Checker::verify`], which hashes the data once, in one streaming pass for every
+//! signature in the signature file, and then judges each signature:
+//!
+//! 1. cryptographically valid over the exact bytes (binary or text mode);
+//! 2. made by a pinned key: a pinned primary fingerprint admits its signing subkeys, a pinned
+//!    subkey fingerprint admits only that subkey;
+//! 3. valid at the signature's creation time: bound, not expired then, not revoked (a hard
+//!    revocation rejects every signature, a soft one only later ones), signing-capable, strong.
+//!
+//! A rejected signature is a [`Verdict`], not an error.
+
+pub mod keyring;
+pub mod pin;
+
+use std::io::{self, Read};
+use std::time::{Duration, SystemTime};
+
+use sequoia_openpgp as openpgp;
+
+use openpgp::cert::prelude::*;
+use openpgp::crypto::hash::Context;
+use openpgp::packet::Signature;
+use openpgp::parse::{PacketParserBuilder, PacketParserResult, Parse};
+use openpgp::policy::{HashAlgoSecurity, Policy, StandardPolicy};
+use openpgp::types::{HashAlgorithm, SignatureType};
+use openpgp::{Cert, Fingerprint, KeyHandle, Packet};
+use serde::Serialize;
+
+pub use keyring::{Keyring, Revocation, rfc3339};
+pub use pin::{FINGERPRINT_HINT, Pin, PinError, parse_pin, parse_pins};
+
+use crate::error::{Failure, config};
+
+/// How far in the future a signature's creation time may lie (clock skew between machines).
+///
+/// The same tolerance Sequoia (and so `sqv`) uses.
+pub const CLOCK_SKEW_TOLERANCE: Duration = Duration::from_secs(30 * 60);
+
+/// The largest signature file sigwatch reads; real ones are a few hundred bytes.
+pub const MAX_SIGNATURE_BYTES: usize = 1024 * 1024;
+
+/// Size of the buffer the data is streamed through.
+const CHUNK: usize = 256 * 1024;
+
+/// The policy: Sequoia's standard policy, plus SHA-1 in self-signatures and bindings.
+///
+/// SHA-1 in a binding signature is a second-preimage use (the key owner chose what was
+/// signed), which SHA-1 still resists. Refusing it would refuse about three in ten real
+/// upstream keys and push packagers to turn checking off. Data signatures with SHA-1 are
+/// still rejected ([`Status::WeakHash`]); such bindings are reported as warnings.
+pub fn policy() -> StandardPolicy<'static> {
+    let mut p = StandardPolicy::new();
+    p.accept_hash_property(
+        HashAlgorithm::SHA1,
+        HashAlgoSecurity::SecondPreImageResistance,
+    );
+    p
+}
+
+/// What became of one signature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Good signature by a pinned key, valid when made.
+    Good,
+    /// The signature does not match the data (or the key).
+    BadSignature,
+    /// The issuer is not in the keyring.
+    MissingKey,
+    /// A good signature by a key that is not pinned.
+    Unpinned,
+    /// The data signature uses a broken hash (MD5, SHA-1, RIPEMD-160).
+    WeakHash,
+    /// The signing key (or its primary) is too weak: RSA/DSA/ElGamal below 2048 bits.
+    WeakKey,
+    /// The key had expired when the signature was made.
+    KeyExpired,
+    /// The key (or its certificate) is revoked.
+    Revoked,
+    /// The key may not make signatures (no signing flag).
+    NotSigningCapable,
+    /// The key has no valid binding signature.
+    NoBinding,
+    /// The signature was made in the future.
+    FutureSignature,
+    /// The signature itself has expired.
+    SignatureExpired,
+    /// An algorithm Sequoia does not implement.
+    Unsupported,
+    /// Not a usable document signature.
+    Malformed,
+}
+
+/// One signature of the signature file, as reported.
+#[derive(Debug, Clone, Serialize)]
+pub struct SignatureReport {
+    /// The issuer named by the signature: its fingerprint, or the key ID when that is all it has.
+    pub issuer: Option<String>,
+    /// Fingerprint of the key that made the signature, when it is in the keyring.
+    pub key: Option<String>,
+    /// Primary fingerprint of the certificate holding that key.
+    pub certificate: Option<String>,
+    /// The certificate's primary user ID, when known.
+    pub user_id: Option<String>,
+    /// Creation time (RFC 3339 UTC).
+    pub created: Option<String>,
+    /// Hash algorithm, e.g. "SHA256".
+    pub hash_algorithm: String,
+    /// Public-key algorithm, e.g. "RSA", "EdDSA".
+    pub public_key_algorithm: String,
+    /// "binary" or "text".
+    pub mode: &'static str,
+    /// Whether the signing key is pinned (by its certificate or by itself).
+    pub pinned: bool,
+    /// The outcome for this signature.
+    pub status: Status,
+    /// One line saying why.
+    pub reason: String,
+    /// Accepted, but worth knowing.
+    pub warnings: Vec<String>,
+}
+
+/// Why a signature file was rejected as a whole.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reason {
+    /// The signature file is not a detached signature (empty, garbage, cleartext, a key…).
+    NotASignature(String),
+    /// No signature counted: each [`SignatureReport`] says why.
+    NoGoodSignature,
+    /// Some pinned certificates signed, but fewer than the threshold.
+    BelowThreshold {
+        /// The threshold.
+        needed: usize,
+        /// Distinct pinned certificates with good signatures.
+        got: usize,
+    },
+}
+
+/// A pinned signer that made a good signature.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signer {
+    /// Primary fingerprint of the certificate.
+    pub cert: Fingerprint,
+    /// The (sub)key that signed.
+    pub key: Fingerprint,
+    /// When the signature was made.
+    pub created: SystemTime,
+}
+
+/// The outcome of verifying one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// At least `threshold` distinct pinned certificates signed; the signers in file order.
+    Verified(Vec<Signer>),
+    /// Rejected, and why.
+    Rejected(Reason),
+}
+
+/// The verdict on one file: the outcome and what each signature did.
+#[derive(Debug, Clone)]
+pub struct Verdict {
+    /// Verified or rejected.
+    pub outcome: Outcome,
+    /// The threshold that applied.
+    pub threshold: usize,
+    /// One entry per signature packet, in file order.
+    pub signatures: Vec<SignatureReport>,
+    /// Accepted, but worth knowing (also collected from the signatures).
+    pub warnings: Vec<String>,
+}
+
+impl Verdict {
+    /// True when the file verified.
+    pub fn is_verified(&self) -> bool {
+        matches!(self.outcome, Outcome::Verified(_))
+    }
+
+    /// The signers, empty when rejected.
+    pub fn signers(&self) -> &[Signer] {
+        match &self.outcome {
+            Outcome::Verified(s) => s,
+            Outcome::Rejected(_) => &[],
+        }
+    }
+
+    /// One line: what was decided and why.
+    pub fn summary(&self) -> String {
+        match &self.outcome {
+            Outcome::Verified(signers) => {
+                let who: Vec<String> = signers.iter().map(|s| s.cert.to_hex()).collect();
+                let report = self.signatures.iter().find(|r| {
+                    r.status == Status::Good
+                        && r.certificate.as_deref() == who.first().map(|s| s.as_str())
+                });
+                let uid = report
+                    .and_then(|r| r.user_id.as_deref())
+                    .map(|u| format!(" ({u})"))
+                    .unwrap_or_default();
+                if who.len() == 1 {
+                    format!("good signature by pinned key {}{uid}", who[0])
+                } else {
+                    format!(
+                        "good signatures by {} pinned keys: {}",
+                        who.len(),
+                        who.join(", ")
+                    )
+                }
+            }
+            Outcome::Rejected(Reason::NotASignature(msg)) => msg.clone(),
+            Outcome::Rejected(Reason::BelowThreshold { needed, got }) => format!(
+                "only {got} pinned key(s) made a good signature, {needed} required (threshold)"
+            ),
+            Outcome::Rejected(Reason::NoGoodSignature) => match self.signatures.as_slice() {
+                [one] => one.reason.clone(),
+                many => {
+                    let parts: Vec<String> = many
+                        .iter()
+                        .enumerate()
+                        .map(|(i, r)| format!("signature {}: {}", i + 1, r.reason))
+                        .collect();
+                    format!("no signature by a pinned key: {}", parts.join("; "))
+                }
+            },
+        }
+    }
+
+    /// A fix, when the rejection has an obvious one.
+    pub fn hint(&self) -> Option<String> {
+        if self.is_verified() {
+            return None;
+        }
+        let first_unpinned = self
+            .signatures
+            .iter()
+            .find(|r| r.status == Status::Unpinned)?;
+        Some(format!(
+            "if {} is allowed to sign this project, pin its fingerprint {} (verify it with upstream first)",
+            first_unpinned.user_id.as_deref().unwrap_or("that key"),
+            first_unpinned.certificate.as_deref().unwrap_or("?")
+        ))
+    }
+
+    fn rejected(reason: Reason, threshold: usize) -> Verdict {
+        Verdict {
+            outcome: Outcome::Rejected(reason),
+            threshold,
+            signatures: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+}
+
+/// Verifies files against a keyring and pins. Build it once, verify many files.
+pub struct Checker<'a> {
+    keyring: &'a Keyring,
+    pins: &'a [Pin],
+    threshold: usize,
+    now: SystemTime,
+    policy: StandardPolicy<'static>,
+    /// Pins that are not in the keyring (warned about when others are).
+    pub warnings: Vec<String>,
+}
+
+impl<'a> Checker<'a> {
+    /// Checks the configuration: at least one pin in the keyring, a threshold that can be met.
+    pub fn new(keyring: &'a Keyring, pins: &'a [Pin], threshold: usize) -> Result<Self, Failure> {
+        Self::at(keyring, pins, threshold, SystemTime::now())
+    }
+
+    /// Like [`Checker::new`] with a given "now" (for tests and replaying history).
+    pub fn at(
+        keyring: &'a Keyring,
+        pins: &'a [Pin],
+        threshold: usize,
+        now: SystemTime,
+    ) -> Result<Self, Failure> {
+        if pins.is_empty() {
+            return Err(config("no fingerprint is pinned").hint(FINGERPRINT_HINT));
+        }
+        if threshold == 0 {
+            return Err(config("threshold must be at least 1"));
+        }
+        if threshold > pins.len() {
+            return Err(config(format!(
+                "threshold {threshold} is more than the {} pinned fingerprint(s): it can never be met",
+                pins.len()
+            )));
+        }
+        let missing: Vec<&Pin> = pins
+            .iter()
+            .filter(|p| keyring.find(&p.0).is_none())
+            .collect();
+        if missing.len() == pins.len() {
+            let list: Vec<String> = missing.iter().map(|p| p.to_string()).collect();
+            return Err(config(format!(
+                "keyring {}: none of the pinned fingerprints is in it ({})",
+                keyring.path.display(),
+                list.join(", ")
+            ))
+            .hint("add the pinned certificate to the keyring, or check the pin against `sigwatch keys list KEYRING`"));
+        }
+        let warnings = missing
+            .iter()
+            .map(|p| {
+                format!(
+                    "pinned fingerprint {p} is not in keyring {}",
+                    keyring.path.display()
+                )
+            })
+            .collect();
+        Ok(Checker {
+            keyring,
+            pins,
+            threshold,
+            now,
+            policy: policy(),
+            warnings,
+        })
+    }
+
+    /// Verifies `data` (streamed, never held in memory) against the signature file's bytes.
+    ///
+    /// Errors only when reading `data` fails; every judgement is in the [`Verdict`].
+    pub fn verify<R: Read>(&self, mut data: R, signature: &[u8]) -> io::Result<Verdict> {
+        let sigs = match parse_signatures(signature) {
+            Ok(sigs) => sigs,
+            Err(msg) => {
+                return Ok(Verdict::rejected(
+                    Reason::NotASignature(msg),
+                    self.threshold,
+                ));
+            }
+        };
+        let mut hashers = Hashers::default();
+        let slots: Vec<Option<usize>> = sigs.iter().map(|s| hashers.slot_for(s)).collect();
+        let mut buf = vec![0u8; CHUNK];
+        loop {
+            let n = match data.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            hashers.update(&buf[..n]);
+        }
+        let mut verdict = Verdict::rejected(Reason::NoGoodSignature, self.threshold);
+        verdict.warnings.extend(self.warnings.iter().cloned());
+        for (sig, slot) in sigs.iter().zip(slots) {
+            let report = self.judge(sig, slot.map(|i| hashers.context(i)));
+            verdict.warnings.extend(report.warnings.iter().cloned());
+            verdict.signatures.push(report);
+        }
+        let mut signers: Vec<Signer> = Vec::new();
+        for (sig, report) in sigs.iter().zip(&verdict.signatures) {
+            if report.status != Status::Good {
+                continue;
+            }
+            let (Some(cert), Some(key)) = (&report.certificate, &report.key) else {
+                continue;
+            };
+            let cert = Fingerprint::from_hex(cert).expect("we formatted it");
+            if signers.iter().any(|s| s.cert == cert) {
+                continue;
+            }
+            signers.push(Signer {
+                cert,
+                key: Fingerprint::from_hex(key).expect("we formatted it"),
+                created: sig
+                    .signature_creation_time()
+                    .expect("good signatures have a creation time"),
+            });
+        }
+        verdict.outcome = if signers.len() >= self.threshold {
+            Outcome::Verified(signers)
+        } else if !signers.is_empty() {
+            Outcome::Rejected(Reason::BelowThreshold {
+                needed: self.threshold,
+                got: signers.len(),
+            })
+        } else {
+            Outcome::Rejected(Reason::NoGoodSignature)
+        };
+        Ok(verdict)
+    }
+
+    fn judge(&self, sig: &Signature, ctx: Option<Result<Context, String>>) -> SignatureReport {
+        let issuer = issuer_name(sig);
+        let mut report = SignatureReport {
+            issuer: issuer.clone(),
+            key: None,
+            certificate: None,
+            user_id: None,
+            created: sig.signature_creation_time().map(rfc3339),
+            hash_algorithm: sig.hash_algo().to_string(),
+            public_key_algorithm: sig.pk_algo().to_string(),
+            mode: if sig.typ() == SignatureType::Text {
+                "text"
+            } else {
+                "binary"
+            },
+            pinned: false,
+            status: Status::Malformed,
+            reason: String::new(),
+            warnings: Vec::new(),
+        };
+        let set = |report: &mut SignatureReport, status: Status, reason: String| {
+            report.status = status;
+            report.reason = reason;
+        };
+        if !matches!(sig.typ(), SignatureType::Binary | SignatureType::Text) {
+            set(
+                &mut report,
+                Status::Malformed,
+                format!("a {} signature is not a signature over a file", sig.typ()),
+            );
+            return report;
+        }
+        let ctx = match ctx {
+            Some(Ok(ctx)) => ctx,
+            Some(Err(e)) => {
+                set(&mut report, Status::Unsupported, e);
+                return report;
+            }
+            None => {
+                set(
+                    &mut report,
+                    Status::Unsupported,
+                    format!("hash algorithm {} is not supported", sig.hash_algo()),
+                );
+                return report;
+            }
+        };
+        let Some(created) = sig.signature_creation_time() else {
+            set(
+                &mut report,
+                Status::Malformed,
+                "the signature has no creation time".into(),
+            );
+            return report;
+        };
+        let handles = sig.get_issuers();
+        if handles.is_empty() {
+            set(
+                &mut report,
+                Status::MissingKey,
+                "the signature names no issuer key".into(),
+            );
+            return report;
+        }
+        let candidates: Vec<(&Cert, Fingerprint)> = self
+            .keyring
+            .certs
+            .iter()
+            .flat_map(|c| {
+                c.keys()
+                    .key_handles(handles.iter())
+                    .map(move |ka| (c, ka.key().fingerprint()))
+            })
+            .collect();
+        if candidates.is_empty() {
+            let name = issuer.unwrap_or_else(|| "an unknown key".into());
+            set(
+                &mut report,
+                Status::MissingKey,
+                format!(
+                    "signed by {name}, which is not in keyring {}",
+                    self.keyring.path.display()
+                ),
+            );
+            return report;
+        }
+        let mut best: Option<SignatureReport> = None;
+        let mut crypto_error = None;
+        for (cert, fpr) in candidates {
+            let key = cert
+                .keys()
+                .key_handle(fpr.clone())
+                .next()
+                .expect("candidate came from this cert");
+            if let Err(e) = sig.verify_hash(key.key(), ctx.clone()) {
+                crypto_error.get_or_insert((fpr.clone(), e));
+                continue;
+            }
+            let mut r = report.clone();
+            r.key = Some(fpr.to_hex());
+            r.certificate = Some(cert.fingerprint().to_hex());
+            r.user_id = primary_user_id(cert, &self.policy);
+            r.pinned = self
+                .pins
+                .iter()
+                .any(|p| p.0 == cert.fingerprint() || p.0 == fpr);
+            match self.validity(sig, created, cert, &fpr, r.pinned, &mut r.warnings) {
+                Ok(()) => {
+                    r.status = Status::Good;
+                    r.reason = format!("good signature by pinned key {}", fpr.to_hex());
+                    return r;
+                }
+                Err((status, reason)) => {
+                    r.status = status;
+                    r.reason = reason;
+                }
+            }
+            // Prefer reporting the pinned candidate's failure.
+            if best.as_ref().is_none_or(|b| !b.pinned && r.pinned) {
+                best = Some(r);
+            }
+        }
+        if let Some(best) = best {
+            return best;
+        }
+        let (fpr, e) = crypto_error.expect("every candidate failed the cryptographic check");
+        report.key = Some(fpr.to_hex());
+        if let Some(cert) = self.keyring.find(&fpr) {
+            report.certificate = Some(cert.fingerprint().to_hex());
+            report.user_id = primary_user_id(cert, &self.policy);
+            report.pinned = self
+                .pins
+                .iter()
+                .any(|p| p.0 == cert.fingerprint() || p.0 == fpr);
+        }
+        set(
+            &mut report,
+            Status::BadSignature,
+            format!(
+                "bad signature by key {}: it does not match the file's bytes ({})",
+                fpr.to_hex(),
+                first_line(&format!("{e}"))
+            ),
+        );
+        report
+    }
+
+    /// Judges a cryptographically good signature by `key_fpr` of `cert`, made at `created`.
+    fn validity(
+        &self,
+        sig: &Signature,
+        created: SystemTime,
+        cert: &Cert,
+        key_fpr: &Fingerprint,
+        pinned: bool,
+        warnings: &mut Vec<String>,
+    ) -> Result<(), (Status, String)> {
+        let key_hex = key_fpr.to_hex();
+        if !pinned {
+            let uid = primary_user_id(cert, &self.policy)
+                .map(|u| format!(" ({u})"))
+                .unwrap_or_default();
+            let via = if &cert.fingerprint() == key_fpr {
+                String::new()
+            } else {
+                format!(" (subkey {key_hex})")
+            };
+            return Err((
+                Status::Unpinned,
+                format!(
+                    "good signature by {}{uid}{via}, which is not pinned",
+                    cert.fingerprint().to_hex()
+                ),
+            ));
+        }
+        if created > self.now + CLOCK_SKEW_TOLERANCE {
+            return Err((
+                Status::FutureSignature,
+                format!(
+                    "the signature claims to be made on {}, in the future (tolerance {} minutes)",
+                    rfc3339(created),
+                    CLOCK_SKEW_TOLERANCE.as_secs() / 60
+                ),
+            ));
+        }
+        if let Some(exp) = sig.signature_expiration_time() {
+            if exp <= self.now {
+                return Err((
+                    Status::SignatureExpired,
+                    format!("the signature expired on {}", rfc3339(exp)),
+                ));
+            }
+        }
+        if matches!(
+            sig.hash_algo(),
+            HashAlgorithm::MD5 | HashAlgorithm::SHA1 | HashAlgorithm::RipeMD
+        ) || self
+            .policy
+            .signature(sig, HashAlgoSecurity::CollisionResistance)
+            .is_err()
+        {
+            return Err((
+                Status::WeakHash,
+                format!(
+                    "weak algorithm: the signature by {key_hex} uses {}, which is broken for signatures over data",
+                    sig.hash_algo()
+                ),
+            ));
+        }
+        let primary = cert.primary_key().key();
+        for k in [
+            primary.role_as_unspecified(),
+            cert.keys()
+                .key_handle(key_fpr.clone())
+                .next()
+                .expect("in cert")
+                .key(),
+        ] {
+            if let Some(bits) = keyring::finite_field_bits(k) {
+                if bits < 2048 {
+                    return Err((
+                        Status::WeakKey,
+                        format!(
+                            "weak algorithm: key {} is {} bits, below the 2048 bits sigwatch accepts",
+                            k.fingerprint().to_hex(),
+                            keyring::algorithm_name(k)
+                        ),
+                    ));
+                }
+            }
+        }
+        // The binding in force when the signature was made; GnuPG's minimal exports keep
+        // only the newest self-signature, which may postdate the signature (gpgv accepts
+        // those, and so do we, judging the key by that binding).
+        let at_sig = cert
+            .with_policy(&self.policy, created)
+            .map_err(|e| e.to_string())
+            .and_then(|vc| {
+                vc.keys()
+                    .key_handle(key_fpr.clone())
+                    .next()
+                    .map(|_| vc)
+                    .ok_or_else(|| {
+                        format!(
+                            "key {key_hex} has no valid binding signature at {}",
+                            rfc3339(created)
+                        )
+                    })
+            });
+        let vcert = match at_sig {
+            Ok(vc) => vc,
+            Err(err_at_sig) => {
+                let later = cert
+                    .with_policy(&self.policy, self.now)
+                    .ok()
+                    .filter(|vc| vc.keys().key_handle(key_fpr.clone()).next().is_some());
+                match later {
+                    Some(vc) => {
+                        let vka = vc
+                            .keys()
+                            .key_handle(key_fpr.clone())
+                            .next()
+                            .expect("checked");
+                        let bound = vka.binding_signature().signature_creation_time();
+                        if vka.key().creation_time() > created || bound.is_none_or(|b| b <= created)
+                        {
+                            return Err((Status::NoBinding, err_at_sig));
+                        }
+                        warnings.push(format!(
+                            "key {key_hex} is only bound by a self-signature made {}, after the signature ({}); \
+                             the keyring holds no older one (a minimal export), so the key was judged by that binding, as gpgv does",
+                            rfc3339(bound.expect("checked")),
+                            rfc3339(created)
+                        ));
+                        vc
+                    }
+                    None => {
+                        return Err((
+                            Status::NoBinding,
+                            format!(
+                                "key {key_hex} is not validly bound to its certificate: {}",
+                                first_line(&err_at_sig)
+                            ),
+                        ));
+                    }
+                }
+            }
+        };
+        let vka = vcert
+            .keys()
+            .key_handle(key_fpr.clone())
+            .next()
+            .expect("checked above");
+        for binding in [
+            vcert.primary_key().binding_signature(),
+            vka.binding_signature(),
+        ] {
+            if binding.hash_algo() == HashAlgorithm::SHA1 {
+                let w = format!(
+                    "key {key_hex} is bound by a SHA-1 self-signature; accepted (a second-preimage use), but ask upstream to refresh the key"
+                );
+                if !warnings.contains(&w) {
+                    warnings.push(w);
+                }
+            }
+        }
+        // Revocations: hard ones reject every signature, soft ones only those made after.
+        let in_force = vka.binding_signature().signature_creation_time();
+        let key_amalgamation = cert
+            .keys()
+            .key_handle(key_fpr.clone())
+            .next()
+            .expect("in cert");
+        let revs = cert.primary_key().self_revocations().chain(
+            (!key_amalgamation.primary())
+                .then(|| key_amalgamation.self_revocations())
+                .into_iter()
+                .flatten(),
+        );
+        for rev in revs {
+            if self
+                .policy
+                .signature(rev, HashAlgoSecurity::SecondPreImageResistance)
+                .is_err()
+            {
+                continue;
+            }
+            let info = Revocation::from_signature(rev);
+            let made = rev
+                .signature_creation_time()
+                .unwrap_or(SystemTime::UNIX_EPOCH);
+            let applies = info.is_hard() || (made <= created && in_force.is_none_or(|b| b <= made));
+            if applies {
+                let what = if rev.typ() == SignatureType::KeyRevocation {
+                    format!("certificate {}", cert.fingerprint().to_hex())
+                } else {
+                    format!("key {key_hex}")
+                };
+                let when = if info.is_hard() {
+                    "a hard revocation rejects every signature"
+                } else {
+                    "the signature was made after it"
+                };
+                return Err((
+                    Status::Revoked,
+                    format!("{what} is revoked: {info}; {when}"),
+                ));
+            }
+        }
+        let expiries = [
+            ("certificate", vcert.primary_key().key_expiration_time()),
+            ("key", vka.key_expiration_time()),
+        ];
+        for (what, exp) in expiries {
+            let Some(exp) = exp else { continue };
+            if exp <= created {
+                return Err((
+                    Status::KeyExpired,
+                    format!(
+                        "{what} {} expired on {}, before the signature was made on {}",
+                        if what == "key" {
+                            key_hex.clone()
+                        } else {
+                            cert.fingerprint().to_hex()
+                        },
+                        rfc3339(exp),
+                        rfc3339(created)
+                    ),
+                ));
+            }
+            if exp <= self.now {
+                warnings.push(format!(
+                    "{what} {} expired on {}, after the signature was made on {}; accepted, since validity is judged when the signature was made",
+                    if what == "key" { key_hex.clone() } else { cert.fingerprint().to_hex() },
+                    rfc3339(exp),
+                    rfc3339(created)
+                ));
+            }
+        }
+        let can_sign = match vka.key_flags() {
+            Some(flags) => flags.for_signing(),
+            None => vka.key().pk_algo().for_signing(),
+        };
+        if !can_sign {
+            return Err((
+                Status::NotSigningCapable,
+                format!(
+                    "key {key_hex} is not allowed to make signatures (its key flags lack signing)"
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The signature's issuer: its issuer fingerprint, else its key ID.
+fn issuer_name(sig: &Signature) -> Option<String> {
+    let handles = sig.get_issuers();
+    handles
+        .iter()
+        .find(|h| matches!(h, KeyHandle::Fingerprint(_)))
+        .or_else(|| handles.first())
+        .map(|h| match h {
+            KeyHandle::Fingerprint(f) => f.to_hex(),
+            KeyHandle::KeyID(id) => format!("key ID {}", id.to_hex()),
+        })
+}
+
+fn primary_user_id(cert: &Cert, policy: &dyn Policy) -> Option<String> {
+    let uid = cert
+        .with_policy(policy, None)
+        .ok()
+        .and_then(|vc| {
+            vc.primary_userid()
+                .ok()
+                .map(|u| u.userid().value().to_vec())
+        })
+        .or_else(|| cert.userids().next().map(|u| u.userid().value().to_vec()))?;
+    Some(String::from_utf8_lossy(&uid).into_owned())
+}
+
+fn first_line(s: &str) -> &str {
+    s.lines().next().unwrap_or(s)
+}
+
+/// Reads every signature packet of a detached signature (armored or binary).
+///
+/// Refuses anything that is not a bare list of signatures: cleartext-signed and inline-signed
+/// messages, compressed data (which could also be a decompression bomb), keys, garbage.
+pub fn parse_signatures(bytes: &[u8]) -> Result<Vec<Signature>, String> {
+    if bytes.is_empty() {
+        return Err("the signature file is empty".into());
+    }
+    if bytes.len() > MAX_SIGNATURE_BYTES {
+        return Err(format!(
+            "the signature file is {} bytes, larger than the {} KiB a detached signature can sensibly be",
+            bytes.len(),
+            MAX_SIGNATURE_BYTES / 1024
+        ));
+    }
+    if bytes
+        .windows(34)
+        .any(|w| w == b"-----BEGIN PGP SIGNED MESSAGE-----")
+    {
+        return Err("this is a cleartext-signed message, not a detached signature".into());
+    }
+    let not_sig = |what: &str| format!("not a detached signature: {what}");
+    let mut ppr = PacketParserBuilder::from_bytes(bytes)
+        .and_then(|b| b.build())
+        .map_err(|e| not_sig(&format!("{e}")))?;
+    let mut sigs = Vec::new();
+    while let PacketParserResult::Some(pp) = ppr {
+        match &pp.packet {
+            Packet::Signature(_) => {}
+            Packet::Marker(_) | Packet::Padding(_) => {}
+            Packet::CompressedData(_) => {
+                return Err(not_sig(
+                    "it contains compressed data (an OpenPGP message, not a bare signature)",
+                ));
+            }
+            Packet::Literal(_) | Packet::OnePassSig(_) => {
+                return Err(not_sig(
+                    "it is a signed message that contains the data itself",
+                ));
+            }
+            Packet::PublicKey(_) | Packet::SecretKey(_) => {
+                return Err(not_sig(
+                    "it is an OpenPGP certificate (a key), not a signature",
+                ));
+            }
+            Packet::Unknown(u) => {
+                return Err(not_sig(&format!(
+                    "a {} packet could not be parsed: {}",
+                    u.tag(),
+                    first_line(&u.error().to_string())
+                )));
+            }
+            other => return Err(not_sig(&format!("it contains a {} packet", other.tag()))),
+        }
+        let (packet, next) = pp.next().map_err(|e| not_sig(&format!("{e}")))?;
+        if let Packet::Signature(sig) = packet {
+            sigs.push(sig);
+        }
+        ppr = next;
+    }
+    if sigs.is_empty() {
+        return Err(not_sig("it holds no signature"));
+    }
+    Ok(sigs)
+}
+
+/// One hash context per distinct (algorithm, version, salt, text mode), fed in one pass.
+#[derive(Default)]
+struct Hashers {
+    slots: Vec<Slot>,
+}
+
+struct Slot {
+    algo: HashAlgorithm,
+    version: u8,
+    salt: Vec<u8>,
+    text: bool,
+    last_was_cr: bool,
+    ctx: Result<Context, String>,
+}
+
+impl Hashers {
+    fn slot_for(&mut self, sig: &Signature) -> Option<usize> {
+        let algo = sig.hash_algo();
+        let version = sig.version();
+        let salt = sig.salt().unwrap_or_default().to_vec();
+        let text = sig.typ() == SignatureType::Text;
+        if let Some(i) = self.slots.iter().position(|s| {
+            s.algo == algo && s.version == version && s.salt == salt && s.text == text
+        }) {
+            return Some(i);
+        }
+        let ctx = algo
+            .context()
+            .map(|b| {
+                let mut ctx = b.for_signature(version);
+                ctx.update(&salt);
+                ctx
+            })
+            .map_err(|e| format!("hash algorithm {algo} is not supported: {e}"));
+        self.slots.push(Slot {
+            algo,
+            version,
+            salt,
+            text,
+            last_was_cr: false,
+            ctx,
+        });
+        Some(self.slots.len() - 1)
+    }
+
+    fn update(&mut self, data: &[u8]) {
+        for slot in &mut self.slots {
+            let Ok(ctx) = &mut slot.ctx else { continue };
+            if slot.text {
+                slot.last_was_cr = hash_text(ctx, data, slot.last_was_cr);
+            } else {
+                ctx.update(data);
+            }
+        }
+    }
+
+    fn context(&self, i: usize) -> Result<Context, String> {
+        self.slots[i].ctx.clone()
+    }
+}
+
+/// Hashes `data` as a text-mode signature does: every line ending (CR, LF or CRLF) becomes
+/// CRLF. `last_was_cr` carries a CR at the end of the previous chunk; returns the new value.
+fn hash_text(ctx: &mut Context, data: &[u8], mut last_was_cr: bool) -> bool {
+    let mut start = 0;
+    for (i, &b) in data.iter().enumerate() {
+        match b {
+            b'\n' if last_was_cr && i == start => {
+                // The LF of a CRLF split across chunks (or right after a CR): already hashed.
+                start = i + 1;
+                last_was_cr = false;
+            }
+            b'\r' | b'\n' => {
+                ctx.update(&data[start..i]);
+                ctx.update(b"\r\n");
+                start = i + 1;
+                last_was_cr = b == b'\r';
+            }
+            _ => last_was_cr = false,
+        }
+    }
+    ctx.update(&data[start..]);
+    last_was_cr
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text_digest(chunks: &[&[u8]]) -> Vec<u8> {
+        let mut ctx = HashAlgorithm::SHA256.context().unwrap().for_digest();
+        let mut cr = false;
+        for c in chunks {
+            cr = hash_text(&mut ctx, c, cr);
+        }
+        ctx.into_digest().unwrap()
+    }
+
+    fn plain_digest(data: &[u8]) -> Vec<u8> {
+        let mut ctx = HashAlgorithm::SHA256.context().unwrap().for_digest();
+        ctx.update(data);
+        ctx.into_digest().unwrap()
+    }
+
+    #[test]
+    fn text_mode_turns_every_line_ending_into_crlf() {
+        let want = plain_digest(b"a\r\nb\r\nc\r\n\r\nd");
+        assert_eq!(text_digest(&[b"a\nb\r\nc\r\r\nd"]), want);
+        assert_eq!(text_digest(&[b"a\nb\r", b"\nc\r", b"\r\nd"]), want);
+        assert_eq!(
+            text_digest(&[b"a\nb", b"\r", b"\n", b"c\r\r", b"\nd"]),
+            want
+        );
+    }
+
+    #[test]
+    fn empty_and_garbage_signature_files_are_not_signatures() {
+        assert!(parse_signatures(b"").unwrap_err().contains("empty"));
+        assert!(parse_signatures(b"hello world, not a signature").is_err());
+        let clear = b"-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\nhi\n";
+        assert!(parse_signatures(clear).unwrap_err().contains("cleartext"));
+    }
+}
