@@ -62,6 +62,25 @@ sigwatch verify foo-1.2.tar.gz --signature foo-1.2.tar.gz.sig --keyring KEYS --f
 Exit codes: 0 verified, 1 rejected, 2 usage or configuration error.")]
     Verify(VerifyArgs),
 
+    /// Find each project's newest release and the URLs `fetch` would use (downloads no artifacts).
+    #[command(after_help = "Examples:\n  \
+sigwatch check watch/flufl.lock.toml\n  \
+sigwatch check watch/ --json --fail-on-update   # a directory of *.toml watch files\n\n\
+Exit codes: 0 ok, 2 configuration error, 3 network or source failure, \
+4 newer release than `current` (with --fail-on-update); the worst project wins.")]
+    Check(CheckArgs),
+
+    /// Download the newest (or a given) release, verify digest and signature, then place it.
+    #[command(after_help = "Examples:\n  \
+sigwatch fetch watch/flufl.lock.toml --dest downloads/\n  \
+sigwatch fetch watch/ --dest downloads/ --json\n  \
+sigwatch fetch watch/foo.toml --version 1.2 --allow-downgrade\n\n\
+Nothing unverified is ever left at DIR: downloads land in a temporary file and are renamed \
+only after every check passed. Exit codes: 0 ok, 1 verification failed (bad, unpinned or \
+missing signature, digest or size mismatch, rollback), 2 configuration error, 3 network or \
+source failure; the worst project wins (1 > 2 > 3).")]
+    Fetch(FetchArgs),
+
     /// Inspect keyrings.
     #[command(subcommand)]
     Keys(KeysCommand),
@@ -111,6 +130,92 @@ pub struct VerifyArgs {
     /// Print one JSON object on stdout (schema in the README).
     #[arg(long)]
     pub json: bool,
+}
+
+/// Options shared by the commands that go to the network.
+#[derive(Debug, Args)]
+pub struct NetArgs {
+    /// Projects checked at the same time.
+    #[arg(long, short = 'j', default_value_t = 16, value_name = "N")]
+    pub jobs: usize,
+
+    /// Give up on a server that sends nothing for this many seconds (also the wait for headers).
+    #[arg(long, default_value_t = 60, value_name = "SECS")]
+    pub timeout: u64,
+
+    /// Give up on a transfer slower than this many bytes per second, averaged over --timeout.
+    #[arg(long, default_value_t = 64, value_name = "BYTES")]
+    pub min_rate: u64,
+
+    /// Retries after a 5xx answer, a timeout, a broken connection or a 429.
+    #[arg(long, default_value_t = 2, value_name = "N")]
+    pub retries: u32,
+
+    /// Longest Retry-After (seconds) that is waited for; longer ones are reported.
+    #[arg(long, default_value_t = 60, value_name = "SECS")]
+    pub max_retry_after: u64,
+
+    /// Cap on index pages and listings, in MiB (after decoding).
+    #[arg(long, default_value_t = 64, value_name = "MIB")]
+    pub max_page_mib: u64,
+
+    /// Cap on signature files, in MiB.
+    #[arg(long, default_value_t = 1, value_name = "MIB")]
+    pub max_signature_mib: u64,
+
+    /// Cap on artifacts, in GiB (the index's stated size, when given, is enforced exactly).
+    #[arg(long, default_value_t = 4, value_name = "GIB")]
+    pub max_artifact_gib: u64,
+
+    /// Concurrent requests to one host.
+    #[arg(long, default_value_t = 8, value_name = "N")]
+    pub per_host: usize,
+}
+
+/// `sigwatch check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Watch files, or directories of `*.toml` watch files.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Exit 4 when a release newer than `current` exists and nothing worse happened.
+    #[arg(long)]
+    pub fail_on_update: bool,
+
+    /// Print one JSON object on stdout: {"projects": [...]}.
+    #[arg(long)]
+    pub json: bool,
+
+    #[command(flatten)]
+    pub net: NetArgs,
+}
+
+/// `sigwatch fetch`.
+#[derive(Debug, Args)]
+pub struct FetchArgs {
+    /// Watch files, or directories of `*.toml` watch files.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Where verified files and their signatures are placed.
+    #[arg(long, default_value = ".", value_name = "DIR")]
+    pub dest: PathBuf,
+
+    /// Fetch this version instead of the newest.
+    #[arg(long, value_name = "V")]
+    pub version: Option<String>,
+
+    /// Accept a version older than the newest one recorded in the watch file's lock file.
+    #[arg(long)]
+    pub allow_downgrade: bool,
+
+    /// Print one JSON object on stdout: {"projects": [...]}.
+    #[arg(long)]
+    pub json: bool,
+
+    #[command(flatten)]
+    pub net: NetArgs,
 }
 
 /// `sigwatch keys …`.

@@ -17,8 +17,12 @@ pub enum Kind {
     Verification,
     /// The artifact's bytes do not match what the index or a checksum file says.
     Digest,
-    /// A release older than the newest recorded one, or a recorded file whose content changed.
+    /// No signature at any of the signature URLs.
+    MissingSignature,
+    /// A release older than the newest recorded one (refused unless `--allow-downgrade`).
     Rollback,
+    /// A recorded file name now has different content.
+    Reuploaded,
     /// Usage or configuration: watch files, keyrings, pins, command-line arguments.
     Config,
     /// The network failed: unreachable host, timeout, HTTP error, TLS, size cap.
@@ -31,7 +35,11 @@ impl Kind {
     /// The process exit code for this kind: 1 verification, 2 configuration, 3 network/source.
     pub fn exit_code(self) -> u8 {
         match self {
-            Kind::Verification | Kind::Digest | Kind::Rollback => 1,
+            Kind::Verification
+            | Kind::MissingSignature
+            | Kind::Digest
+            | Kind::Rollback
+            | Kind::Reuploaded => 1,
             Kind::Config => 2,
             Kind::Network | Kind::Source => 3,
         }
@@ -42,7 +50,9 @@ impl Kind {
         match self {
             Kind::Verification => "verification",
             Kind::Digest => "digest",
+            Kind::MissingSignature => "missing_signature",
             Kind::Rollback => "rollback",
+            Kind::Reuploaded => "reuploaded",
             Kind::Config => "config",
             Kind::Network => "network",
             Kind::Source => "source",

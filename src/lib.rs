@@ -6,6 +6,12 @@
 
 pub mod cli;
 pub mod error;
+pub mod fetch;
+pub mod history;
+pub mod http;
+pub mod pipeline;
 pub mod report;
 pub mod run;
+pub mod source;
 pub mod verify;
+pub mod watch;

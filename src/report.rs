@@ -11,6 +11,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::error::{self, Kind};
+use crate::pipeline::ProjectReport;
 use crate::verify::keyring::CertInfo;
 use crate::verify::{Status, Verdict};
 
@@ -96,9 +97,101 @@ impl Printer {
                 );
             }
         }
-        if let Some(hint) = verdict.hint() {
-            if !self.quiet {
-                let _ = writeln!(anstream::stderr(), "{HINT}hint{HINT:#}: {hint}");
+        if let Some(hint) = verdict.hint()
+            && !self.quiet
+        {
+            let _ = writeln!(anstream::stderr(), "{HINT}hint{HINT:#}: {hint}");
+        }
+    }
+
+    /// A progress bar on stderr: drawn only when stderr is a terminal and not under `-q`.
+    pub fn progress(&self, len: u64) -> indicatif::ProgressBar {
+        if self.quiet || len < 2 {
+            return indicatif::ProgressBar::hidden();
+        }
+        let bar = indicatif::ProgressBar::with_draw_target(
+            Some(len),
+            indicatif::ProgressDrawTarget::stderr(),
+        );
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} projects {elapsed}")
+                .expect("static template"),
+        );
+        bar
+    }
+
+    /// `check` and `fetch` reports as human text: one line per project, then its details.
+    pub fn projects(&self, reports: &[ProjectReport], fetched: bool) {
+        let mut out = anstream::stdout();
+        for r in reports {
+            if let Some(e) = &r.error {
+                let _ = writeln!(
+                    out,
+                    "{BAD}{}{BAD:#}: {} ({}): {}",
+                    error_label(e.kind),
+                    r.name,
+                    r.watch,
+                    e.message
+                );
+                if let Some(h) = &e.hint
+                    && !self.quiet
+                {
+                    let _ = writeln!(anstream::stderr(), "{HINT}hint{HINT:#}: {}: {h}", r.name);
+                }
+                for f in &r.files {
+                    for s in f.fetched.iter().flat_map(|x| x.signatures.iter()) {
+                        if self.verbose > 0 || s.status != Status::Good {
+                            let _ = writeln!(
+                                out,
+                                "  {}: signature: {}: {}",
+                                f.filename,
+                                status_name(s.status),
+                                s.reason
+                            );
+                        }
+                    }
+                }
+            } else if fetched {
+                for f in &r.files {
+                    let Some(x) = &f.fetched else { continue };
+                    let _ = writeln!(
+                        out,
+                        "{GOOD}verified{GOOD:#}: {} {}: {} (signed by {})",
+                        r.name,
+                        r.version.as_deref().unwrap_or("?"),
+                        x.path.as_deref().unwrap_or(&f.filename),
+                        x.signer.as_deref().unwrap_or("?")
+                    );
+                }
+            } else {
+                let newest = r.newest.as_deref().unwrap_or("?");
+                let state = match (r.update_available, r.current.as_deref()) {
+                    (Some(true), Some(c)) => {
+                        format!("{WARN}update available{WARN:#}: {c} -> {newest}")
+                    }
+                    (Some(false), Some(c)) => format!("{GOOD}up to date{GOOD:#}: {c}"),
+                    _ => format!("newest {newest}"),
+                };
+                let _ = writeln!(out, "{}: {state}", r.name);
+                if self.verbose > 0 {
+                    for f in &r.files {
+                        let _ = writeln!(
+                            out,
+                            "  {} {}",
+                            f.url,
+                            f.sha256.as_deref().unwrap_or("(no sha256)")
+                        );
+                        if let Some(s) = &f.signature_url {
+                            let _ = writeln!(out, "  {s}");
+                        }
+                    }
+                }
+            }
+            for n in &r.notices {
+                self.note(&format!("{}: {n}", r.name));
+            }
+            for w in &r.warnings {
+                self.warning(&format!("{}: {w}", r.name));
             }
         }
     }
@@ -141,6 +234,13 @@ impl Printer {
                 self.warning(w);
             }
         }
+    }
+}
+
+fn error_label(kind: Kind) -> &'static str {
+    match kind.exit_code() {
+        1 => "rejected",
+        _ => "error",
     }
 }
 

@@ -7,8 +7,10 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use clap::CommandFactory;
 
-use crate::cli::{Cli, ColorWhen, Command, KeysCommand, VerifyArgs};
+use crate::cli::{CheckArgs, Cli, ColorWhen, Command, FetchArgs, KeysCommand, NetArgs, VerifyArgs};
 use crate::error::{Kind, config};
+use crate::http::{Http, Limits};
+use crate::pipeline::{FetchOptions, Options, ProjectReport};
 use crate::report::{self, Printer};
 use crate::verify::{self, Checker, Keyring, MAX_SIGNATURE_BYTES};
 
@@ -27,10 +29,31 @@ pub fn run(cli: Cli) -> u8 {
         &cli.command,
         Command::Verify(VerifyArgs { json: true, .. })
             | Command::Keys(KeysCommand::List { json: true, .. })
+            | Command::Check(CheckArgs { json: true, .. })
+            | Command::Fetch(FetchArgs { json: true, .. })
     );
     let result = match cli.command {
         Command::Verify(args) => verify_command(&printer, &args),
         Command::Keys(KeysCommand::List { keyring, json }) => keys_list(&printer, &keyring, json),
+        Command::Check(args) => {
+            let opts = Options {
+                fetch: None,
+                fail_on_update: args.fail_on_update,
+            };
+            projects(&printer, &args.paths, &args.net, &opts, args.json)
+        }
+        Command::Fetch(args) => {
+            let fetch = FetchOptions {
+                dest: args.dest,
+                version: args.version,
+                allow_downgrade: args.allow_downgrade,
+            };
+            let opts = Options {
+                fetch: Some(fetch),
+                fail_on_update: false,
+            };
+            projects(&printer, &args.paths, &args.net, &opts, args.json)
+        }
         Command::Completions { shell } => {
             clap_complete::generate(
                 shell,
@@ -157,4 +180,83 @@ fn write_man_pages(dir: &Path) -> anyhow::Result<()> {
     clap_mangen::generate_to(Cli::command(), dir)
         .with_context(|| format!("writing man pages to {}", dir.display()))?;
     Ok(())
+}
+
+fn limits(net: &NetArgs) -> Result<Limits, crate::error::Failure> {
+    if net.jobs == 0 || net.per_host == 0 {
+        return Err(config("--jobs and --per-host must be at least 1"));
+    }
+    Ok(Limits {
+        page_bytes: net.max_page_mib.saturating_mul(1 << 20),
+        signature_bytes: net.max_signature_mib.saturating_mul(1 << 20),
+        artifact_bytes: net.max_artifact_gib.saturating_mul(1 << 30),
+        stall: std::time::Duration::from_secs(net.timeout.max(1)),
+        min_rate: net.min_rate,
+        retries: net.retries,
+        max_retry_after: std::time::Duration::from_secs(net.max_retry_after),
+        per_host: net.per_host,
+        ..Limits::default()
+    })
+}
+
+/// `check` and `fetch`: every watch file, `--jobs` at a time, reported in path order.
+fn projects(
+    printer: &Printer,
+    paths: &[PathBuf],
+    net: &NetArgs,
+    opts: &Options,
+    json: bool,
+) -> anyhow::Result<u8> {
+    let watch_files = crate::watch::collect_paths(paths)?;
+    let limits = limits(net)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let reports: Vec<ProjectReport> = runtime.block_on(async {
+        let http = std::sync::Arc::new(Http::new(limits)?);
+        let progress = printer.progress(watch_files.len() as u64);
+        let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(net.jobs));
+        let mut tasks = Vec::with_capacity(watch_files.len());
+        for path in &watch_files {
+            let (http, slots, progress, opts, path) = (
+                http.clone(),
+                slots.clone(),
+                progress.clone(),
+                opts.clone(),
+                path.clone(),
+            );
+            tasks.push(tokio::spawn(async move {
+                let _slot = slots
+                    .acquire_owned()
+                    .await
+                    .expect("semaphore is never closed");
+                let report = crate::pipeline::run_project(&http, &path, &opts).await;
+                progress.inc(1);
+                report
+            }));
+        }
+        let mut reports = Vec::with_capacity(tasks.len());
+        for (task, path) in tasks.into_iter().zip(&watch_files) {
+            reports.push(
+                task.await
+                    .with_context(|| format!("{}: the task failed", path.display()))?,
+            );
+        }
+        progress.finish_and_clear();
+        anyhow::Ok(reports)
+    })?;
+    let code =
+        crate::error::worst_exit_code(reports.iter().map(|r| r.exit_code(opts.fail_on_update)));
+    if json {
+        for r in &reports {
+            for w in &r.warnings {
+                printer.warning(&format!("{}: {w}", r.name));
+            }
+        }
+        printer.json(&serde_json::json!({ "projects": reports }));
+    } else {
+        printer.projects(&reports, opts.fetch.is_some());
+    }
+    Ok(code)
 }

@@ -376,13 +376,13 @@ fn describe_cert(cert: &Cert, policy: &dyn Policy, now: SystemTime) -> CertInfo 
         if let Some(rev) = &info.revocation {
             warnings.push(format!("key {} is revoked: {rev}", info.fingerprint));
         }
-        if let Some(bits) = finite_field_bits(key) {
-            if bits < 2048 {
-                warnings.push(format!(
-                    "key {} is {} bits: too weak, signatures by it are rejected",
-                    info.fingerprint, bits
-                ));
-            }
+        if let Some(bits) = finite_field_bits(key)
+            && bits < 2048
+        {
+            warnings.push(format!(
+                "key {} is {} bits: too weak, signatures by it are rejected",
+                info.fingerprint, bits
+            ));
         }
         keys.push(info);
     }

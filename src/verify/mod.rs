@@ -325,17 +325,7 @@ impl<'a> Checker<'a> {
     ///
     /// Errors only when reading `data` fails; every judgement is in the [`Verdict`].
     pub fn verify<R: Read>(&self, mut data: R, signature: &[u8]) -> io::Result<Verdict> {
-        let sigs = match parse_signatures(signature) {
-            Ok(sigs) => sigs,
-            Err(msg) => {
-                return Ok(Verdict::rejected(
-                    Reason::NotASignature(msg),
-                    self.threshold,
-                ));
-            }
-        };
-        let mut hashers = Hashers::default();
-        let slots: Vec<Option<usize>> = sigs.iter().map(|s| hashers.slot_for(s)).collect();
+        let mut pending = self.start(signature);
         let mut buf = vec![0u8; CHUNK];
         loop {
             let n = match data.read(&mut buf) {
@@ -344,8 +334,37 @@ impl<'a> Checker<'a> {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e),
             };
-            hashers.update(&buf[..n]);
+            pending.update(&buf[..n]);
         }
+        Ok(self.finish(pending))
+    }
+
+    /// Starts an incremental verification: feed the data to [`Pending::update`] as it
+    /// arrives (a download, say), then call [`Checker::finish`]. Same code path as `verify`.
+    pub fn start(&self, signature: &[u8]) -> Pending {
+        match parse_signatures(signature) {
+            Ok(sigs) => {
+                let mut hashers = Hashers::default();
+                let slots = sigs.iter().map(|s| hashers.slot_for(s)).collect();
+                Pending {
+                    parsed: Ok((sigs, slots)),
+                    hashers,
+                }
+            }
+            Err(msg) => Pending {
+                parsed: Err(msg),
+                hashers: Hashers::default(),
+            },
+        }
+    }
+
+    /// Judges every signature over the data fed to `pending`.
+    pub fn finish(&self, pending: Pending) -> Verdict {
+        let (sigs, slots) = match pending.parsed {
+            Ok(parsed) => parsed,
+            Err(msg) => return Verdict::rejected(Reason::NotASignature(msg), self.threshold),
+        };
+        let hashers = pending.hashers;
         let mut verdict = Verdict::rejected(Reason::NoGoodSignature, self.threshold);
         verdict.warnings.extend(self.warnings.iter().cloned());
         for (sig, slot) in sigs.iter().zip(slots) {
@@ -383,7 +402,7 @@ impl<'a> Checker<'a> {
         } else {
             Outcome::Rejected(Reason::NoGoodSignature)
         };
-        Ok(verdict)
+        verdict
     }
 
     fn judge(&self, sig: &Signature, ctx: Option<Result<Context, String>>) -> SignatureReport {
@@ -571,13 +590,13 @@ impl<'a> Checker<'a> {
                 ),
             ));
         }
-        if let Some(exp) = sig.signature_expiration_time() {
-            if exp <= self.now {
-                return Err((
-                    Status::SignatureExpired,
-                    format!("the signature expired on {}", rfc3339(exp)),
-                ));
-            }
+        if let Some(exp) = sig.signature_expiration_time()
+            && exp <= self.now
+        {
+            return Err((
+                Status::SignatureExpired,
+                format!("the signature expired on {}", rfc3339(exp)),
+            ));
         }
         if matches!(
             sig.hash_algo(),
@@ -604,17 +623,17 @@ impl<'a> Checker<'a> {
                 .expect("in cert")
                 .key(),
         ] {
-            if let Some(bits) = keyring::finite_field_bits(k) {
-                if bits < 2048 {
-                    return Err((
-                        Status::WeakKey,
-                        format!(
-                            "weak algorithm: key {} is {} bits, below the 2048 bits sigwatch accepts",
-                            k.fingerprint().to_hex(),
-                            keyring::algorithm_name(k)
-                        ),
-                    ));
-                }
+            if let Some(bits) = keyring::finite_field_bits(k)
+                && bits < 2048
+            {
+                return Err((
+                    Status::WeakKey,
+                    format!(
+                        "weak algorithm: key {} is {} bits, below the 2048 bits sigwatch accepts",
+                        k.fingerprint().to_hex(),
+                        keyring::algorithm_name(k)
+                    ),
+                ));
             }
         }
         // The binding in force when the signature was made; GnuPG's minimal exports keep
@@ -875,6 +894,19 @@ pub fn parse_signatures(bytes: &[u8]) -> Result<Vec<Signature>, String> {
         return Err(not_sig("it holds no signature"));
     }
     Ok(sigs)
+}
+
+/// A verification in progress: the parsed signature file and its hash contexts.
+pub struct Pending {
+    parsed: Result<(Vec<Signature>, Vec<Option<usize>>), String>,
+    hashers: Hashers,
+}
+
+impl Pending {
+    /// Feeds the next chunk of the signed data.
+    pub fn update(&mut self, data: &[u8]) {
+        self.hashers.update(data);
+    }
 }
 
 /// One hash context per distinct (algorithm, version, salt, text mode), fed in one pass.

@@ -1,0 +1,280 @@
+//! Downloads that land in a temporary file beside the destination, hashed and verified on the
+//! fly, and renamed into place only after every check passed.
+//!
+//! Temporary files are named `.sigwatch-*.part` and locked (flock) while in use, so a later
+//! run can tell a killed run's leftovers (unlocked: removed) from a concurrent run's work
+//! (locked: left alone).
+
+use std::fs::File;
+use std::io::{Read, Seek, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use sha2::{Digest, Sha256};
+use tempfile::NamedTempFile;
+
+use crate::error::{Failure, Kind, config, source};
+use crate::http::{Http, Sink};
+use crate::verify::{Checker, Pending, Verdict};
+
+const TEMP_PREFIX: &str = ".sigwatch-";
+const TEMP_SUFFIX: &str = ".part";
+
+/// Checks that a file name from an index or a link is a plain name, never a path.
+pub fn safe_filename(name: &str) -> Result<&str, Failure> {
+    let bad = |why: &str| {
+        Err(source(format!("the source offers the file name {name:?}, which {why}; refused"))
+            .hint("file names from an index or a page are names, never paths: nothing is written outside --dest"))
+    };
+    if name.is_empty() || name == "." || name == ".." {
+        return bad("is not a file name");
+    }
+    if name.contains(['/', '\\']) {
+        return bad("contains a path separator");
+    }
+    if name.contains('\0') || name.chars().any(char::is_control) {
+        return bad("contains control characters");
+    }
+    if name.starts_with('.') {
+        return bad("is a hidden file name");
+    }
+    if name.len() > 255 {
+        return bad("is longer than 255 bytes");
+    }
+    Ok(name)
+}
+
+/// Removes temporary files left by killed runs (unlocked and not touched for 5 seconds).
+pub fn clean_stale(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if !(name.starts_with(TEMP_PREFIX) && name.ends_with(TEMP_SUFFIX)) {
+            continue;
+        }
+        let path = entry.path();
+        let old = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| SystemTime::now().duration_since(t).ok())
+            .is_some_and(|age| age > Duration::from_secs(5));
+        if !old {
+            continue;
+        }
+        if let Ok(file) = File::open(&path)
+            && file.try_lock().is_ok()
+        {
+            let _ = std::fs::remove_file(&path);
+        }
+    }
+}
+
+/// A temporary file in the destination directory, locked while we hold it.
+pub fn temp_in(dir: &Path) -> Result<NamedTempFile, Failure> {
+    let tmp = tempfile::Builder::new()
+        .prefix(TEMP_PREFIX)
+        .suffix(TEMP_SUFFIX)
+        .tempfile_in(dir)
+        .map_err(|e| {
+            config(format!(
+                "{}: cannot create a temporary file: {e}",
+                dir.display()
+            ))
+        })?;
+    tmp.as_file().lock().map_err(|e| {
+        config(format!(
+            "{}: cannot lock a temporary file: {e}",
+            dir.display()
+        ))
+    })?;
+    Ok(tmp)
+}
+
+/// Renames a checked temporary file to its final path (atomic within one file system).
+pub fn place(tmp: NamedTempFile, dest: &Path) -> Result<PathBuf, Failure> {
+    tmp.as_file()
+        .sync_all()
+        .map_err(|e| config(format!("{}: cannot sync: {e}", dest.display())))?;
+    tmp.persist(dest).map_err(|e| {
+        config(format!(
+            "{}: cannot move into place: {}",
+            dest.display(),
+            e.error
+        ))
+    })?;
+    Ok(dest.to_path_buf())
+}
+
+/// Writes small bytes (a signature) to a temporary file and moves it into place.
+pub fn place_bytes(dir: &Path, dest: &Path, bytes: &[u8]) -> Result<PathBuf, Failure> {
+    let mut tmp = temp_in(dir)?;
+    tmp.write_all(bytes)
+        .map_err(|e| config(format!("{}: cannot write: {e}", dest.display())))?;
+    place(tmp, dest)
+}
+
+/// A verified download waiting to be placed.
+pub struct Downloaded {
+    /// The temporary file holding the bytes.
+    pub tmp: NamedTempFile,
+    /// sha256 of the bytes, lowercase hex.
+    pub sha256: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// The signature verdict over the bytes.
+    pub verdict: Verdict,
+}
+
+struct DownloadSink<'a> {
+    tmp: NamedTempFile,
+    sha: Sha256,
+    size: u64,
+    checker: &'a Checker<'a>,
+    signature: &'a [u8],
+    pending: Pending,
+}
+
+impl Sink for DownloadSink<'_> {
+    fn write(&mut self, chunk: &[u8]) -> std::io::Result<()> {
+        self.tmp.write_all(chunk)?;
+        self.sha.update(chunk);
+        self.pending.update(chunk);
+        self.size += chunk.len() as u64;
+        Ok(())
+    }
+
+    fn reset(&mut self) -> std::io::Result<()> {
+        self.tmp.as_file_mut().set_len(0)?;
+        self.tmp.as_file_mut().rewind()?;
+        self.sha = Sha256::new();
+        self.pending = self.checker.start(self.signature);
+        self.size = 0;
+        Ok(())
+    }
+}
+
+/// Downloads `url` into a temporary file in `dir`, computing its sha256 and verifying the
+/// signature in the same pass. Nothing is placed: the caller decides after its own checks.
+pub async fn download_verified(
+    http: &Http,
+    checker: &Checker<'_>,
+    signature: &[u8],
+    url: &str,
+    dir: &Path,
+    expected_size: Option<u64>,
+) -> Result<Downloaded, Failure> {
+    let mut sink = DownloadSink {
+        tmp: temp_in(dir)?,
+        sha: Sha256::new(),
+        size: 0,
+        checker,
+        signature,
+        pending: checker.start(signature),
+    };
+    let found = http
+        .download(url, http.limits.artifact_bytes, expected_size, &mut sink)
+        .await?;
+    if !found {
+        return Err(crate::error::network(format!(
+            "{url}: HTTP 404 Not Found (the index lists it)"
+        )));
+    }
+    let DownloadSink {
+        tmp,
+        sha,
+        size,
+        pending,
+        ..
+    } = sink;
+    let verdict = checker.finish(pending);
+    Ok(Downloaded {
+        tmp,
+        sha256: hex(&sha.finalize()),
+        size,
+        verdict,
+    })
+}
+
+/// Verifies a file already on disk: sha256 and signature in one pass.
+pub fn verify_existing(
+    checker: &Checker<'_>,
+    signature: &[u8],
+    path: &Path,
+) -> Result<(String, Verdict), Failure> {
+    let mut file =
+        File::open(path).map_err(|e| config(format!("{}: cannot read: {e}", path.display())))?;
+    let mut pending = checker.start(signature);
+    let mut sha = Sha256::new();
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        let n = file
+            .read(&mut buf)
+            .map_err(|e| config(format!("{}: cannot read: {e}", path.display())))?;
+        if n == 0 {
+            break;
+        }
+        sha.update(&buf[..n]);
+        pending.update(&buf[..n]);
+    }
+    Ok((hex(&sha.finalize()), checker.finish(pending)))
+}
+
+/// Lowercase hex.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A digest mismatch between the index and the bytes.
+pub fn digest_mismatch(url: &str, expected: &str, actual: &str) -> Failure {
+    Failure::new(
+        Kind::Digest,
+        format!("{url}: sha256 {actual} does not match the index's {expected}"),
+    )
+    .hint("the mirror or the index served different bytes; nothing was kept")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_that_are_paths_are_refused() {
+        for bad in [
+            "../evil.tar.gz",
+            "a/b.tar.gz",
+            "..\\x.zip",
+            "/etc/passwd",
+            "",
+            "..",
+            ".hidden",
+            "x\0y",
+        ] {
+            assert!(safe_filename(bad).is_err(), "{bad:?} was accepted");
+        }
+        assert_eq!(safe_filename("foo-1.0.tar.gz").unwrap(), "foo-1.0.tar.gz");
+    }
+
+    #[test]
+    fn stale_temporary_files_are_removed_but_locked_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let held = temp_in(dir.path()).unwrap();
+        let stale = dir.path().join(".sigwatch-old.part");
+        std::fs::write(&stale, b"partial").unwrap();
+        let old = SystemTime::now() - Duration::from_secs(60);
+        for p in [&stale, &held.path().to_path_buf()] {
+            File::options()
+                .write(true)
+                .open(p)
+                .unwrap()
+                .set_modified(old)
+                .unwrap();
+        }
+        clean_stale(dir.path());
+        assert!(!stale.exists());
+        assert!(held.path().exists());
+    }
+}

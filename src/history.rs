@@ -1,0 +1,256 @@
+//! Signer history: `<watch file>.lock`, a record of every verified release.
+//!
+//! The lock file sits beside the watch file (named `foo.toml.lock`, so directory scans for
+//! `*.toml` skip it). It is TOML, one `[[release]]` table per verified file, appended in
+//! order, so it diffs well under version control. It makes trust decisions visible over
+//! time: a new signer is announced (key rotation), an older version than recorded is refused
+//! (rollback), and a recorded file name with new content is refused (re-upload).
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Failure, Kind, config};
+
+/// One verified file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entry {
+    /// The release version.
+    pub version: String,
+    /// The file name.
+    pub file: String,
+    /// Its sha256, lowercase hex.
+    pub sha256: String,
+    /// Fingerprint of the (sub)key that signed.
+    pub key: String,
+    /// Primary fingerprint of the signing certificate.
+    pub certificate: String,
+    /// When the signature was made (RFC 3339 UTC).
+    pub signed: String,
+    /// When sigwatch recorded it (RFC 3339 UTC).
+    pub recorded: String,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LockFile {
+    #[serde(default)]
+    release: Vec<Entry>,
+}
+
+/// The history of one watch file.
+#[derive(Debug, Default)]
+pub struct History {
+    /// The lock file's path.
+    pub path: PathBuf,
+    /// Entries in the order they were recorded.
+    pub entries: Vec<Entry>,
+}
+
+/// The lock file of a watch file: `foo.toml` → `foo.toml.lock`.
+pub fn lock_path(watch: &Path) -> PathBuf {
+    let mut name = watch.as_os_str().to_owned();
+    name.push(".lock");
+    PathBuf::from(name)
+}
+
+const HEADER: &str = "# sigwatch signer history: every release `sigwatch fetch` verified for this watch file.\n\
+# Written by sigwatch; commit it beside the watch file. Older versions are refused as\n\
+# rollbacks, recorded files whose content changed are refused, signer changes are announced.\n";
+
+impl History {
+    /// Reads the history of a watch file (empty when there is none yet).
+    pub fn load(watch: &Path) -> Result<History, Failure> {
+        let path = lock_path(watch);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(History {
+                    path,
+                    entries: Vec::new(),
+                });
+            }
+            Err(e) => {
+                return Err(config(format!(
+                    "history {}: cannot read: {e}",
+                    path.display()
+                )));
+            }
+        };
+        let lock: LockFile = toml::from_str(&text).map_err(|e| {
+            config(format!(
+                "history {}: not a valid sigwatch lock file: {}",
+                path.display(),
+                e.message()
+            ))
+            .hint("restore it from version control; sigwatch never writes a partial lock file")
+        })?;
+        Ok(History {
+            path,
+            entries: lock.release,
+        })
+    }
+
+    /// The newest recorded entry by version.
+    pub fn newest(&self) -> Option<&Entry> {
+        self.entries
+            .iter()
+            .max_by(|a, b| crate::source::version::compare_strs(&a.version, &b.version))
+    }
+
+    /// Checks a verified file against the history. Returns notices (key rotation) or refuses.
+    pub fn check(
+        &self,
+        version: &str,
+        file: &str,
+        sha256: &str,
+        certificate: &str,
+        allow_downgrade: bool,
+    ) -> Result<Vec<String>, Failure> {
+        if let Some(old) = self
+            .entries
+            .iter()
+            .find(|e| e.file == file && e.sha256 != sha256)
+        {
+            return Err(Failure::new(
+                Kind::Reuploaded,
+                format!(
+                    "{file} was recorded on {} with sha256 {}, but now has sha256 {sha256}: the published file was replaced",
+                    old.recorded, old.sha256
+                ),
+            )
+            .hint(format!("ask upstream why; if the new file is legitimate, remove its entry from {}", self.path.display())));
+        }
+        let mut notices = Vec::new();
+        if let Some(newest) = self.newest() {
+            if crate::source::version::compare_strs(version, &newest.version).is_lt() {
+                if !allow_downgrade {
+                    return Err(Failure::new(
+                        Kind::Rollback,
+                        format!("version {version} is older than {}, already recorded in {}: refused as a rollback", newest.version, self.path.display()),
+                    )
+                    .hint("pass --allow-downgrade if you really want the older release"));
+                }
+                notices.push(format!(
+                    "downgrade from {} to {version} allowed by --allow-downgrade",
+                    newest.version
+                ));
+            }
+            if newest.certificate != certificate {
+                notices.push(format!(
+                    "signer changed: {version} is signed by {certificate}, {} was signed by {} (key rotation)",
+                    newest.version, newest.certificate
+                ));
+            }
+        }
+        Ok(notices)
+    }
+
+    /// Records an entry (replacing an identical file's entry) and writes the lock file atomically.
+    pub fn record(&mut self, entry: Entry) -> Result<(), Failure> {
+        if let Some(existing) = self
+            .entries
+            .iter_mut()
+            .find(|e| e.file == entry.file && e.sha256 == entry.sha256)
+        {
+            // Re-verifying a recorded file keeps its first record.
+            if existing.certificate == entry.certificate && existing.key == entry.key {
+                return Ok(());
+            }
+            *existing = entry;
+        } else {
+            self.entries.push(entry);
+        }
+        self.save()
+    }
+
+    fn save(&self) -> Result<(), Failure> {
+        let lock = LockFile {
+            release: self.entries.clone(),
+        };
+        let body = toml::to_string(&lock)
+            .map_err(|e| config(format!("history {}: {e}", self.path.display())))?;
+        let dir = self
+            .path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let err = |e: std::io::Error| {
+            config(format!(
+                "history {}: cannot write: {e}",
+                self.path.display()
+            ))
+        };
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".sigwatch-lock-")
+            .suffix(".part")
+            .tempfile_in(dir)
+            .map_err(err)?;
+        tmp.write_all(HEADER.as_bytes()).map_err(err)?;
+        tmp.write_all(body.as_bytes()).map_err(err)?;
+        tmp.as_file().sync_all().map_err(err)?;
+        tmp.persist(&self.path).map_err(|e| err(e.error))?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(version: &str, file: &str, sha: &str, cert: &str) -> Entry {
+        Entry {
+            version: version.into(),
+            file: file.into(),
+            sha256: sha.into(),
+            key: cert.into(),
+            certificate: cert.into(),
+            signed: "2024-01-01T00:00:00Z".into(),
+            recorded: "2024-01-02T00:00:00Z".into(),
+        }
+    }
+
+    #[test]
+    fn history_round_trips_and_refuses_rollback_and_reupload() {
+        let dir = tempfile::tempdir().unwrap();
+        let watch = dir.path().join("foo.toml");
+        let mut h = History::load(&watch).unwrap();
+        h.record(entry("1.10", "foo-1.10.tar.gz", "aa", "A"))
+            .unwrap();
+        let h = History::load(&watch).unwrap();
+        assert_eq!(h.entries.len(), 1);
+        assert!(
+            std::fs::read_to_string(lock_path(&watch))
+                .unwrap()
+                .starts_with("# sigwatch")
+        );
+        assert_eq!(
+            h.check("1.9", "foo-1.9.tar.gz", "bb", "A", false)
+                .unwrap_err()
+                .kind,
+            Kind::Rollback
+        );
+        assert!(h.check("1.9", "foo-1.9.tar.gz", "bb", "A", true).is_ok());
+        assert_eq!(
+            h.check("1.10", "foo-1.10.tar.gz", "cc", "A", false)
+                .unwrap_err()
+                .kind,
+            Kind::Reuploaded
+        );
+        let notices = h
+            .check("1.11", "foo-1.11.tar.gz", "dd", "B", false)
+            .unwrap();
+        assert!(notices[0].contains("signer changed"), "{notices:?}");
+    }
+
+    #[test]
+    fn corrupt_lock_file_is_a_configuration_error_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let watch = dir.path().join("foo.toml");
+        std::fs::write(lock_path(&watch), "[[release]]\nversion = 3\n").unwrap();
+        let e = History::load(&watch).unwrap_err();
+        assert!(e.message.contains("foo.toml.lock"), "{}", e.message);
+    }
+}

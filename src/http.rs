@@ -1,0 +1,592 @@
+//! HTTP transport shared by discovery and downloads: bounded in size, time and retries.
+//!
+//! - https only, except loopback hosts (for tests); redirects never downgrade to http.
+//! - The system's trust store (reqwest's rustls with the platform verifier), so private CAs
+//!   and TLS proxies work as they do for curl and pip.
+//! - Every response is capped; a server that stops sending, or trickles below a minimum
+//!   rate, is given up; 5xx, timeouts and 429 (with a short Retry-After) are retried a
+//!   bounded number of times with backoff.
+//! - Bodies are never content-decoded on download: artifacts are stored byte for byte as
+//!   served. Pages (index HTML/JSON) sent with gzip/deflate Content-Encoding anyway are
+//!   decoded here, and the decoded size counts against the cap.
+
+use std::collections::HashMap;
+use std::io::Write as _;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use reqwest::header::{self, HeaderMap};
+use reqwest::{StatusCode, Url};
+use tokio::sync::Semaphore;
+
+use crate::error::{Failure, Kind, network};
+
+/// Limits for every request; all configurable from the command line.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Largest index page or listing, in bytes (after decoding).
+    pub page_bytes: u64,
+    /// Largest signature or checksum file.
+    pub signature_bytes: u64,
+    /// Largest artifact.
+    pub artifact_bytes: u64,
+    /// Give up when no byte arrives for this long (also the wait for response headers).
+    pub stall: Duration,
+    /// Give up when fewer than `min_rate` bytes per second arrive, averaged over `stall`.
+    pub min_rate: u64,
+    /// Retries after the first attempt, for 5xx, timeouts, connection errors and 429.
+    pub retries: u32,
+    /// The first backoff; doubled for each retry.
+    pub backoff: Duration,
+    /// The longest Retry-After that is waited for; longer ones are reported instead.
+    pub max_retry_after: Duration,
+    /// Concurrent requests per host.
+    pub per_host: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            page_bytes: 64 << 20,
+            signature_bytes: 1 << 20,
+            artifact_bytes: 4 << 30,
+            stall: Duration::from_secs(60),
+            min_rate: 64,
+            retries: 2,
+            backoff: Duration::from_secs(1),
+            max_retry_after: Duration::from_secs(60),
+            per_host: 8,
+        }
+    }
+}
+
+/// Something a download streams into; `reset` starts over before a retry.
+pub trait Sink {
+    /// Takes the next chunk.
+    fn write(&mut self, chunk: &[u8]) -> std::io::Result<()>;
+    /// Discards what was written so far.
+    fn reset(&mut self) -> std::io::Result<()>;
+}
+
+impl Sink for Vec<u8> {
+    fn write(&mut self, chunk: &[u8]) -> std::io::Result<()> {
+        self.extend_from_slice(chunk);
+        Ok(())
+    }
+    fn reset(&mut self) -> std::io::Result<()> {
+        self.clear();
+        Ok(())
+    }
+}
+
+/// A fetched page.
+#[derive(Debug, Clone)]
+pub struct Page {
+    /// The URL after redirects (links resolve against it).
+    pub url: Url,
+    /// The Content-Type header, if any.
+    pub content_type: Option<String>,
+    /// The body, content-decoded.
+    pub body: Vec<u8>,
+}
+
+/// The HTTP client: one per run, so connections are reused across projects.
+pub struct Http {
+    client: reqwest::Client,
+    /// The limits in force.
+    pub limits: Limits,
+    hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
+}
+
+/// True for hosts that may be spoken to over plain http: loopback addresses and localhost.
+pub fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    }
+}
+
+/// Parses a URL and checks that sigwatch may fetch it (https, or http to loopback).
+pub fn check_url(url: &str) -> Result<Url, Failure> {
+    let parsed = Url::parse(url)
+        .map_err(|e| Failure::new(Kind::Config, format!("{url}: not a valid URL: {e}")))?;
+    match parsed.scheme() {
+        "https" => Ok(parsed),
+        "http" if is_loopback(&parsed) => Ok(parsed),
+        "http" => Err(network(format!(
+            "{url}: plain http is refused; sigwatch fetches over https only"
+        ))
+        .hint("use the https:// URL; plain http is only allowed to loopback hosts")),
+        other => Err(network(format!("{url}: scheme {other:?} is not supported"))),
+    }
+}
+
+enum Attempt<T> {
+    Done(T),
+    Retry(Failure, Option<Duration>),
+}
+
+impl Http {
+    /// Builds the client.
+    pub fn new(limits: Limits) -> anyhow::Result<Http> {
+        let policy = reqwest::redirect::Policy::custom(|attempt| {
+            let to = attempt.url().clone();
+            if attempt.previous().len() >= 10 {
+                return attempt.error(format!("more than 10 redirects (last to {to})"));
+            }
+            let from_https = attempt.previous().iter().any(|u| u.scheme() == "https");
+            if to.scheme() == "http" && (from_https || !is_loopback(&to)) {
+                return attempt.error(format!("redirect to plain http ({to}) refused"));
+            }
+            if to.scheme() != "http" && to.scheme() != "https" {
+                return attempt.error(format!("redirect to {to} refused"));
+            }
+            attempt.follow()
+        });
+        let client = reqwest::Client::builder()
+            .user_agent(concat!("sigwatch/", env!("CARGO_PKG_VERSION")))
+            .redirect(policy)
+            .connect_timeout(limits.stall.min(Duration::from_secs(30)))
+            .pool_idle_timeout(Duration::from_secs(30))
+            .build()
+            .map_err(|e| anyhow::anyhow!("cannot set up the HTTP client: {e}"))?;
+        Ok(Http {
+            client,
+            limits,
+            hosts: Mutex::new(HashMap::new()),
+        })
+    }
+
+    fn host_slot(&self, url: &Url) -> Arc<Semaphore> {
+        let key = format!(
+            "{}:{}",
+            url.host_str().unwrap_or(""),
+            url.port_or_known_default().unwrap_or(0)
+        );
+        let mut hosts = self
+            .hosts
+            .lock()
+            .expect("host table lock is never poisoned by a panic-free section");
+        hosts
+            .entry(key)
+            .or_insert_with(|| Arc::new(Semaphore::new(self.limits.per_host.max(1))))
+            .clone()
+    }
+
+    /// Fetches a page (index, listing): capped, content-decoded. 404 and other errors fail.
+    pub async fn get_page(&self, url: &str, accept: &str) -> Result<Page, Failure> {
+        match self.get(url, accept, self.limits.page_bytes, true).await? {
+            Some(page) => Ok(page),
+            None => Err(network(format!("{url}: HTTP 404 Not Found"))),
+        }
+    }
+
+    /// Fetches a small file (signature, checksums) that may be absent: 404/410 give `None`.
+    pub async fn get_optional(&self, url: &str) -> Result<Option<Page>, Failure> {
+        self.get(url, "*/*", self.limits.signature_bytes, false)
+            .await
+    }
+
+    async fn get(
+        &self,
+        url: &str,
+        accept: &str,
+        cap: u64,
+        decode: bool,
+    ) -> Result<Option<Page>, Failure> {
+        let mut body = Vec::new();
+        let got = self.fetch(url, accept, cap, None, &mut body).await?;
+        let Some((final_url, headers)) = got else {
+            return Ok(None);
+        };
+        let encoding = headers
+            .get(header::CONTENT_ENCODING)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.trim().to_ascii_lowercase())
+            .unwrap_or_default();
+        let body = if decode && !encoding.is_empty() && encoding != "identity" {
+            decode_body(&encoding, &body, cap).map_err(|m| network(format!("{url}: {m}")))?
+        } else {
+            body
+        };
+        let content_type = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        Ok(Some(Page {
+            url: final_url,
+            content_type,
+            body,
+        }))
+    }
+
+    /// Streams `url` into `sink`, at most `cap` bytes (and exactly `expected_size` when known).
+    /// Returns false on 404/410. Never content-decodes.
+    pub async fn download(
+        &self,
+        url: &str,
+        cap: u64,
+        expected_size: Option<u64>,
+        sink: &mut (dyn Sink + Send),
+    ) -> Result<bool, Failure> {
+        let got = self.fetch(url, "*/*", cap, expected_size, sink).await?;
+        Ok(got.is_some())
+    }
+
+    /// The retry loop around one request.
+    async fn fetch(
+        &self,
+        url: &str,
+        accept: &str,
+        cap: u64,
+        expected_size: Option<u64>,
+        sink: &mut (dyn Sink + Send),
+    ) -> Result<Option<(Url, HeaderMap)>, Failure> {
+        let parsed = check_url(url)?;
+        let slot = self.host_slot(&parsed);
+        let mut backoff = self.limits.backoff;
+        let mut attempt = 0;
+        loop {
+            let permit = slot.acquire().await.expect("semaphores are never closed");
+            let result = self
+                .attempt(&parsed, accept, cap, expected_size, sink)
+                .await;
+            drop(permit);
+            match result {
+                Ok(Attempt::Done(v)) => return Ok(v),
+                Ok(Attempt::Retry(failure, wait)) => {
+                    if attempt >= self.limits.retries {
+                        return Err(failure);
+                    }
+                    attempt += 1;
+                    let wait = wait.unwrap_or(backoff);
+                    backoff = backoff.saturating_mul(2);
+                    sink.reset()
+                        .map_err(|e| network(format!("{url}: cannot restart the download: {e}")))?;
+                    tokio::time::sleep(wait).await;
+                }
+                Err(failure) => return Err(failure),
+            }
+        }
+    }
+
+    async fn attempt(
+        &self,
+        url: &Url,
+        accept: &str,
+        cap: u64,
+        expected_size: Option<u64>,
+        sink: &mut (dyn Sink + Send),
+    ) -> Result<Attempt<Option<(Url, HeaderMap)>>, Failure> {
+        let limits = &self.limits;
+        let request = self
+            .client
+            .get(url.clone())
+            .header(header::ACCEPT, accept)
+            .send();
+        let response = match tokio::time::timeout(limits.stall, request).await {
+            Err(_) => {
+                return Ok(Attempt::Retry(
+                    network(format!(
+                        "{url}: no response within {} s",
+                        limits.stall.as_secs()
+                    )),
+                    None,
+                ));
+            }
+            Ok(Err(e)) => {
+                let failure = network(format!("{url}: {}", describe(&e)));
+                return if e.is_redirect() || e.is_builder() {
+                    Err(failure)
+                } else {
+                    Ok(Attempt::Retry(failure, None))
+                };
+            }
+            Ok(Ok(r)) => r,
+        };
+        let status = response.status();
+        if status == StatusCode::NOT_FOUND || status == StatusCode::GONE {
+            return Ok(Attempt::Done(None));
+        }
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            let wait = retry_after(response.headers());
+            return match wait {
+                Some(w) if w > limits.max_retry_after => Err(network(format!(
+                    "{url}: HTTP 429 Too Many Requests; the server asks to wait {} s, longer than the {} s sigwatch waits",
+                    w.as_secs(),
+                    limits.max_retry_after.as_secs()
+                ))
+                .hint("run again later, or lower --jobs")),
+                w => Ok(Attempt::Retry(network(format!("{url}: HTTP 429 Too Many Requests")), w)),
+            };
+        }
+        if status.is_server_error() {
+            let wait = retry_after(response.headers()).filter(|w| *w <= limits.max_retry_after);
+            return Ok(Attempt::Retry(
+                network(format!("{url}: HTTP {status}")),
+                wait,
+            ));
+        }
+        if !status.is_success() {
+            return Err(network(format!("{url}: HTTP {status}")));
+        }
+        let final_url = response.url().clone();
+        let headers = response.headers().clone();
+        let declared = response.content_length();
+        if let Some(len) = declared {
+            if len > cap {
+                return Err(network(format!(
+                    "{url}: the server announces {len} bytes, more than the cap of {}",
+                    human_size(cap)
+                )));
+            }
+            if let Some(expected) = expected_size
+                && len != expected
+            {
+                return Err(Failure::new(
+                    Kind::Digest,
+                    format!(
+                        "{url}: the server announces {len} bytes, but the index says {expected}"
+                    ),
+                ));
+            }
+        }
+        let cap = expected_size.map_or(cap, |e| e.min(cap));
+        let mut response = response;
+        let mut total: u64 = 0;
+        let mut window_start = Instant::now();
+        let mut window_bytes: u64 = 0;
+        loop {
+            let chunk = match tokio::time::timeout(limits.stall, response.chunk()).await {
+                Err(_) => {
+                    return Ok(Attempt::Retry(
+                        network(format!(
+                            "{url}: the server stopped sending for {} s after {total} bytes",
+                            limits.stall.as_secs()
+                        )),
+                        None,
+                    ));
+                }
+                Ok(Err(e)) => {
+                    return Ok(Attempt::Retry(
+                        network(format!(
+                            "{url}: the transfer broke after {total} bytes: {}",
+                            describe(&e)
+                        )),
+                        None,
+                    ));
+                }
+                Ok(Ok(None)) => break,
+                Ok(Ok(Some(c))) => c,
+            };
+            total += chunk.len() as u64;
+            if total > cap {
+                let what = if expected_size.is_some_and(|e| e <= cap) {
+                    return Err(Failure::new(
+                        Kind::Digest,
+                        format!(
+                            "{url}: the server sent more than the {} bytes the index states",
+                            cap
+                        ),
+                    ));
+                } else {
+                    human_size(cap)
+                };
+                return Err(network(format!(
+                    "{url}: the response is larger than the cap of {what}"
+                )));
+            }
+            sink.write(&chunk).map_err(|e| {
+                Failure::new(
+                    Kind::Config,
+                    format!("{url}: cannot store the download: {e}"),
+                )
+            })?;
+            window_bytes += chunk.len() as u64;
+            let elapsed = window_start.elapsed();
+            if elapsed >= limits.stall {
+                if window_bytes < limits.min_rate.saturating_mul(elapsed.as_secs()) {
+                    return Err(network(format!(
+                        "{url}: too slow: {window_bytes} bytes in {} s, below the minimum of {} bytes/s",
+                        elapsed.as_secs(),
+                        limits.min_rate
+                    )));
+                }
+                window_start = Instant::now();
+                window_bytes = 0;
+            }
+        }
+        if let Some(len) = declared
+            && total < len
+        {
+            return Ok(Attempt::Retry(
+                network(format!(
+                    "{url}: the connection closed after {total} of {len} bytes"
+                )),
+                None,
+            ));
+        }
+        if let Some(expected) = expected_size
+            && total != expected
+        {
+            return Err(Failure::new(
+                Kind::Digest,
+                format!(
+                    "{url}: received {total} bytes, but the index says the file has {expected}"
+                ),
+            ));
+        }
+        Ok(Attempt::Done(Some((final_url, headers))))
+    }
+}
+
+/// The Retry-After header as a duration (delta-seconds or an HTTP date).
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(header::RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = httpdate_parse(value)?;
+    Some(
+        when.duration_since(std::time::SystemTime::now())
+            .unwrap_or_default(),
+    )
+}
+
+fn httpdate_parse(value: &str) -> Option<std::time::SystemTime> {
+    humantime::parse_rfc3339_weak(value).ok().or_else(|| {
+        // IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT".
+        let parts: Vec<&str> = value.split_whitespace().collect();
+        if parts.len() != 6 {
+            return None;
+        }
+        let month = [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ]
+        .iter()
+        .position(|m| *m == parts[2])?
+            + 1;
+        let text = format!(
+            "{}-{:02}-{:02}T{}Z",
+            parts[3],
+            month,
+            parts[1].parse::<u8>().ok()?,
+            parts[4]
+        );
+        humantime::parse_rfc3339(&text).ok()
+    })
+}
+
+fn decode_body(encoding: &str, body: &[u8], cap: u64) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let reader: Box<dyn Read + '_> = match encoding {
+        "gzip" | "x-gzip" => Box::new(flate2::read::MultiGzDecoder::new(body)),
+        "deflate" => Box::new(flate2::read::ZlibDecoder::new(body)),
+        other => return Err(format!("unsupported Content-Encoding {other:?}")),
+    };
+    let mut out = Vec::new();
+    let n = reader
+        .take(cap + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| format!("cannot decode the {encoding} body: {e}"))?;
+    if n as u64 > cap {
+        return Err(format!(
+            "the decoded body is larger than the cap of {}",
+            human_size(cap)
+        ));
+    }
+    Ok(out)
+}
+
+/// Describes a reqwest error with its causes, on one line.
+fn describe(e: &reqwest::Error) -> String {
+    let mut msg = if e.is_timeout() {
+        "timed out".to_string()
+    } else {
+        String::new()
+    };
+    let mut source: Option<&dyn std::error::Error> = Some(e);
+    let mut seen = Vec::new();
+    while let Some(err) = source {
+        let text = err.to_string();
+        if !seen.iter().any(|s: &String| s.contains(&text)) {
+            if !msg.is_empty() {
+                msg.push_str(": ");
+            }
+            msg.push_str(&text);
+            seen.push(text);
+        }
+        source = err.source();
+    }
+    msg
+}
+
+/// Bytes as KiB/MiB/GiB for messages.
+pub fn human_size(bytes: u64) -> String {
+    if bytes >= 1 << 30 && bytes.is_multiple_of(1 << 30) {
+        format!("{} GiB", bytes >> 30)
+    } else if bytes >= 1 << 20 && bytes.is_multiple_of(1 << 20) {
+        format!("{} MiB", bytes >> 20)
+    } else if bytes >= 1 << 10 && bytes.is_multiple_of(1 << 10) {
+        format!("{} KiB", bytes >> 10)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
+/// Writes into a `Vec`, for small bodies.
+impl Sink for std::io::Cursor<Vec<u8>> {
+    fn write(&mut self, chunk: &[u8]) -> std::io::Result<()> {
+        self.write_all(chunk)
+    }
+    fn reset(&mut self) -> std::io::Result<()> {
+        self.get_mut().clear();
+        self.set_position(0);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_http_is_only_allowed_to_loopback() {
+        assert!(check_url("http://127.0.0.1:8080/x").is_ok());
+        assert!(check_url("http://localhost/x").is_ok());
+        assert!(check_url("http://[::1]/x").is_ok());
+        assert!(check_url("https://example.org/x").is_ok());
+        let e = check_url("http://example.org/x").unwrap_err();
+        assert!(e.message.contains("plain http"));
+        assert!(check_url("ftp://example.org/x").is_err());
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        let mut h = HeaderMap::new();
+        h.insert(header::RETRY_AFTER, "120".parse().unwrap());
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(120)));
+        h.insert(
+            header::RETRY_AFTER,
+            "Sun, 06 Nov 1994 08:49:37 GMT".parse().unwrap(),
+        );
+        assert_eq!(retry_after(&h), Some(Duration::ZERO));
+    }
+
+    #[test]
+    fn decoded_size_counts_against_the_cap() {
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        enc.write_all(&vec![0u8; 1 << 20]).unwrap();
+        let bomb = enc.finish().unwrap();
+        assert!(bomb.len() < 10_000);
+        assert!(
+            decode_body("gzip", &bomb, 1 << 16)
+                .unwrap_err()
+                .contains("cap")
+        );
+        assert_eq!(decode_body("gzip", &bomb, 2 << 20).unwrap().len(), 1 << 20);
+    }
+}

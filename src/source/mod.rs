@@ -1,0 +1,313 @@
+//! Release discovery: a PyPI-style simple index or any web page / directory listing.
+//!
+//! Parsing is separate from fetching ([`pypi::parse_json`], [`pypi::parse_html`],
+//! [`listing_files`]) so that every parser of outside bytes can be tested on its own.
+
+pub mod pypi;
+pub mod version;
+
+use std::collections::BTreeMap;
+
+use reqwest::Url;
+use scraper::{Html, Selector};
+
+use crate::error::{Failure, Kind, source};
+use crate::http::Http;
+use crate::watch::{FileSelector, Source};
+use version::VersionKey;
+
+/// A file offered by an index or page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexFile {
+    /// The file name as offered (not yet checked to be a safe local name).
+    pub filename: String,
+    /// Absolute URL, without fragment.
+    pub url: String,
+    /// The index's sha256 (lowercase hex), when it gives one.
+    pub sha256: Option<String>,
+    /// The index's size in bytes (PEP 700), when it gives one.
+    pub size: Option<u64>,
+    /// Yanked (PEP 592).
+    pub yanked: bool,
+}
+
+/// One version and its files.
+#[derive(Debug, Clone)]
+pub struct Release {
+    /// The version as written in the file name.
+    pub version: String,
+    /// Its sort key.
+    pub key: VersionKey,
+    /// Matching files.
+    pub files: Vec<IndexFile>,
+}
+
+impl Release {
+    /// True when every file of the release is yanked.
+    pub fn is_yanked(&self) -> bool {
+        self.files.iter().all(|f| f.yanked)
+    }
+}
+
+/// A link on a page.
+#[derive(Debug, Clone)]
+pub struct Link {
+    /// The resolved URL (None when the href does not resolve).
+    pub url: Option<Url>,
+    /// The link text.
+    pub text: String,
+    /// The last path segment of the URL, percent-decoded.
+    pub last_segment: String,
+    /// `data-yanked` present.
+    pub yanked: bool,
+}
+
+/// Every `<a href>` of an HTML page, resolved against `base` (or the page's `<base href>`).
+pub fn links(body: &[u8], base: &Url) -> Vec<Link> {
+    let text = String::from_utf8_lossy(body);
+    let doc = Html::parse_document(&text);
+    let base_sel = Selector::parse("base[href]").expect("static selector");
+    let a_sel = Selector::parse("a[href]").expect("static selector");
+    let base = doc
+        .select(&base_sel)
+        .next()
+        .and_then(|b| b.value().attr("href"))
+        .and_then(|h| base.join(h).ok())
+        .unwrap_or_else(|| base.clone());
+    doc.select(&a_sel)
+        .map(|a| {
+            let href = a.value().attr("href").unwrap_or_default().trim();
+            let url = base
+                .join(href)
+                .ok()
+                .filter(|u| matches!(u.scheme(), "http" | "https"));
+            let last_segment = url
+                .as_ref()
+                .and_then(|u| {
+                    u.path_segments()
+                        .and_then(|mut s| s.next_back().map(str::to_owned))
+                })
+                .map(|s| {
+                    percent_encoding::percent_decode_str(&s)
+                        .decode_utf8_lossy()
+                        .into_owned()
+                })
+                .unwrap_or_default();
+            Link {
+                url,
+                text: a.text().collect::<String>(),
+                last_segment,
+                yanked: a.value().attr("data-yanked").is_some(),
+            }
+        })
+        .collect()
+}
+
+/// The files of a listing page whose name matches `pattern`, with their versions.
+///
+/// The pattern must match the whole file name; its `version` group (or else its first
+/// group) is the version.
+pub fn listing_files(body: &[u8], base: &Url, pattern: &regex::Regex) -> Vec<(String, IndexFile)> {
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for link in links(body, base) {
+        let Some(url) = link.url else { continue };
+        let Some(caps) = pattern.captures(&link.last_segment) else {
+            continue;
+        };
+        let Some(version) = caps.name("version").or_else(|| caps.get(1)) else {
+            continue;
+        };
+        if version.as_str().is_empty() || !seen.insert(link.last_segment.clone()) {
+            continue;
+        }
+        let mut url = url;
+        url.set_fragment(None);
+        out.push((
+            version.as_str().to_string(),
+            IndexFile {
+                filename: link.last_segment.clone(),
+                url: url.into(),
+                sha256: None,
+                size: None,
+                yanked: false,
+            },
+        ));
+    }
+    out
+}
+
+/// Anchors a user's pattern so it must match the whole file name.
+pub fn anchored(pattern: &str) -> Result<regex::Regex, regex::Error> {
+    regex::Regex::new(&format!("^(?:{pattern})$"))
+}
+
+/// Groups versioned files into releases, newest first.
+pub fn group(files: Vec<(String, IndexFile)>) -> Vec<Release> {
+    let mut by_version: BTreeMap<String, Vec<IndexFile>> = BTreeMap::new();
+    let mut order: Vec<String> = Vec::new();
+    for (version, file) in files {
+        // PEP 440 spellings of one version (1.0 and 1.0.0) are one release.
+        let existing = order
+            .iter()
+            .find(|v| version::same_version(v, &version))
+            .cloned();
+        let key = existing.unwrap_or_else(|| {
+            order.push(version.clone());
+            version.clone()
+        });
+        by_version.entry(key).or_default().push(file);
+    }
+    let versions: Vec<&str> = order.iter().map(String::as_str).collect();
+    let keys = version::keys_for(&versions);
+    let mut releases: Vec<Release> = order
+        .iter()
+        .zip(keys)
+        .map(|(v, key)| Release {
+            version: v.clone(),
+            key,
+            files: by_version.remove(v).unwrap_or_default(),
+        })
+        .collect();
+    releases.sort_by(|a, b| version::compare(&b.key, &a.key));
+    releases
+}
+
+/// Fetches and parses the source's releases, newest first, files filtered by the selector.
+pub async fn discover(http: &Http, src: &Source) -> Result<Vec<Release>, Failure> {
+    match src {
+        Source::Pypi {
+            project,
+            index,
+            files,
+            ..
+        } => {
+            let index = index.clone().unwrap_or_else(pypi::default_index);
+            let url =
+                pypi::project_url(&index, project).map_err(|m| Failure::new(Kind::Config, m))?;
+            let page = http.get_page(&url, pypi::ACCEPT).await.map_err(|f| {
+                if f.message.ends_with("404 Not Found") {
+                    source(format!(
+                        "{url}: no project {project:?} on the index (HTTP 404)"
+                    ))
+                    .hint("check the `pypi` name in the watch file")
+                } else {
+                    f
+                }
+            })?;
+            let parsed = if pypi::is_json(page.content_type.as_deref()) {
+                pypi::parse_json(&page.body, &page.url)
+            } else {
+                pypi::parse_html(&page.body, &page.url)
+            }
+            .map_err(|m| source(format!("{url}: {m}")))?;
+            let glob = match files {
+                FileSelector::Glob(g) => Some(
+                    globset::Glob::new(g)
+                        .map_err(|e| Failure::new(Kind::Config, format!("files glob {g:?}: {e}")))?
+                        .compile_matcher(),
+                ),
+                _ => None,
+            };
+            let versioned = parsed
+                .into_iter()
+                .filter_map(|f| {
+                    let (kind, version) = pypi::parse_filename(&f.filename, project)?;
+                    let keep = match files {
+                        FileSelector::Sdist => kind == pypi::DistKind::Sdist,
+                        FileSelector::Wheel => kind == pypi::DistKind::Wheel,
+                        FileSelector::Any => true,
+                        FileSelector::Glob(_) => {
+                            glob.as_ref().is_some_and(|g| g.is_match(&f.filename))
+                        }
+                    };
+                    keep.then(|| (version.to_string(), f))
+                })
+                .collect();
+            Ok(group(versioned))
+        }
+        Source::Url { url, pattern, .. } => {
+            let page = http.get_page(url, "text/html, */*;q=0.5").await?;
+            let re = anchored(pattern)
+                .map_err(|e| Failure::new(Kind::Config, format!("pattern: {e}")))?;
+            Ok(group(listing_files(&page.body, &page.url, &re)))
+        }
+    }
+}
+
+/// Picks the release to use: `wanted` exactly, or the newest that is not yanked and (unless
+/// `prereleases`) not a pre-release.
+pub fn choose<'a>(
+    releases: &'a [Release],
+    wanted: Option<&str>,
+    prereleases: bool,
+) -> Option<&'a Release> {
+    match wanted {
+        Some(v) => releases
+            .iter()
+            .find(|r| version::same_version(&r.version, v)),
+        None => releases
+            .iter()
+            .find(|r| !r.is_yanked() && (prereleases || !r.key.is_prerelease())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(name: &str) -> IndexFile {
+        IndexFile {
+            filename: name.into(),
+            url: format!("https://e/{name}"),
+            sha256: None,
+            size: None,
+            yanked: false,
+        }
+    }
+
+    #[test]
+    fn newest_skips_yanked_and_prereleases_unless_asked() {
+        let mut yanked = file("foo-1.10.tar.gz");
+        yanked.yanked = true;
+        let releases = group(vec![
+            ("1.9".into(), file("foo-1.9.tar.gz")),
+            ("1.10".into(), yanked),
+            ("1.8".into(), file("foo-1.8.tar.gz")),
+            ("2.0rc1".into(), file("foo-2.0rc1.tar.gz")),
+        ]);
+        assert_eq!(releases[0].version, "2.0rc1");
+        assert_eq!(choose(&releases, None, false).unwrap().version, "1.9");
+        assert_eq!(choose(&releases, None, true).unwrap().version, "2.0rc1");
+        assert_eq!(
+            choose(&releases, Some("1.10"), false).unwrap().version,
+            "1.10"
+        );
+        assert!(choose(&releases, Some("3"), false).is_none());
+    }
+
+    #[test]
+    fn listing_patterns_match_whole_file_names() {
+        let base = Url::parse("https://example.org/releases/").unwrap();
+        let body = b"<a href='example-1.9.tar.gz'>a</a> <a href='example-1.10.tar.gz'>b</a>\
+            <a href='example-1.10.tar.gz.asc'>sig</a> <a href='/other/example-1.2.tar.gz?x=1'>c</a>\
+            <a href='example-1.10.tar.gz'>dup</a>";
+        let re = anchored(r"example-(?P<version>[0-9][0-9a-z.]*)\.tar\.gz").unwrap();
+        let found = listing_files(body, &base, &re);
+        let names: Vec<&str> = found.iter().map(|(_, f)| f.filename.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "example-1.9.tar.gz",
+                "example-1.10.tar.gz",
+                "example-1.2.tar.gz"
+            ]
+        );
+        assert_eq!(
+            found[2].1.url,
+            "https://example.org/other/example-1.2.tar.gz?x=1"
+        );
+        let releases = group(found);
+        assert_eq!(releases[0].version, "1.10");
+    }
+}

@@ -1,0 +1,494 @@
+//! Watch files: one TOML file per project saying where releases come from and who may sign them.
+//!
+//! Parsing is strict (unknown keys and wrong types are errors naming the file and field),
+//! paths are resolved relative to the watch file, and pins are normalized here so that every
+//! later stage sees full fingerprints only.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::error::{Failure, config};
+use crate::verify::{FINGERPRINT_HINT, Pin, parse_pin};
+
+/// The default signature templates: `{url}.asc`, then `{url}.sig`.
+pub const DEFAULT_SIGNATURE_TEMPLATES: [&str; 2] = ["{url}.asc", "{url}.sig"];
+
+/// A parsed, validated watch file.
+#[derive(Debug, Clone)]
+pub struct Watch {
+    /// The watch file's path, as given.
+    pub path: PathBuf,
+    /// Project name (default: the file name without `.toml`).
+    pub name: String,
+    /// The version packaged now, if stated.
+    pub current: Option<String>,
+    /// Where releases come from.
+    pub source: Source,
+    /// Signature URL templates, tried in order.
+    pub signature_templates: Vec<String>,
+    /// The keyring, resolved relative to the watch file.
+    pub keyring: PathBuf,
+    /// Pinned fingerprints.
+    pub pins: Vec<Pin>,
+    /// How many distinct pinned certificates must sign.
+    pub threshold: usize,
+}
+
+/// Where releases are discovered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// A project on a PEP 503 / PEP 691 simple index.
+    Pypi {
+        /// The project name as written (normalized when used).
+        project: String,
+        /// The index URL; `None` means the default (pip's configuration, else PyPI).
+        index: Option<String>,
+        /// Which files of a release to take.
+        files: FileSelector,
+        /// Whether pre-releases count as newest.
+        prereleases: bool,
+    },
+    /// A web page or directory listing whose links name the releases.
+    Url {
+        /// The page.
+        url: String,
+        /// Regex matched on each link's file name, with a `version` group (or the first group).
+        pattern: String,
+        /// Whether pre-releases count as newest.
+        prereleases: bool,
+    },
+}
+
+/// Which files of a PyPI release to take.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileSelector {
+    /// Source distributions (the default).
+    Sdist,
+    /// Wheels.
+    Wheel,
+    /// Every file.
+    Any,
+    /// A glob on file names.
+    Glob(String),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWatch {
+    name: Option<String>,
+    current: Option<String>,
+    source: RawSource,
+    #[serde(default)]
+    signature: RawSignature,
+    keys: RawKeys,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSource {
+    pypi: Option<String>,
+    index: Option<String>,
+    files: Option<String>,
+    prereleases: Option<bool>,
+    url: Option<String>,
+    pattern: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSignature {
+    url: Option<OneOrMany>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawKeys {
+    keyring: String,
+    fingerprints: Vec<String>,
+    threshold: Option<usize>,
+}
+
+/// The placeholders a signature template may use.
+pub const PLACEHOLDERS: [&str; 5] = ["url", "filename", "version", "name", "dir"];
+
+impl Watch {
+    /// Reads and validates a watch file.
+    pub fn load(path: &Path) -> Result<Watch, Failure> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| config(format!("watch file {}: cannot read: {e}", path.display())))?;
+        Watch::parse(&text, path)
+    }
+
+    /// Parses watch-file text; `path` names the file and anchors relative paths.
+    pub fn parse(text: &str, path: &Path) -> Result<Watch, Failure> {
+        let file = path.display();
+        let raw: RawWatch = toml::from_str(text).map_err(|e| {
+            let msg = e.message().to_string();
+            let place = e
+                .span()
+                .map(|s| {
+                    let line = text[..s.start.min(text.len())].matches('\n').count() + 1;
+                    format!(" (line {line})")
+                })
+                .unwrap_or_default();
+            config(format!("watch file {file}{place}: {msg}"))
+                .hint("see watch.example.toml for every field and its type")
+        })?;
+        let err = |field: &str, msg: String| config(format!("watch file {file}: {field}: {msg}"));
+
+        let name = match raw.name {
+            Some(n) if n.trim().is_empty() => return Err(err("name", "must not be empty".into())),
+            Some(n) => n,
+            None => path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .ok_or_else(|| err("name", "not given and the file has no name".into()))?,
+        };
+
+        let s = raw.source;
+        let prereleases = s.prereleases.unwrap_or(false);
+        let source = match (&s.pypi, &s.url) {
+            (Some(_), Some(_)) => {
+                return Err(err(
+                    "source",
+                    "give either `pypi` or `url`, not both".into(),
+                ));
+            }
+            (None, None) => {
+                return Err(err(
+                    "source",
+                    "needs `pypi = \"project\"` or `url = \"https://…\"`".into(),
+                )
+                .hint("see watch.example.toml"));
+            }
+            (Some(project), None) => {
+                if s.pattern.is_some() {
+                    return Err(err(
+                        "source.pattern",
+                        "only applies to `url` sources".into(),
+                    ));
+                }
+                if project.trim().is_empty() {
+                    return Err(err("source.pypi", "must not be empty".into()));
+                }
+                if let Some(index) = &s.index {
+                    check_url(index).map_err(|m| err("source.index", m))?;
+                }
+                let files = match s.files.as_deref() {
+                    None | Some("sdist") => FileSelector::Sdist,
+                    Some("wheel") => FileSelector::Wheel,
+                    Some("any") => FileSelector::Any,
+                    Some(glob) => {
+                        globset::Glob::new(glob).map_err(|e| {
+                            err(
+                                "source.files",
+                                format!("{glob:?} is not sdist, wheel, any or a valid glob: {e}"),
+                            )
+                        })?;
+                        FileSelector::Glob(glob.to_string())
+                    }
+                };
+                Source::Pypi {
+                    project: project.clone(),
+                    index: s.index.clone(),
+                    files,
+                    prereleases,
+                }
+            }
+            (None, Some(url)) => {
+                if s.index.is_some() || s.files.is_some() {
+                    return Err(err(
+                        "source",
+                        "`index` and `files` only apply to `pypi` sources".into(),
+                    ));
+                }
+                check_url(url).map_err(|m| err("source.url", m))?;
+                let pattern = s.pattern.clone().ok_or_else(|| {
+                    err(
+                        "source.pattern",
+                        "a `url` source needs a pattern matching release file names".into(),
+                    )
+                    .hint(r#"e.g. pattern = 'example-(?P<version>[0-9][0-9a-z.]*)\.tar\.gz'"#)
+                })?;
+                let re = regex::Regex::new(&pattern).map_err(|e| {
+                    err(
+                        "source.pattern",
+                        format!("not a valid regular expression: {e}"),
+                    )
+                })?;
+                if re.captures_len() < 2 {
+                    return Err(err(
+                        "source.pattern",
+                        "needs a capture group for the version: (?P<version>…)".into(),
+                    ));
+                }
+                Source::Url {
+                    url: url.clone(),
+                    pattern,
+                    prereleases,
+                }
+            }
+        };
+
+        let signature_templates = match raw.signature.url {
+            None => DEFAULT_SIGNATURE_TEMPLATES
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            Some(OneOrMany::One(t)) => vec![t],
+            Some(OneOrMany::Many(ts)) if ts.is_empty() => {
+                return Err(err("signature.url", "the list of templates is empty".into())
+                    .hint("there is no way to accept unsigned releases; `check` serves projects that do not sign"));
+            }
+            Some(OneOrMany::Many(ts)) => ts,
+        };
+        for (i, t) in signature_templates.iter().enumerate() {
+            check_template(t).map_err(|m| err(&format!("signature.url[{i}]"), m))?;
+        }
+
+        let keys = raw.keys;
+        if keys.keyring.trim().is_empty() {
+            return Err(err("keys.keyring", "must not be empty".into()));
+        }
+        let base = path.parent().unwrap_or(Path::new("."));
+        let keyring = base.join(&keys.keyring);
+        if !keyring.is_file() {
+            return Err(err(
+                "keys.keyring",
+                format!("{} does not exist or is not a file", keyring.display()),
+            )
+            .hint("the keyring path is relative to the watch file"));
+        }
+        if keys.fingerprints.is_empty() {
+            return Err(
+                err("keys.fingerprints", "no fingerprint is pinned".into()).hint(FINGERPRINT_HINT)
+            );
+        }
+        let mut pins: Vec<Pin> = Vec::new();
+        for (i, f) in keys.fingerprints.iter().enumerate() {
+            let pin = parse_pin(f).map_err(|e| {
+                err(&format!("keys.fingerprints[{i}]"), e.to_string()).hint(FINGERPRINT_HINT)
+            })?;
+            if !pins.contains(&pin) {
+                pins.push(pin);
+            }
+        }
+        let threshold = keys.threshold.unwrap_or(1);
+        if threshold == 0 || threshold > pins.len() {
+            return Err(err(
+                "keys.threshold",
+                format!(
+                    "{threshold} must be between 1 and the number of pinned fingerprints ({})",
+                    pins.len()
+                ),
+            ));
+        }
+        Ok(Watch {
+            path: path.to_path_buf(),
+            name,
+            current: raw.current,
+            source,
+            signature_templates,
+            keyring,
+            pins,
+            threshold,
+        })
+    }
+}
+
+fn check_url(url: &str) -> Result<(), String> {
+    let parsed = url::Url::parse(url).map_err(|e| format!("{url:?} is not a URL: {e}"))?;
+    match parsed.scheme() {
+        "https" | "http" => Ok(()),
+        other => Err(format!(
+            "{url:?}: scheme {other:?} is not supported (use https)"
+        )),
+    }
+}
+
+fn check_template(t: &str) -> Result<(), String> {
+    let mut rest = t;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        let close = after
+            .find('}')
+            .ok_or_else(|| format!("{t:?}: unclosed '{{'"))?;
+        let name = &after[..close];
+        if !PLACEHOLDERS.contains(&name) {
+            return Err(format!(
+                "{t:?}: unknown placeholder {{{name}}} (known: {})",
+                PLACEHOLDERS.map(|p| format!("{{{p}}}")).join(" ")
+            ));
+        }
+        rest = &after[close + 1..];
+    }
+    Ok(())
+}
+
+/// Fills a signature template.
+pub fn expand_template(
+    template: &str,
+    url: &str,
+    filename: &str,
+    version: &str,
+    name: &str,
+) -> String {
+    let dir = url.rsplit_once('/').map_or(url, |(d, _)| d);
+    template
+        .replace("{url}", url)
+        .replace("{filename}", filename)
+        .replace("{version}", version)
+        .replace("{name}", name)
+        .replace("{dir}", dir)
+}
+
+/// Expands PATH arguments: a watch file, or a directory whose `*.toml` files are watch files.
+///
+/// Sorted by path, so reports are in a stable order.
+pub fn collect_paths(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Failure> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let entries = std::fs::read_dir(p)
+                .map_err(|e| config(format!("{}: cannot list: {e}", p.display())))?;
+            let mut found = Vec::new();
+            for entry in entries {
+                let entry =
+                    entry.map_err(|e| config(format!("{}: cannot list: {e}", p.display())))?;
+                let path = entry.path();
+                if path.extension().is_some_and(|e| e == "toml") && path.is_file() {
+                    found.push(path);
+                }
+            }
+            if found.is_empty() {
+                return Err(config(format!(
+                    "{}: no watch files (*.toml) in this directory",
+                    p.display()
+                )));
+            }
+            found.sort();
+            out.extend(found);
+        } else if p.is_file() {
+            out.push(p.clone());
+        } else {
+            return Err(config(format!(
+                "{}: no such watch file or directory",
+                p.display()
+            )));
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FPR: &str = "0123 4567 89AB CDEF 0123  4567 89AB CDEF 0123 4567";
+
+    fn parse(text: &str) -> Result<Watch, Failure> {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("keyrings")).unwrap();
+        std::fs::write(dir.path().join("keyrings/k.asc"), "x").unwrap();
+        Watch::parse(text, &dir.path().join("proj.toml"))
+    }
+
+    #[test]
+    fn minimal_pypi_watch_gets_defaults() {
+        let w = parse(&format!(
+            "[source]\npypi = \"Foo\"\n[keys]\nkeyring = \"keyrings/k.asc\"\nfingerprints = [\"{FPR}\"]\n"
+        ))
+        .unwrap();
+        assert_eq!(w.name, "proj");
+        assert_eq!(w.threshold, 1);
+        assert_eq!(w.signature_templates, ["{url}.asc", "{url}.sig"]);
+        assert!(matches!(
+            w.source,
+            Source::Pypi {
+                files: FileSelector::Sdist,
+                prereleases: false,
+                ..
+            }
+        ));
+        assert_eq!(
+            w.pins[0].to_string(),
+            "0123456789ABCDEF0123456789ABCDEF01234567"
+        );
+    }
+
+    #[test]
+    fn unknown_keys_are_named_with_their_line() {
+        let e = parse(&format!(
+            "[source]\npypi = \"Foo\"\nfiels = \"wheel\"\n[keys]\nkeyring = \"keyrings/k.asc\"\nfingerprints = [\"{FPR}\"]\n"
+        ))
+        .unwrap_err();
+        assert!(e.message.contains("proj.toml (line 3)"), "{}", e.message);
+        assert!(e.message.contains("fiels"), "{}", e.message);
+    }
+
+    #[test]
+    fn short_key_id_pin_names_the_field() {
+        let e = parse("[source]\npypi = \"Foo\"\n[keys]\nkeyring = \"keyrings/k.asc\"\nfingerprints = [\"3372DCFA\"]\n")
+            .unwrap_err();
+        assert!(e.message.contains("keys.fingerprints[0]"), "{}", e.message);
+        assert!(e.message.contains("short key ID"), "{}", e.message);
+        assert!(e.hint.is_some());
+    }
+
+    #[test]
+    fn missing_keyring_is_named() {
+        let e = parse(&format!(
+            "[source]\npypi = \"Foo\"\n[keys]\nkeyring = \"nope.asc\"\nfingerprints = [\"{FPR}\"]\n"
+        ))
+        .unwrap_err();
+        assert!(
+            e.message.contains("keys.keyring") && e.message.contains("nope.asc"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn templates_with_unknown_placeholders_are_refused() {
+        let e = parse(&format!(
+            "[source]\npypi = \"Foo\"\n[signature]\nurl = [\"{{url}}.asc\", \"{{uri}}.sig\"]\n[keys]\nkeyring = \"keyrings/k.asc\"\nfingerprints = [\"{FPR}\"]\n"
+        ))
+        .unwrap_err();
+        assert!(
+            e.message.contains("signature.url[1]") && e.message.contains("{uri}"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn url_source_needs_a_version_group() {
+        let e = parse(&format!(
+            "[source]\nurl = \"https://example.org/\"\npattern = 'foo-.*\\.tar\\.gz'\n[keys]\nkeyring = \"keyrings/k.asc\"\nfingerprints = [\"{FPR}\"]\n"
+        ))
+        .unwrap_err();
+        assert!(e.message.contains("source.pattern"), "{}", e.message);
+    }
+
+    #[test]
+    fn templates_expand_every_placeholder() {
+        assert_eq!(
+            expand_template(
+                "{dir}/sigs/{name}-{version}/{filename}.asc",
+                "https://e.org/d/f-1.tgz",
+                "f-1.tgz",
+                "1",
+                "f"
+            ),
+            "https://e.org/d/sigs/f-1/f-1.tgz.asc"
+        );
+    }
+}
