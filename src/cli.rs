@@ -85,6 +85,30 @@ source failure; the worst project wins (1 > 2 > 3).")]
     #[command(subcommand)]
     Keys(KeysCommand),
 
+    /// Check watch files and keyrings for trust problems before they bite.
+    #[command(after_help = "Examples:\n  sigwatch lint watch/\n  sigwatch lint watch/foo.toml --json\n\n\
+Finds pinned keys that are expired, revoked or expiring within 90 days, pins missing from the \
+keyring, certificates in the keyring that are not pinned, keyrings that are not minimal \
+(third-party certifications, image user IDs) and weak pinned keys. Exit 1 when any finding \
+is an error, else 0.")]
+    Lint(LintArgs),
+
+    /// Write a watch file and a minimal keyring holding only the pinned certificates.
+    #[command(after_help = "Examples:\n  \
+sigwatch add --pypi flufl.lock --keyring KEYS --fingerprint '0123 4567 89AB CDEF 0123  4567 89AB CDEF 0123 4567'\n  \
+sigwatch add --url https://gnupg.org/ftp/gcrypt/gnupg/ --pattern 'gnupg-(?P<version>2\\.4\\.[0-9]+)\\.tar\\.bz2' \\\n      \
+--keyring signing-key.asc --fingerprint 6DAA6E64A76D2840571B4902528897B826403ADA --signature-url '{url}.sig' --dir watch/")]
+    Add(AddArgs),
+
+    /// Translate a Debian source package's debian/watch and upstream signing key.
+    #[command(name = "import-debian", after_help = "Examples:\n  \
+sigwatch import-debian ~/src/flufl.lock --out watch/\n  \
+for d in ~/debian/*/; do sigwatch import-debian \"$d\" --out watch/; done\n\n\
+Exit 0 when the watch file it writes verifies signatures as strictly as the original; \
+non-zero (and the watch file marks what a human must add) when debian/watch has no pgp \
+option, pgpmode=none, gittag, or there is no upstream key.")]
+    ImportDebian(ImportDebianArgs),
+
     /// Print shell completions for SHELL on stdout.
     #[command(
         after_help = "Examples:\n  sigwatch completions bash > ~/.local/share/bash-completion/completions/sigwatch\n  sigwatch completions zsh > ~/.zfunc/_sigwatch\n  sigwatch completions fish > ~/.config/fish/completions/sigwatch.fish"
@@ -156,7 +180,7 @@ pub struct NetArgs {
     pub max_retry_after: u64,
 
     /// Cap on index pages and listings, in MiB (after decoding).
-    #[arg(long, default_value_t = 64, value_name = "MIB")]
+    #[arg(long, default_value_t = 32, value_name = "MIB")]
     pub max_page_mib: u64,
 
     /// Cap on signature files, in MiB.
@@ -216,6 +240,75 @@ pub struct FetchArgs {
 
     #[command(flatten)]
     pub net: NetArgs,
+}
+
+/// `sigwatch lint`.
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// Watch files, or directories of `*.toml` watch files (default: the current directory).
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Print one JSON object on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `sigwatch add`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["pypi", "url"])))]
+pub struct AddArgs {
+    /// A project on the package index.
+    #[arg(long, value_name = "NAME")]
+    pub pypi: Option<String>,
+
+    /// A web page or directory listing that links to the releases.
+    #[arg(long, value_name = "URL", requires = "pattern")]
+    pub url: Option<String>,
+
+    /// Regex matching release file names on --url, with a (?P<version>…) group.
+    #[arg(long, value_name = "RE", requires = "url")]
+    pub pattern: Option<String>,
+
+    /// Keyring holding the certificates to pin (only the pinned ones are copied).
+    #[arg(long, value_name = "KEYFILE")]
+    pub keyring: PathBuf,
+
+    /// Full fingerprint allowed to sign. Repeatable.
+    #[arg(long = "fingerprint", value_name = "F", required = true)]
+    pub fingerprints: Vec<String>,
+
+    /// Signature URL template ({url} {filename} {version} {name} {dir}). Repeatable: tried in order.
+    #[arg(long = "signature-url", value_name = "TEMPLATE")]
+    pub signature_urls: Vec<String>,
+
+    /// Project name (default: the PyPI name, or the host of --url).
+    #[arg(long)]
+    pub name: Option<String>,
+
+    /// Where to write NAME.toml and keyrings/NAME.asc.
+    #[arg(long, default_value = ".", value_name = "D")]
+    pub dir: PathBuf,
+
+    /// Replace an existing watch file or keyring.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `sigwatch import-debian`.
+#[derive(Debug, Args)]
+pub struct ImportDebianArgs {
+    /// A Debian source package (a directory containing debian/).
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+
+    /// Where to write the watch file and keyrings/ (default: the current directory).
+    #[arg(long, default_value = ".", value_name = "OUTDIR")]
+    pub out: PathBuf,
+
+    /// Print one JSON object on stdout.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `sigwatch keys …`.

@@ -48,7 +48,7 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            page_bytes: 64 << 20,
+            page_bytes: 32 << 20,
             signature_bytes: 1 << 20,
             artifact_bytes: 4 << 30,
             stall: Duration::from_secs(60),
@@ -288,14 +288,12 @@ impl Http {
             .header(header::ACCEPT, accept)
             .send();
         let response = match tokio::time::timeout(limits.stall, request).await {
+            // A stalled server is given up, not retried: the stall time is a promise.
             Err(_) => {
-                return Ok(Attempt::Retry(
-                    network(format!(
-                        "{url}: no response within {} s",
-                        limits.stall.as_secs()
-                    )),
-                    None,
-                ));
+                return Err(network(format!(
+                    "{url}: no response within {} s",
+                    limits.stall.as_secs()
+                )));
             }
             Ok(Err(e)) => {
                 let failure = network(format!("{url}: {}", describe(&e)));
@@ -362,13 +360,10 @@ impl Http {
         loop {
             let chunk = match tokio::time::timeout(limits.stall, response.chunk()).await {
                 Err(_) => {
-                    return Ok(Attempt::Retry(
-                        network(format!(
-                            "{url}: the server stopped sending for {} s after {total} bytes",
-                            limits.stall.as_secs()
-                        )),
-                        None,
-                    ));
+                    return Err(network(format!(
+                        "{url}: the server stopped sending for {} s after {total} bytes",
+                        limits.stall.as_secs()
+                    )));
                 }
                 Ok(Err(e)) => {
                     return Ok(Attempt::Retry(

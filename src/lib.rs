@@ -15,3 +15,6 @@ pub mod run;
 pub mod source;
 pub mod verify;
 pub mod watch;
+pub mod add;
+pub mod import;
+pub mod lint;

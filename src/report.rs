@@ -196,6 +196,27 @@ impl Printer {
         }
     }
 
+    /// `sigwatch lint` findings as human text.
+    pub fn findings(&self, findings: &[crate::lint::Finding], files: usize) {
+        let mut out = anstream::stdout();
+        for f in findings {
+            let (style, label) = match f.severity {
+                crate::lint::Severity::Error => (BAD, "error"),
+                crate::lint::Severity::Warning => (WARN, "warning"),
+            };
+            let _ = writeln!(out, "{style}{label}{style:#}[{}]: {}: {}", f.code, f.watch, f.message);
+            let _ = writeln!(out, "  {HINT}fix{HINT:#}: {}", f.fix);
+        }
+        let errors = findings.iter().filter(|f| f.severity == crate::lint::Severity::Error).count();
+        if !self.quiet {
+            let _ = writeln!(
+                anstream::stderr(),
+                "{files} watch file(s): {errors} error(s), {} warning(s)",
+                findings.len() - errors
+            );
+        }
+    }
+
     /// `sigwatch keys list` as human text.
     pub fn certs(&self, certs: &[CertInfo]) {
         let mut out = anstream::stdout();

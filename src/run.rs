@@ -31,6 +31,8 @@ pub fn run(cli: Cli) -> u8 {
             | Command::Keys(KeysCommand::List { json: true, .. })
             | Command::Check(CheckArgs { json: true, .. })
             | Command::Fetch(FetchArgs { json: true, .. })
+            | Command::Lint(crate::cli::LintArgs { json: true, .. })
+            | Command::ImportDebian(crate::cli::ImportDebianArgs { json: true, .. })
     );
     let result = match cli.command {
         Command::Verify(args) => verify_command(&printer, &args),
@@ -54,6 +56,9 @@ pub fn run(cli: Cli) -> u8 {
             };
             projects(&printer, &args.paths, &args.net, &opts, args.json)
         }
+        Command::Lint(args) => crate::lint::command(&printer, &args),
+        Command::Add(args) => crate::add::command(&printer, &args),
+        Command::ImportDebian(args) => crate::import::debian::command(&printer, &args),
         Command::Completions { shell } => {
             clap_complete::generate(
                 shell,

@@ -418,3 +418,71 @@ mod tests {
         assert!(armor_blocks(&[0x99, 0x01, 0x0d, 0x04]).is_empty());
     }
 }
+
+/// A minimal copy of a certificate: its keys, self-signatures, revocations and user IDs, with
+/// third-party certifications and image user IDs (user attributes) dropped.
+pub fn minimal(cert: &Cert) -> anyhow::Result<Cert> {
+    use openpgp::Packet;
+    let mut packets: Vec<Packet> = Vec::new();
+    let primary = cert.primary_key();
+    packets.push(primary.key().clone().into());
+    packets.extend(primary.self_signatures().cloned().map(Packet::from));
+    packets.extend(primary.self_revocations().cloned().map(Packet::from));
+    for ua in cert.userids() {
+        packets.push(ua.userid().clone().into());
+        packets.extend(ua.self_signatures().cloned().map(Packet::from));
+        packets.extend(ua.self_revocations().cloned().map(Packet::from));
+    }
+    for ka in cert.keys().subkeys() {
+        packets.push(ka.key().clone().into());
+        packets.extend(ka.self_signatures().cloned().map(Packet::from));
+        packets.extend(ka.self_revocations().cloned().map(Packet::from));
+    }
+    Cert::from_packets(packets.into_iter())
+}
+
+/// What a minimal copy drops: (third-party certifications, user attributes).
+pub fn non_minimal_parts(cert: &Cert) -> (usize, usize) {
+    let certs = cert.userids().map(|ua| ua.certifications().count()).sum::<usize>()
+        + cert.user_attributes().map(|ua| ua.certifications().count()).sum::<usize>();
+    (certs, cert.user_attributes().count())
+}
+
+/// Armored, minimal copies of the certificates holding `pins`, in pin order, each once.
+///
+/// Errors (configuration) naming the pins that are not in the keyring.
+pub fn export_pinned(keyring: &Keyring, pins: &[crate::verify::Pin]) -> anyhow::Result<Vec<u8>> {
+    use openpgp::serialize::Serialize as _;
+    let mut chosen: Vec<&Cert> = Vec::new();
+    let mut missing = Vec::new();
+    for pin in pins {
+        match keyring.find(&pin.0) {
+            Some(cert) if !chosen.iter().any(|c| c.fingerprint() == cert.fingerprint()) => chosen.push(cert),
+            Some(_) => {}
+            None => missing.push(pin.to_string()),
+        }
+    }
+    if !missing.is_empty() {
+        return Err(config(format!(
+            "keyring {}: pinned fingerprint(s) not in it: {}",
+            keyring.path.display(),
+            missing.join(", ")
+        ))
+        .hint("check the fingerprints against `sigwatch keys list KEYRING`")
+        .into());
+    }
+    let mut out = Vec::new();
+    for cert in chosen {
+        let cert = minimal(cert)?;
+        let mut w = openpgp::armor::Writer::with_headers(
+            &mut out,
+            openpgp::armor::Kind::PublicKey,
+            cert.userids()
+                .take(1)
+                .map(|u| ("Comment", String::from_utf8_lossy(u.userid().value()).into_owned())),
+        )?;
+        cert.serialize(&mut w)?;
+        w.finalize()?;
+    }
+    Ok(out)
+}

@@ -1,0 +1,204 @@
+//! `sigwatch lint`: trust problems in watch files and keyrings, each with a severity and a fix.
+
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use serde::Serialize;
+use sequoia_openpgp as openpgp;
+
+use openpgp::Cert;
+use openpgp::types::{HashAlgorithm, RevocationStatus};
+
+use crate::cli::LintArgs;
+use crate::report::Printer;
+use crate::verify::keyring::{EXPIRY_WARNING, finite_field_bits, non_minimal_parts};
+use crate::verify::{Keyring, Revocation, policy, rfc3339};
+use crate::watch::{Watch, collect_paths};
+
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Verification will fail or is unsafe: exit 1.
+    Error,
+    /// Worth fixing.
+    Warning,
+}
+
+/// One finding.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    /// The watch file.
+    pub watch: String,
+    /// Error or warning.
+    pub severity: Severity,
+    /// A stable identifier, e.g. `pin-expired`.
+    pub code: &'static str,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it.
+    pub fix: String,
+}
+
+/// Runs `lint`.
+pub fn command(printer: &Printer, args: &LintArgs) -> anyhow::Result<u8> {
+    let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
+    let files = collect_paths(&paths)?;
+    let now = SystemTime::now();
+    let findings: Vec<Finding> = files.iter().flat_map(|f| lint_file(f, now)).collect();
+    let errors = findings.iter().filter(|f| f.severity == Severity::Error).count();
+    if args.json {
+        printer.json(&serde_json::json!({
+            "watch_files": files.len(),
+            "errors": errors,
+            "warnings": findings.len() - errors,
+            "findings": findings,
+        }));
+    } else {
+        printer.findings(&findings, files.len());
+    }
+    Ok(if errors > 0 { 1 } else { 0 })
+}
+
+/// Lints one watch file and its keyring.
+pub fn lint_file(path: &Path, now: SystemTime) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let watch_name = path.display().to_string();
+    let mut add = |severity, code, message: String, fix: String| {
+        out.push(Finding { watch: watch_name.clone(), severity, code, message, fix })
+    };
+    let watch = match Watch::load(path) {
+        Ok(w) => w,
+        Err(e) => {
+            add(Severity::Error, "watch-invalid", e.message, e.hint.unwrap_or_else(|| "fix the watch file".into()));
+            return out;
+        }
+    };
+    let keyring = match Keyring::load(&watch.keyring) {
+        Ok(k) => k,
+        Err(e) => {
+            add(
+                Severity::Error,
+                "keyring-invalid",
+                crate::error::one_line(&e),
+                crate::error::hint_of(&e).unwrap_or("replace the keyring with the upstream public keys").into(),
+            );
+            return out;
+        }
+    };
+    let policy = policy();
+    let mut pinned_certs: Vec<&Cert> = Vec::new();
+    for pin in &watch.pins {
+        match keyring.find(&pin.0) {
+            None => add(
+                Severity::Error,
+                "pin-missing",
+                format!("pinned fingerprint {pin} is not in keyring {}", keyring.path.display()),
+                "add the certificate to the keyring, or correct the pin".into(),
+            ),
+            Some(cert) => {
+                if !pinned_certs.iter().any(|c| c.fingerprint() == cert.fingerprint()) {
+                    pinned_certs.push(cert);
+                }
+            }
+        }
+    }
+    for cert in &pinned_certs {
+        let fpr = cert.fingerprint().to_hex();
+        let uid = cert.userids().next().map(|u| String::from_utf8_lossy(u.userid().value()).into_owned()).unwrap_or_default();
+        let who = if uid.is_empty() { fpr.clone() } else { format!("{fpr} ({uid})") };
+        if cert.primary_key().key().version() < 4 {
+            add(Severity::Error, "pin-weak", format!("pinned key {who} is a v3 key"), "ask upstream for a modern key".into());
+        }
+        for ka in cert.keys() {
+            if let Some(bits) = finite_field_bits(ka.key()) {
+                if bits < 2048 {
+                    add(
+                        Severity::Error,
+                        "pin-weak",
+                        format!("key {} of {who} is {} bits: signatures by it are rejected", ka.key().fingerprint().to_hex(), bits),
+                        "ask upstream to sign with a key of at least 2048 bits (or Ed25519)".into(),
+                    );
+                }
+            }
+        }
+        let vcert = match cert.with_policy(&policy, now) {
+            Ok(v) => v,
+            Err(e) => {
+                add(Severity::Error, "pin-invalid", format!("pinned certificate {who} is not valid: {e}"), "replace it with upstream's current key".into());
+                continue;
+            }
+        };
+        if let RevocationStatus::Revoked(revs) = vcert.revocation_status() {
+            let rev = revs.first().map(|r| Revocation::from_signature(r));
+            let hard = rev.as_ref().is_none_or(|r| r.is_hard());
+            let text = rev.map(|r| r.to_string()).unwrap_or_default();
+            add(
+                if hard { Severity::Error } else { Severity::Warning },
+                "pin-revoked",
+                format!("pinned certificate {who} is revoked: {text}"),
+                if hard {
+                    "remove the pin; every signature by this key is rejected".into()
+                } else {
+                    "pin upstream's new key; signatures made before the revocation still verify".into()
+                },
+            );
+        }
+        let expiry = vcert.primary_key().key_expiration_time();
+        match expiry {
+            Some(exp) if exp <= now => add(
+                Severity::Error,
+                "pin-expired",
+                format!("pinned certificate {who} expired on {}", rfc3339(exp)),
+                "get the key with its extended expiry from upstream (new signatures by it are rejected until then)".into(),
+            ),
+            Some(exp) if exp.duration_since(now).unwrap_or_default() < EXPIRY_WARNING => add(
+                Severity::Warning,
+                "pin-expiring",
+                format!("pinned certificate {who} expires on {}, within 90 days", rfc3339(exp)),
+                "get the key with its extended expiry from upstream before then".into(),
+            ),
+            _ => {}
+        }
+        let signing = vcert.keys().for_signing().alive().revoked(false).count();
+        if signing == 0 && watch.pins.iter().any(|p| p.0 == cert.fingerprint()) {
+            add(
+                Severity::Error,
+                "pin-cannot-sign",
+                format!("pinned certificate {who} has no valid signing key now"),
+                "check the pin; upstream may sign with another key".into(),
+            );
+        }
+        let sha1 = std::iter::once(vcert.primary_key().binding_signature())
+            .chain(vcert.keys().subkeys().map(|k| k.binding_signature()))
+            .any(|s| s.hash_algo() == HashAlgorithm::SHA1);
+        if sha1 {
+            add(
+                Severity::Warning,
+                "pin-sha1-binding",
+                format!("pinned certificate {who} uses SHA-1 self-signatures (accepted, but dated)"),
+                "ask upstream to refresh the key's self-signatures with SHA-256 or better".into(),
+            );
+        }
+        let (certs, attrs) = non_minimal_parts(cert);
+        if certs > 0 || attrs > 0 {
+            add(
+                Severity::Warning,
+                "keyring-not-minimal",
+                format!("certificate {who} carries {certs} third-party certification(s) and {attrs} image user ID(s)"),
+                "keep only what verification needs: `sigwatch add` writes minimal copies (or gpg --export-options export-minimal)".into(),
+            );
+        }
+    }
+    for cert in &keyring.certs {
+        if !pinned_certs.iter().any(|c| c.fingerprint() == cert.fingerprint()) {
+            add(
+                Severity::Warning,
+                "keyring-unpinned",
+                format!("certificate {} in keyring {} is not pinned", cert.fingerprint().to_hex(), keyring.path.display()),
+                "remove it from the keyring, or pin it if it may sign".into(),
+            );
+        }
+    }
+    out
+}
