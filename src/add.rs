@@ -1,7 +1,5 @@
 //! `sigwatch add`: a new watch file and a minimal keyring with only the pinned certificates.
 
-
-
 use crate::cli::AddArgs;
 use crate::error::config;
 use crate::fetch::place_bytes;
@@ -21,7 +19,11 @@ pub fn command(printer: &Printer, args: &AddArgs) -> anyhow::Result<u8> {
         (None, None, None) => unreachable!("clap requires --pypi or --url"),
     };
     if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') {
-        return Err(config(format!("--name {name:?} cannot be used as a file name")).hint("pass --name NAME").into());
+        return Err(
+            config(format!("--name {name:?} cannot be used as a file name"))
+                .hint("pass --name NAME")
+                .into(),
+        );
     }
     let source = match (&args.pypi, &args.url, &args.pattern) {
         (Some(p), _, _) => vec![("pypi".to_string(), toml::Value::String(p.clone()))],
@@ -36,7 +38,11 @@ pub fn command(printer: &Printer, args: &AddArgs) -> anyhow::Result<u8> {
         .map(|p| {
             let uid = keyring
                 .find(&p.0)
-                .and_then(|c| c.userids().next().map(|u| String::from_utf8_lossy(u.userid().value()).into_owned()))
+                .and_then(|c| {
+                    c.userids()
+                        .next()
+                        .map(|u| String::from_utf8_lossy(u.userid().value()).into_owned())
+                })
                 .unwrap_or_default();
             (crate::report::spaced(&p.to_string()), uid)
         })
@@ -58,19 +64,30 @@ pub fn command(printer: &Printer, args: &AddArgs) -> anyhow::Result<u8> {
     let keyring_path = args.dir.join(&keyring_rel);
     for p in [&watch_path, &keyring_path] {
         if p.exists() && !args.force {
-            return Err(config(format!("{} already exists", p.display())).hint("pass --force to replace it").into());
+            return Err(config(format!("{} already exists", p.display()))
+                .hint("pass --force to replace it")
+                .into());
         }
     }
-    let keyring_dir = keyring_path.parent().expect("keyrings/NAME.asc has a parent");
-    std::fs::create_dir_all(keyring_dir).map_err(|e| config(format!("{}: cannot create: {e}", keyring_dir.display())))?;
+    let keyring_dir = keyring_path
+        .parent()
+        .expect("keyrings/NAME.asc has a parent");
+    std::fs::create_dir_all(keyring_dir)
+        .map_err(|e| config(format!("{}: cannot create: {e}", keyring_dir.display())))?;
     // Validate exactly what will be written, with the same parser `check` and `fetch` use.
-    let staged = tempfile::tempdir_in(&args.dir).map_err(|e| config(format!("{}: {e}", args.dir.display())))?;
+    let staged = tempfile::tempdir_in(&args.dir)
+        .map_err(|e| config(format!("{}: {e}", args.dir.display())))?;
     std::fs::create_dir(staged.path().join("keyrings")).map_err(|e| config(format!("{e}")))?;
-    std::fs::write(staged.path().join(&keyring_rel), &minimal).map_err(|e| config(format!("{e}")))?;
+    std::fs::write(staged.path().join(&keyring_rel), &minimal)
+        .map_err(|e| config(format!("{e}")))?;
     Watch::parse(&text, &staged.path().join(format!("{name}.toml")))?;
     place_bytes(keyring_dir, &keyring_path, &minimal)?;
     place_bytes(&args.dir, &watch_path, text.as_bytes())?;
-    printer.note(&format!("wrote {} and {}", watch_path.display(), keyring_path.display()));
+    printer.note(&format!(
+        "wrote {} and {}",
+        watch_path.display(),
+        keyring_path.display()
+    ));
     let mut out = anstream::stdout();
     use std::io::Write as _;
     let _ = writeln!(out, "{}", watch_path.display());
@@ -79,17 +96,27 @@ pub fn command(printer: &Printer, args: &AddArgs) -> anyhow::Result<u8> {
 
 /// A project name from a listing URL: the pattern's literal prefix, else the host's first label.
 fn name_from_url(url: &str, pattern: &str) -> String {
-    let prefix: String = pattern.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect();
+    let prefix: String = pattern
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
     let prefix = prefix.trim_end_matches(['-', '_']);
     if !prefix.is_empty() {
         return prefix.to_string();
     }
     url::Url::parse(url)
         .ok()
-        .and_then(|u| u.host_str().map(|h| h.trim_start_matches("www.").split('.').next().unwrap_or(h).to_string()))
+        .and_then(|u| {
+            u.host_str().map(|h| {
+                h.trim_start_matches("www.")
+                    .split('.')
+                    .next()
+                    .unwrap_or(h)
+                    .to_string()
+            })
+        })
         .unwrap_or_else(|| "project".into())
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -97,7 +124,16 @@ mod tests {
 
     #[test]
     fn names_come_from_the_pattern_prefix_or_the_host() {
-        assert_eq!(name_from_url("https://gnupg.org/ftp/", r"gnupg-(?P<version>[\d.]+)\.tar\.bz2"), "gnupg");
-        assert_eq!(name_from_url("https://www.example.org/dl/", r"(?P<version>[\d.]+)\.zip"), "example");
+        assert_eq!(
+            name_from_url(
+                "https://gnupg.org/ftp/",
+                r"gnupg-(?P<version>[\d.]+)\.tar\.bz2"
+            ),
+            "gnupg"
+        );
+        assert_eq!(
+            name_from_url("https://www.example.org/dl/", r"(?P<version>[\d.]+)\.zip"),
+            "example"
+        );
     }
 }

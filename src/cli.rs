@@ -86,11 +86,13 @@ source failure; the worst project wins (1 > 2 > 3).")]
     Keys(KeysCommand),
 
     /// Check watch files and keyrings for trust problems before they bite.
-    #[command(after_help = "Examples:\n  sigwatch lint watch/\n  sigwatch lint watch/foo.toml --json\n\n\
+    #[command(
+        after_help = "Examples:\n  sigwatch lint watch/\n  sigwatch lint watch/foo.toml --json\n\n\
 Finds pinned keys that are expired, revoked or expiring within 90 days, pins missing from the \
 keyring, certificates in the keyring that are not pinned, keyrings that are not minimal \
 (third-party certifications, image user IDs) and weak pinned keys. Exit 1 when any finding \
-is an error, else 0.")]
+is an error, else 0."
+    )]
     Lint(LintArgs),
 
     /// Write a watch file and a minimal keyring holding only the pinned certificates.
@@ -101,12 +103,15 @@ sigwatch add --url https://gnupg.org/ftp/gcrypt/gnupg/ --pattern 'gnupg-(?P<vers
     Add(AddArgs),
 
     /// Translate a Debian source package's debian/watch and upstream signing key.
-    #[command(name = "import-debian", after_help = "Examples:\n  \
+    #[command(
+        name = "import-debian",
+        after_help = "Examples:\n  \
 sigwatch import-debian ~/src/flufl.lock --out watch/\n  \
 for d in ~/debian/*/; do sigwatch import-debian \"$d\" --out watch/; done\n\n\
 Exit 0 when the watch file it writes verifies signatures as strictly as the original; \
 non-zero (and the watch file marks what a human must add) when debian/watch has no pgp \
-option, pgpmode=none, gittag, or there is no upstream key.")]
+option, pgpmode=none, gittag, or there is no upstream key."
+    )]
     ImportDebian(ImportDebianArgs),
 
     /// Print shell completions for SHELL on stdout.

@@ -496,27 +496,25 @@ fn decode_body(encoding: &str, body: &[u8], cap: u64) -> Result<Vec<u8>, String>
     Ok(out)
 }
 
-/// Describes a reqwest error with its causes, on one line.
+/// Describes a reqwest error by its causes, on one line, without repeating the URL.
 fn describe(e: &reqwest::Error) -> String {
-    let mut msg = if e.is_timeout() {
-        "timed out".to_string()
-    } else {
-        String::new()
-    };
-    let mut source: Option<&dyn std::error::Error> = Some(e);
-    let mut seen = Vec::new();
+    let mut parts: Vec<String> = Vec::new();
+    if e.is_timeout() {
+        parts.push("timed out".into());
+    }
+    // The top level says "error sending request for url (…)": the causes say what happened.
+    let mut source: Option<&dyn std::error::Error> = std::error::Error::source(e);
+    if source.is_none() {
+        parts.push(e.to_string());
+    }
     while let Some(err) = source {
         let text = err.to_string();
-        if !seen.iter().any(|s: &String| s.contains(&text)) {
-            if !msg.is_empty() {
-                msg.push_str(": ");
-            }
-            msg.push_str(&text);
-            seen.push(text);
+        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
         }
         source = err.source();
     }
-    msg
+    parts.join(": ")
 }
 
 /// Bytes as KiB/MiB/GiB for messages.

@@ -4,17 +4,17 @@
 //! The stages, in the order data flows through them:
 //! `watch` → `source` → `fetch` → [`verify`] → [`report`]; [`cli`] parses, [`run`] wires them.
 
+pub mod add;
 pub mod cli;
 pub mod error;
 pub mod fetch;
 pub mod history;
 pub mod http;
+pub mod import;
+pub mod lint;
 pub mod pipeline;
 pub mod report;
 pub mod run;
 pub mod source;
 pub mod verify;
 pub mod watch;
-pub mod add;
-pub mod import;
-pub mod lint;

@@ -3,8 +3,8 @@
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use serde::Serialize;
 use sequoia_openpgp as openpgp;
+use serde::Serialize;
 
 use openpgp::Cert;
 use openpgp::types::{HashAlgorithm, RevocationStatus};
@@ -42,11 +42,18 @@ pub struct Finding {
 
 /// Runs `lint`.
 pub fn command(printer: &Printer, args: &LintArgs) -> anyhow::Result<u8> {
-    let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
     let files = collect_paths(&paths)?;
     let now = SystemTime::now();
     let findings: Vec<Finding> = files.iter().flat_map(|f| lint_file(f, now)).collect();
-    let errors = findings.iter().filter(|f| f.severity == Severity::Error).count();
+    let errors = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
     if args.json {
         printer.json(&serde_json::json!({
             "watch_files": files.len(),
@@ -65,12 +72,23 @@ pub fn lint_file(path: &Path, now: SystemTime) -> Vec<Finding> {
     let mut out = Vec::new();
     let watch_name = path.display().to_string();
     let mut add = |severity, code, message: String, fix: String| {
-        out.push(Finding { watch: watch_name.clone(), severity, code, message, fix })
+        out.push(Finding {
+            watch: watch_name.clone(),
+            severity,
+            code,
+            message,
+            fix,
+        })
     };
     let watch = match Watch::load(path) {
         Ok(w) => w,
         Err(e) => {
-            add(Severity::Error, "watch-invalid", e.message, e.hint.unwrap_or_else(|| "fix the watch file".into()));
+            add(
+                Severity::Error,
+                "watch-invalid",
+                e.message,
+                e.hint.unwrap_or_else(|| "fix the watch file".into()),
+            );
             return out;
         }
     };
@@ -81,7 +99,9 @@ pub fn lint_file(path: &Path, now: SystemTime) -> Vec<Finding> {
                 Severity::Error,
                 "keyring-invalid",
                 crate::error::one_line(&e),
-                crate::error::hint_of(&e).unwrap_or("replace the keyring with the upstream public keys").into(),
+                crate::error::hint_of(&e)
+                    .unwrap_or("replace the keyring with the upstream public keys")
+                    .into(),
             );
             return out;
         }
@@ -93,11 +113,17 @@ pub fn lint_file(path: &Path, now: SystemTime) -> Vec<Finding> {
             None => add(
                 Severity::Error,
                 "pin-missing",
-                format!("pinned fingerprint {pin} is not in keyring {}", keyring.path.display()),
+                format!(
+                    "pinned fingerprint {pin} is not in keyring {}",
+                    keyring.path.display()
+                ),
                 "add the certificate to the keyring, or correct the pin".into(),
             ),
             Some(cert) => {
-                if !pinned_certs.iter().any(|c| c.fingerprint() == cert.fingerprint()) {
+                if !pinned_certs
+                    .iter()
+                    .any(|c| c.fingerprint() == cert.fingerprint())
+                {
                     pinned_certs.push(cert);
                 }
             }
@@ -105,10 +131,23 @@ pub fn lint_file(path: &Path, now: SystemTime) -> Vec<Finding> {
     }
     for cert in &pinned_certs {
         let fpr = cert.fingerprint().to_hex();
-        let uid = cert.userids().next().map(|u| String::from_utf8_lossy(u.userid().value()).into_owned()).unwrap_or_default();
-        let who = if uid.is_empty() { fpr.clone() } else { format!("{fpr} ({uid})") };
+        let uid = cert
+            .userids()
+            .next()
+            .map(|u| String::from_utf8_lossy(u.userid().value()).into_owned())
+            .unwrap_or_default();
+        let who = if uid.is_empty() {
+            fpr.clone()
+        } else {
+            format!("{fpr} ({uid})")
+        };
         if cert.primary_key().key().version() < 4 {
-            add(Severity::Error, "pin-weak", format!("pinned key {who} is a v3 key"), "ask upstream for a modern key".into());
+            add(
+                Severity::Error,
+                "pin-weak",
+                format!("pinned key {who} is a v3 key"),
+                "ask upstream for a modern key".into(),
+            );
         }
         for ka in cert.keys() {
             if let Some(bits) = finite_field_bits(ka.key()) {
@@ -116,7 +155,11 @@ pub fn lint_file(path: &Path, now: SystemTime) -> Vec<Finding> {
                     add(
                         Severity::Error,
                         "pin-weak",
-                        format!("key {} of {who} is {} bits: signatures by it are rejected", ka.key().fingerprint().to_hex(), bits),
+                        format!(
+                            "key {} of {who} is {} bits: signatures by it are rejected",
+                            ka.key().fingerprint().to_hex(),
+                            bits
+                        ),
                         "ask upstream to sign with a key of at least 2048 bits (or Ed25519)".into(),
                     );
                 }
@@ -125,7 +168,12 @@ pub fn lint_file(path: &Path, now: SystemTime) -> Vec<Finding> {
         let vcert = match cert.with_policy(&policy, now) {
             Ok(v) => v,
             Err(e) => {
-                add(Severity::Error, "pin-invalid", format!("pinned certificate {who} is not valid: {e}"), "replace it with upstream's current key".into());
+                add(
+                    Severity::Error,
+                    "pin-invalid",
+                    format!("pinned certificate {who} is not valid: {e}"),
+                    "replace it with upstream's current key".into(),
+                );
                 continue;
             }
         };
@@ -134,13 +182,18 @@ pub fn lint_file(path: &Path, now: SystemTime) -> Vec<Finding> {
             let hard = rev.as_ref().is_none_or(|r| r.is_hard());
             let text = rev.map(|r| r.to_string()).unwrap_or_default();
             add(
-                if hard { Severity::Error } else { Severity::Warning },
+                if hard {
+                    Severity::Error
+                } else {
+                    Severity::Warning
+                },
                 "pin-revoked",
                 format!("pinned certificate {who} is revoked: {text}"),
                 if hard {
                     "remove the pin; every signature by this key is rejected".into()
                 } else {
-                    "pin upstream's new key; signatures made before the revocation still verify".into()
+                    "pin upstream's new key; signatures made before the revocation still verify"
+                        .into()
                 },
             );
         }
@@ -176,7 +229,9 @@ pub fn lint_file(path: &Path, now: SystemTime) -> Vec<Finding> {
             add(
                 Severity::Warning,
                 "pin-sha1-binding",
-                format!("pinned certificate {who} uses SHA-1 self-signatures (accepted, but dated)"),
+                format!(
+                    "pinned certificate {who} uses SHA-1 self-signatures (accepted, but dated)"
+                ),
                 "ask upstream to refresh the key's self-signatures with SHA-256 or better".into(),
             );
         }
@@ -191,11 +246,18 @@ pub fn lint_file(path: &Path, now: SystemTime) -> Vec<Finding> {
         }
     }
     for cert in &keyring.certs {
-        if !pinned_certs.iter().any(|c| c.fingerprint() == cert.fingerprint()) {
+        if !pinned_certs
+            .iter()
+            .any(|c| c.fingerprint() == cert.fingerprint())
+        {
             add(
                 Severity::Warning,
                 "keyring-unpinned",
-                format!("certificate {} in keyring {} is not pinned", cert.fingerprint().to_hex(), keyring.path.display()),
+                format!(
+                    "certificate {} in keyring {} is not pinned",
+                    cert.fingerprint().to_hex(),
+                    keyring.path.display()
+                ),
                 "remove it from the keyring, or pin it if it may sign".into(),
             );
         }

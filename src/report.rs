@@ -204,10 +204,17 @@ impl Printer {
                 crate::lint::Severity::Error => (BAD, "error"),
                 crate::lint::Severity::Warning => (WARN, "warning"),
             };
-            let _ = writeln!(out, "{style}{label}{style:#}[{}]: {}: {}", f.code, f.watch, f.message);
+            let _ = writeln!(
+                out,
+                "{style}{label}{style:#}[{}]: {}: {}",
+                f.code, f.watch, f.message
+            );
             let _ = writeln!(out, "  {HINT}fix{HINT:#}: {}", f.fix);
         }
-        let errors = findings.iter().filter(|f| f.severity == crate::lint::Severity::Error).count();
+        let errors = findings
+            .iter()
+            .filter(|f| f.severity == crate::lint::Severity::Error)
+            .count();
         if !self.quiet {
             let _ = writeln!(
                 anstream::stderr(),

@@ -535,7 +535,11 @@ pub fn render(w: &NewWatch) -> String {
     out.push_str("\n[source]\n");
     for (k, v) in &w.source {
         let value = match v {
-            toml::Value::String(s) if s.contains('\\') && !s.contains('\'') && !s.contains('\n') => format!("'{s}'"),
+            toml::Value::String(s)
+                if s.contains('\\') && !s.contains('\'') && !s.contains('\n') =>
+            {
+                format!("'{s}'")
+            }
             other => other.to_string(),
         };
         out.push_str(&format!("{k} = {value}\n"));
@@ -564,14 +568,20 @@ pub fn render(w: &NewWatch) -> String {
     out.push_str("[keys]\n");
     out.push_str(&format!("keyring = {}\n", q(&w.keyring)));
     if w.pins.is_empty() {
-        out.push_str("fingerprints = []   # TODO: pin the full fingerprint of every key allowed to sign\n");
+        out.push_str(
+            "fingerprints = []   # TODO: pin the full fingerprint of every key allowed to sign\n",
+        );
     } else {
         out.push_str("fingerprints = [\n");
         for (fpr, comment) in &w.pins {
             if comment.is_empty() {
                 out.push_str(&format!("    {},\n", q(fpr)));
             } else {
-                out.push_str(&format!("    {},   # {}\n", q(fpr), comment.replace('\n', " ")));
+                out.push_str(&format!(
+                    "    {},   # {}\n",
+                    q(fpr),
+                    comment.replace('\n', " ")
+                ));
             }
         }
         out.push_str("]\n");
@@ -594,17 +604,25 @@ mod render_tests {
             notes: vec!["imported\nby a test".into()],
             source: vec![
                 ("url".into(), toml::Value::String("https://e.org/".into())),
-                ("pattern".into(), toml::Value::String(r"foo-(?P<version>[\d.]+)\.tar\.gz".into())),
+                (
+                    "pattern".into(),
+                    toml::Value::String(r"foo-(?P<version>[\d.]+)\.tar\.gz".into()),
+                ),
             ],
             signature_templates: vec!["{url}.asc".into(), "{url}.sig".into()],
             keyring: "keyrings/foo.asc".into(),
-            pins: vec![("0123456789ABCDEF0123456789ABCDEF01234567".into(), "Foo <f@e.org>".into())],
+            pins: vec![(
+                "0123456789ABCDEF0123456789ABCDEF01234567".into(),
+                "Foo <f@e.org>".into(),
+            )],
             ..NewWatch::default()
         };
         let text = render(&w);
         let parsed = Watch::parse(&text, &dir.path().join("foo.toml")).unwrap();
         assert_eq!(parsed.name, "foo \"quoted\"");
         assert_eq!(parsed.signature_templates.len(), 2);
-        assert!(matches!(parsed.source, Source::Url { ref pattern, .. } if pattern == r"foo-(?P<version>[\d.]+)\.tar\.gz"));
+        assert!(
+            matches!(parsed.source, Source::Url { ref pattern, .. } if pattern == r"foo-(?P<version>[\d.]+)\.tar\.gz")
+        );
     }
 }

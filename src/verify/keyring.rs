@@ -443,8 +443,14 @@ pub fn minimal(cert: &Cert) -> anyhow::Result<Cert> {
 
 /// What a minimal copy drops: (third-party certifications, user attributes).
 pub fn non_minimal_parts(cert: &Cert) -> (usize, usize) {
-    let certs = cert.userids().map(|ua| ua.certifications().count()).sum::<usize>()
-        + cert.user_attributes().map(|ua| ua.certifications().count()).sum::<usize>();
+    let certs = cert
+        .userids()
+        .map(|ua| ua.certifications().count())
+        .sum::<usize>()
+        + cert
+            .user_attributes()
+            .map(|ua| ua.certifications().count())
+            .sum::<usize>();
     (certs, cert.user_attributes().count())
 }
 
@@ -457,7 +463,9 @@ pub fn export_pinned(keyring: &Keyring, pins: &[crate::verify::Pin]) -> anyhow::
     let mut missing = Vec::new();
     for pin in pins {
         match keyring.find(&pin.0) {
-            Some(cert) if !chosen.iter().any(|c| c.fingerprint() == cert.fingerprint()) => chosen.push(cert),
+            Some(cert) if !chosen.iter().any(|c| c.fingerprint() == cert.fingerprint()) => {
+                chosen.push(cert)
+            }
             Some(_) => {}
             None => missing.push(pin.to_string()),
         }
@@ -477,9 +485,12 @@ pub fn export_pinned(keyring: &Keyring, pins: &[crate::verify::Pin]) -> anyhow::
         let mut w = openpgp::armor::Writer::with_headers(
             &mut out,
             openpgp::armor::Kind::PublicKey,
-            cert.userids()
-                .take(1)
-                .map(|u| ("Comment", String::from_utf8_lossy(u.userid().value()).into_owned())),
+            cert.userids().take(1).map(|u| {
+                (
+                    "Comment",
+                    String::from_utf8_lossy(u.userid().value()).into_owned(),
+                )
+            }),
         )?;
         cert.serialize(&mut w)?;
         w.finalize()?;
