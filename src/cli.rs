@@ -216,6 +216,10 @@ pub struct CheckArgs {
     #[arg(long)]
     pub json: bool,
 
+    /// First refresh pinned certificates from the watch file's `[keys] refresh` sources.
+    #[arg(long)]
+    pub refresh_keys: bool,
+
     #[command(flatten)]
     pub net: NetArgs,
 }
@@ -242,6 +246,10 @@ pub struct FetchArgs {
     /// Print one JSON object on stdout: {"projects": [...]}.
     #[arg(long)]
     pub json: bool,
+
+    /// First refresh pinned certificates from the watch file's `[keys] refresh` sources.
+    #[arg(long)]
+    pub refresh_keys: bool,
 
     #[command(flatten)]
     pub net: NetArgs,
@@ -319,6 +327,27 @@ pub struct ImportDebianArgs {
 /// `sigwatch keys …`.
 #[derive(Debug, Subcommand)]
 pub enum KeysCommand {
+    /// Fetch updates for pinned certificates (expiry extensions, new subkeys, revocations).
+    #[command(
+        after_help = "Examples:\n  sigwatch keys refresh watch/\n  sigwatch keys refresh watch/foo.toml --json\n\n\
+Sources come from the watch file: [keys] refresh = [\"https://example.org/KEYS\", \"wkd\"]. \
+Only certificates holding a pinned key are merged (new self-signatures, subkeys with valid \
+bindings, revocations); everything else is dropped and counted, so trust never widens. \
+A WKD answer with a different key for the address is reported and exits 1."
+    )]
+    Refresh {
+        /// Watch files, or directories of `*.toml` watch files.
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+
+        /// Print one JSON object on stdout.
+        #[arg(long)]
+        json: bool,
+
+        #[command(flatten)]
+        net: NetArgs,
+    },
+
     /// List every certificate in a keyring: what to pin, and what is wrong with it.
     #[command(
         after_help = "Examples:\n  sigwatch keys list keyrings/foo.asc\n  sigwatch keys list debian/upstream/signing-key.asc --json"

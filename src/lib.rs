@@ -13,6 +13,7 @@ pub mod http;
 pub mod import;
 pub mod lint;
 pub mod pipeline;
+pub mod refresh;
 pub mod report;
 pub mod run;
 pub mod source;

@@ -150,8 +150,10 @@ pub fn lint_file(path: &Path, now: SystemTime) -> Vec<Finding> {
             );
         }
         for ka in cert.keys() {
-            if let Some(bits) = finite_field_bits(ka.key()) {
-                if bits < 2048 {
+            if let Some(bits) = finite_field_bits(ka.key())
+                && bits < 2048
+            {
+                {
                     add(
                         Severity::Error,
                         "pin-weak",
@@ -203,13 +205,22 @@ pub fn lint_file(path: &Path, now: SystemTime) -> Vec<Finding> {
                 Severity::Error,
                 "pin-expired",
                 format!("pinned certificate {who} expired on {}", rfc3339(exp)),
-                "get the key with its extended expiry from upstream (new signatures by it are rejected until then)".into(),
+                refresh_fix(
+                    &watch,
+                    "get the key with its extended expiry from upstream (new signatures by it are rejected until then)",
+                ),
             ),
             Some(exp) if exp.duration_since(now).unwrap_or_default() < EXPIRY_WARNING => add(
                 Severity::Warning,
                 "pin-expiring",
-                format!("pinned certificate {who} expires on {}, within 90 days", rfc3339(exp)),
-                "get the key with its extended expiry from upstream before then".into(),
+                format!(
+                    "pinned certificate {who} expires on {}, within 90 days",
+                    rfc3339(exp)
+                ),
+                refresh_fix(
+                    &watch,
+                    "get the key with its extended expiry from upstream before then",
+                ),
             ),
             _ => {}
         }
@@ -263,4 +274,15 @@ pub fn lint_file(path: &Path, now: SystemTime) -> Vec<Finding> {
         }
     }
     out
+}
+
+/// The fix for an expiring key: `keys refresh` when the watch file names a source.
+fn refresh_fix(watch: &Watch, otherwise: &str) -> String {
+    if watch.refresh.is_empty() {
+        format!(
+            "{otherwise}; or add [keys] refresh = [\"<upstream KEYS URL>\", \"wkd\"] and run `sigwatch keys refresh`"
+        )
+    } else {
+        format!("run `sigwatch keys refresh {}`", watch.path.display())
+    }
 }

@@ -20,6 +20,8 @@ pub struct Options {
     pub fetch: Option<FetchOptions>,
     /// Exit 4 when a newer release than `current` exists (`check --fail-on-update`).
     pub fail_on_update: bool,
+    /// Run `keys refresh` for watch files that name refresh sources, first.
+    pub refresh_keys: bool,
 }
 
 /// Options of `fetch`.
@@ -159,6 +161,26 @@ async fn project(
     let watch = Watch::load(path)?;
     report.name = watch.name.clone();
     report.current = watch.current.clone();
+    if opts.refresh_keys && !watch.refresh.is_empty() {
+        let refreshed = crate::refresh::refresh(http, &watch).await?;
+        report.warnings.extend(refreshed.warnings.iter().cloned());
+        report.warnings.extend(
+            refreshed
+                .source_errors
+                .iter()
+                .map(|e| format!("key refresh: {e}")),
+        );
+        for c in &refreshed.changes {
+            report.notices.push(format!(
+                "key refresh updated {} in {}",
+                c.certificate, refreshed.keyring
+            ));
+        }
+        if let Some(conflict) = refreshed.conflicts.first() {
+            return Err(error::verification(format!("key refresh: {conflict}"))
+                .hint("a key directory answered with a key that is not pinned; find out why before trusting it"));
+        }
+    }
     let keyring = Keyring::load(&watch.keyring).map_err(to_failure)?;
     let checker = Checker::new(&keyring, &watch.pins, watch.threshold)?;
     report.warnings.extend(checker.warnings.iter().cloned());

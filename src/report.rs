@@ -196,6 +196,50 @@ impl Printer {
         }
     }
 
+    /// `sigwatch keys refresh` for one watch file as human text.
+    pub fn refresh(&self, r: &crate::refresh::RefreshReport) {
+        let mut out = anstream::stdout();
+        for w in &r.warnings {
+            let _ = writeln!(anstream::stderr(), "{BAD}WARNING{BAD:#}: {w}");
+        }
+        if r.changes.is_empty() {
+            let _ = writeln!(out, "{}: {} unchanged", r.watch, r.keyring);
+        }
+        for c in &r.changes {
+            let _ = writeln!(out, "{GOOD}updated{GOOD:#}: {}: {}", r.watch, c.certificate);
+            if c.expiry_before != c.expiry_after {
+                let show = |e: &Option<String>| e.clone().unwrap_or_else(|| "never".into());
+                let _ = writeln!(
+                    out,
+                    "  expiry: {} -> {}",
+                    show(&c.expiry_before),
+                    show(&c.expiry_after)
+                );
+            }
+            for k in &c.subkeys_added {
+                let _ = writeln!(out, "  subkey added: {k}");
+            }
+            for rev in &c.revocations_added {
+                let _ = writeln!(out, "  revocation learned: {rev}");
+            }
+            for u in &c.user_ids_added {
+                let _ = writeln!(out, "  user ID added: {u}");
+            }
+        }
+        if r.dropped_certificates + r.dropped_parts > 0 {
+            self.note(&format!(
+                "{}: dropped {} certificate(s) without a pinned key and {} third-party certification(s)/image user ID(s)",
+                r.watch, r.dropped_certificates, r.dropped_parts
+            ));
+        }
+        for c in &r.conflicts {
+            let _ = writeln!(out, "{BAD}refused{BAD:#}: {}: {c}", r.watch);
+        }
+        for e in &r.source_errors {
+            self.warning(&format!("{}: {e}", r.watch));
+        }
+    }
+
     /// `sigwatch lint` findings as human text.
     pub fn findings(&self, findings: &[crate::lint::Finding], files: usize) {
         let mut out = anstream::stdout();
@@ -262,6 +306,38 @@ impl Printer {
                 self.warning(w);
             }
         }
+    }
+
+    /// `sigwatch import-debian` as human text: notes on stderr, the watch file on stdout.
+    pub fn imported(&self, r: &crate::import::debian::Imported) {
+        use crate::import::debian::Severity;
+        for n in &r.notes {
+            match n.severity {
+                Severity::Info => self.note(&n.to_string()),
+                Severity::Review => self.warning(&n.to_string()),
+                Severity::Error => {
+                    let _ = writeln!(anstream::stderr(), "{BAD}error{BAD:#}: {n}");
+                }
+            }
+        }
+        if !self.quiet {
+            let mut err = anstream::stderr();
+            if r.verifies {
+                let _ = writeln!(
+                    err,
+                    "{GOOD}imported{GOOD:#}: {} pins {} key(s) and verifies like debian/watch",
+                    r.watch,
+                    r.pinned.len()
+                );
+            } else {
+                let _ = writeln!(
+                    err,
+                    "{BAD}not verifying{BAD:#}: {} was written with TODOs; sigwatch refuses it until a human fixes them",
+                    r.watch
+                );
+            }
+        }
+        let _ = writeln!(anstream::stdout(), "{}", r.watch);
     }
 }
 

@@ -29,6 +29,7 @@ pub fn run(cli: Cli) -> u8 {
         &cli.command,
         Command::Verify(VerifyArgs { json: true, .. })
             | Command::Keys(KeysCommand::List { json: true, .. })
+            | Command::Keys(KeysCommand::Refresh { json: true, .. })
             | Command::Check(CheckArgs { json: true, .. })
             | Command::Fetch(FetchArgs { json: true, .. })
             | Command::Lint(crate::cli::LintArgs { json: true, .. })
@@ -41,6 +42,7 @@ pub fn run(cli: Cli) -> u8 {
             let opts = Options {
                 fetch: None,
                 fail_on_update: args.fail_on_update,
+                refresh_keys: args.refresh_keys,
             };
             projects(&printer, &args.paths, &args.net, &opts, args.json)
         }
@@ -53,8 +55,12 @@ pub fn run(cli: Cli) -> u8 {
             let opts = Options {
                 fetch: Some(fetch),
                 fail_on_update: false,
+                refresh_keys: args.refresh_keys,
             };
             projects(&printer, &args.paths, &args.net, &opts, args.json)
+        }
+        Command::Keys(KeysCommand::Refresh { paths, json, net }) => {
+            refresh_command(&printer, &paths, &net, json)
         }
         Command::Lint(args) => crate::lint::command(&printer, &args),
         Command::Add(args) => crate::add::command(&printer, &args),
@@ -264,4 +270,61 @@ fn projects(
         printer.projects(&reports, opts.fetch.is_some());
     }
     Ok(code)
+}
+
+/// `keys refresh`: every watch file, one after the other (keyrings may be shared).
+fn refresh_command(
+    printer: &Printer,
+    paths: &[PathBuf],
+    net: &NetArgs,
+    json: bool,
+) -> anyhow::Result<u8> {
+    let files = crate::watch::collect_paths(paths)?;
+    let limits = limits(net)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let mut reports = Vec::new();
+    let mut codes = Vec::new();
+    runtime.block_on(async {
+        let http = Http::new(limits)?;
+        for path in &files {
+            let outcome = match crate::watch::Watch::load(path) {
+                Ok(watch) => crate::refresh::refresh(&http, &watch)
+                    .await
+                    .map(|r| (r, watch.refresh.len())),
+                Err(e) => Err(e),
+            };
+            match outcome {
+                Ok((report, sources)) => {
+                    codes.push(report.exit_code(sources));
+                    reports.push(serde_json::to_value(&report)?);
+                    if !json {
+                        printer.refresh(&report);
+                    } else {
+                        for w in &report.warnings {
+                            printer.warning(w);
+                        }
+                    }
+                }
+                Err(failure) => {
+                    codes.push(failure.kind.exit_code());
+                    let err = anyhow::Error::new(failure);
+                    if !json {
+                        printer.error(&err);
+                    }
+                    reports.push(serde_json::json!({
+                        "watch": path.display().to_string(),
+                        "error": report::error_value(&err),
+                    }));
+                }
+            }
+        }
+        anyhow::Ok(())
+    })?;
+    if json {
+        printer.json(&serde_json::json!({ "refreshed": reports }));
+    }
+    Ok(crate::error::worst_exit_code(codes))
 }

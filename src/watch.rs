@@ -33,6 +33,8 @@ pub struct Watch {
     pub pins: Vec<Pin>,
     /// How many distinct pinned certificates must sign.
     pub threshold: usize,
+    /// Where `keys refresh` looks for updates of the pinned certificates: URLs or `wkd`.
+    pub refresh: Vec<String>,
 }
 
 /// Where releases are discovered.
@@ -114,6 +116,8 @@ struct RawKeys {
     keyring: String,
     fingerprints: Vec<String>,
     threshold: Option<usize>,
+    #[serde(default)]
+    refresh: Vec<String>,
 }
 
 /// The placeholders a signature template may use.
@@ -291,6 +295,14 @@ impl Watch {
                 ),
             ));
         }
+        for (i, r) in keys.refresh.iter().enumerate() {
+            if r != "wkd" {
+                check_url(r).map_err(|m| {
+                    err(&format!("keys.refresh[{i}]"), m)
+                        .hint(r#"each entry is an https URL serving certificates, or "wkd""#)
+                })?;
+            }
+        }
         Ok(Watch {
             path: path.to_path_buf(),
             name,
@@ -300,6 +312,7 @@ impl Watch {
             keyring,
             pins,
             threshold,
+            refresh: keys.refresh,
         })
     }
 }

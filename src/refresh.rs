@@ -1,0 +1,394 @@
+//! `sigwatch keys refresh`: updates for pinned certificates, never new trust.
+//!
+//! Sources (`[keys] refresh`) are upstream URLs serving certificates and `wkd`, a Web Key
+//! Directory lookup (advanced, then direct method) of the pinned certificates' addresses.
+//! From what they serve only certificates containing a pinned key are kept, stripped to a
+//! minimal copy, and merged into the keyring: new self-signatures (expiry extensions), new
+//! subkeys with valid bindings, revocations. Everything else is dropped and counted. The
+//! keyring is rewritten atomically, and only when something changed.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::time::SystemTime;
+
+use sequoia_openpgp as openpgp;
+use serde::Serialize;
+
+use openpgp::Cert;
+use openpgp::serialize::Serialize as _;
+
+use crate::error::{Failure, Kind, config};
+use crate::fetch::place_bytes;
+use crate::http::Http;
+use crate::verify::keyring::minimal;
+use crate::verify::{Keyring, Pin, Revocation, policy, rfc3339};
+use crate::watch::Watch;
+
+/// What refreshing one pinned certificate changed.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CertChange {
+    /// Primary fingerprint.
+    pub certificate: String,
+    /// Expiry before (RFC 3339, null: never expires or unknown).
+    pub expiry_before: Option<String>,
+    /// Expiry after.
+    pub expiry_after: Option<String>,
+    /// Subkeys that were added.
+    pub subkeys_added: Vec<String>,
+    /// Revocations newly learned.
+    pub revocations_added: Vec<Revocation>,
+    /// User IDs that were added.
+    pub user_ids_added: Vec<String>,
+}
+
+impl CertChange {
+    /// True when anything changed.
+    pub fn changed(&self) -> bool {
+        self.expiry_before != self.expiry_after
+            || !self.subkeys_added.is_empty()
+            || !self.revocations_added.is_empty()
+            || !self.user_ids_added.is_empty()
+    }
+}
+
+/// The outcome for one watch file.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RefreshReport {
+    /// The watch file.
+    pub watch: String,
+    /// The keyring.
+    pub keyring: String,
+    /// Whether the keyring file was rewritten.
+    pub updated: bool,
+    /// Per pinned certificate.
+    pub changes: Vec<CertChange>,
+    /// Certificates in fetched data that hold no pinned key: dropped.
+    pub dropped_certificates: usize,
+    /// Third-party certifications and image user IDs dropped from kept certificates.
+    pub dropped_parts: usize,
+    /// Sources that could not be used, one line each.
+    pub source_errors: Vec<String>,
+    /// Sources that answered with a different key for the address (never merged).
+    pub conflicts: Vec<String>,
+    /// Loud warnings (newly learned hard revocations).
+    pub warnings: Vec<String>,
+}
+
+impl RefreshReport {
+    /// 1 for a conflicting key, 3 when every source failed, else 0.
+    pub fn exit_code(&self, sources: usize) -> u8 {
+        if !self.conflicts.is_empty() {
+            1
+        } else if sources > 0 && self.source_errors.len() >= sources {
+            3
+        } else {
+            0
+        }
+    }
+}
+
+/// The z-base-32 encoding used by WKD.
+pub fn zbase32(data: &[u8]) -> String {
+    const ALPHABET: &[u8; 32] = b"ybndrfg8ejkmcpqxot1uwisza345h769";
+    let mut out = String::new();
+    let mut buffer: u32 = 0;
+    let mut bits = 0;
+    for &b in data {
+        buffer = (buffer << 8) | u32::from(b);
+        bits += 8;
+        while bits >= 5 {
+            bits -= 5;
+            out.push(ALPHABET[((buffer >> bits) & 31) as usize] as char);
+        }
+    }
+    if bits > 0 {
+        out.push(ALPHABET[((buffer << (5 - bits)) & 31) as usize] as char);
+    }
+    out
+}
+
+/// The WKD URLs for an address, advanced method first.
+///
+/// `base` replaces `https://openpgpkey.DOMAIN` and `https://DOMAIN` (for tests and private
+/// directories); it comes from `SIGWATCH_WKD_BASE`.
+pub fn wkd_urls(address: &str, base: Option<&str>) -> Option<[String; 2]> {
+    let (local, domain) = address.rsplit_once('@')?;
+    if local.is_empty() || domain.is_empty() {
+        return None;
+    }
+    let domain = domain.to_ascii_lowercase();
+    // WKD names a key by the SHA-1 of the lowercased local part (a name, not a signature).
+    let mut sha = openpgp::types::HashAlgorithm::SHA1
+        .context()
+        .ok()?
+        .for_digest();
+    sha.update(local.to_lowercase().as_bytes());
+    let hash = zbase32(&sha.into_digest().ok()?);
+    let local_q: String = url::form_urlencoded::byte_serialize(local.as_bytes()).collect();
+    let (advanced, direct) = match base {
+        Some(b) => (
+            format!("{b}/.well-known/openpgpkey/{domain}"),
+            format!("{b}/.well-known/openpgpkey"),
+        ),
+        None => (
+            format!("https://openpgpkey.{domain}/.well-known/openpgpkey/{domain}"),
+            format!("https://{domain}/.well-known/openpgpkey"),
+        ),
+    };
+    Some([
+        format!("{advanced}/hu/{hash}?l={local_q}"),
+        format!("{direct}/hu/{hash}?l={local_q}"),
+    ])
+}
+
+/// Refreshes the pinned certificates of one watch file.
+pub async fn refresh(http: &Http, watch: &Watch) -> Result<RefreshReport, Failure> {
+    if watch.refresh.is_empty() {
+        return Err(config(format!(
+            "watch file {}: keys.refresh names no source",
+            watch.path.display()
+        ))
+        .hint(r#"add e.g. refresh = ["https://example.org/KEYS", "wkd"] to [keys]"#));
+    }
+    let keyring = Keyring::load(&watch.keyring).map_err(|e| config(crate::error::one_line(&e)))?;
+    let mut report = RefreshReport {
+        watch: watch.path.display().to_string(),
+        keyring: watch.keyring.display().to_string(),
+        ..RefreshReport::default()
+    };
+    let pinned: Vec<Cert> = pinned_certs(&keyring, &watch.pins);
+    let mut learned: Vec<Cert> = Vec::new();
+    let wkd_base = std::env::var("SIGWATCH_WKD_BASE").ok();
+    for source in &watch.refresh {
+        if source == "wkd" {
+            for cert in &pinned {
+                for address in addresses(cert) {
+                    let Some(urls) = wkd_urls(&address, wkd_base.as_deref()) else {
+                        continue;
+                    };
+                    let mut found = false;
+                    for url in &urls {
+                        match http.get_optional(url).await {
+                            Ok(Some(page)) => {
+                                found = true;
+                                match parse_certs(&page.body, url) {
+                                    Ok(certs) => {
+                                        let (keep, other): (Vec<Cert>, Vec<Cert>) = certs
+                                            .into_iter()
+                                            .partition(|c| holds_pin(c, &watch.pins));
+                                        if keep.is_empty() {
+                                            let fprs: Vec<String> = other
+                                                .iter()
+                                                .map(|c| c.fingerprint().to_hex())
+                                                .collect();
+                                            report.conflicts.push(format!(
+                                                "{url}: the directory answers for {address} with {}, not the pinned {}; not merged",
+                                                if fprs.is_empty() { "no certificate".to_string() } else { fprs.join(", ") },
+                                                cert.fingerprint().to_hex()
+                                            ));
+                                        }
+                                        report.dropped_certificates += other.len();
+                                        learned.extend(keep);
+                                    }
+                                    Err(e) => report.source_errors.push(e.message),
+                                }
+                                break;
+                            }
+                            Ok(None) => continue,
+                            Err(e) => {
+                                report.source_errors.push(e.message);
+                                found = true;
+                                break;
+                            }
+                        }
+                    }
+                    if !found {
+                        report
+                            .source_errors
+                            .push(format!("wkd: no key published for {address} ({})", urls[0]));
+                    }
+                }
+            }
+        } else {
+            match http.get_optional(source).await {
+                Ok(Some(page)) => match parse_certs(&page.body, source) {
+                    Ok(certs) => {
+                        let (keep, other): (Vec<Cert>, Vec<Cert>) =
+                            certs.into_iter().partition(|c| holds_pin(c, &watch.pins));
+                        report.dropped_certificates += other.len();
+                        learned.extend(keep);
+                    }
+                    Err(e) => report.source_errors.push(e.message),
+                },
+                Ok(None) => report
+                    .source_errors
+                    .push(format!("{source}: HTTP 404 Not Found")),
+                Err(e) => report.source_errors.push(e.message),
+            }
+        }
+    }
+    // Merge what was learned into the keyring's certificates.
+    let now = SystemTime::now();
+    let p = policy();
+    let mut certs = keyring.certs.clone();
+    for new in learned {
+        let (c, a) = crate::verify::keyring::non_minimal_parts(&new);
+        report.dropped_parts += c + a;
+        let new = minimal(&new).map_err(|e| Failure::new(Kind::Source, format!("{e}")))?;
+        let Some(slot) = certs
+            .iter_mut()
+            .find(|c| c.fingerprint() == new.fingerprint())
+        else {
+            // A pinned subkey now bound to another primary: never new trust.
+            report.dropped_certificates += 1;
+            continue;
+        };
+        let before = slot.clone();
+        let merged = before
+            .clone()
+            .merge_public(new)
+            .map_err(|e| Failure::new(Kind::Source, format!("merging: {e}")))?;
+        let change = diff(&before, &merged, &p, now);
+        if let Some(existing) = report
+            .changes
+            .iter_mut()
+            .find(|c| c.certificate == change.certificate)
+        {
+            existing.expiry_after = change.expiry_after;
+            existing.subkeys_added.extend(change.subkeys_added);
+            existing.revocations_added.extend(change.revocations_added);
+            existing.user_ids_added.extend(change.user_ids_added);
+        } else {
+            report.changes.push(change);
+        }
+        *slot = merged;
+    }
+    for change in &report.changes {
+        for rev in &change.revocations_added {
+            if rev.is_hard() {
+                report.warnings.push(format!(
+                    "PINNED KEY {} IS REVOKED ({rev}): every signature by it is now rejected; find out why before trusting any release",
+                    change.certificate
+                ));
+            }
+        }
+    }
+    if report.changes.iter().any(CertChange::changed) {
+        let mut out = Vec::new();
+        for cert in &certs {
+            let mut w = openpgp::armor::Writer::new(&mut out, openpgp::armor::Kind::PublicKey)
+                .map_err(|e| config(format!("{e}")))?;
+            cert.serialize(&mut w).map_err(|e| config(format!("{e}")))?;
+            w.finalize().map_err(|e| config(format!("{e}")))?;
+        }
+        let dir = watch
+            .keyring
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        place_bytes(dir, &watch.keyring, &out)?;
+        report.updated = true;
+    }
+    report.changes.retain(CertChange::changed);
+    Ok(report)
+}
+
+fn pinned_certs(keyring: &Keyring, pins: &[Pin]) -> Vec<Cert> {
+    let mut out: Vec<Cert> = Vec::new();
+    for pin in pins {
+        if let Some(c) = keyring.find(&pin.0)
+            && !out.iter().any(|o| o.fingerprint() == c.fingerprint())
+        {
+            out.push(c.clone());
+        }
+    }
+    out
+}
+
+fn holds_pin(cert: &Cert, pins: &[Pin]) -> bool {
+    cert.keys()
+        .any(|k| pins.iter().any(|p| p.0 == k.key().fingerprint()))
+}
+
+fn addresses(cert: &Cert) -> BTreeSet<String> {
+    cert.userids()
+        .filter_map(|u| u.userid().email_normalized().ok().flatten())
+        .collect()
+}
+
+fn parse_certs(body: &[u8], url: &str) -> Result<Vec<Cert>, Failure> {
+    Keyring::from_bytes(body, Path::new(url))
+        .map(|k| k.certs)
+        .map_err(|e| {
+            Failure::new(
+                Kind::Source,
+                format!("{url}: {}", crate::error::one_line(&e)),
+            )
+        })
+}
+
+fn diff(
+    before: &Cert,
+    after: &Cert,
+    p: &dyn openpgp::policy::Policy,
+    now: SystemTime,
+) -> CertChange {
+    let expiry = |c: &Cert| {
+        c.with_policy(p, now)
+            .ok()
+            .and_then(|v| v.primary_key().key_expiration_time())
+            .map(rfc3339)
+    };
+    let keys = |c: &Cert| {
+        c.keys()
+            .subkeys()
+            .map(|k| k.key().fingerprint().to_hex())
+            .collect::<BTreeSet<_>>()
+    };
+    let uids = |c: &Cert| {
+        c.userids()
+            .map(|u| String::from_utf8_lossy(u.userid().value()).into_owned())
+            .collect::<BTreeSet<_>>()
+    };
+    let revs = |c: &Cert| {
+        let mut v: Vec<openpgp::packet::Signature> =
+            c.primary_key().self_revocations().cloned().collect();
+        for k in c.keys().subkeys() {
+            v.extend(k.self_revocations().cloned());
+        }
+        v
+    };
+    let old_revs = revs(before);
+    let (old_keys, old_uids) = (keys(before), uids(before));
+    CertChange {
+        certificate: after.fingerprint().to_hex(),
+        expiry_before: expiry(before),
+        expiry_after: expiry(after),
+        subkeys_added: keys(after).difference(&old_keys).cloned().collect(),
+        revocations_added: revs(after)
+            .iter()
+            .filter(|r| !old_revs.contains(r))
+            .map(Revocation::from_signature)
+            .collect(),
+        user_ids_added: uids(after).difference(&old_uids).cloned().collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wkd_hash_matches_the_specification_example() {
+        // draft-koch-openpgp-webkey-service: "Joe.Doe@Example.ORG".
+        let [advanced, direct] = wkd_urls("Joe.Doe@Example.ORG", None).unwrap();
+        assert_eq!(
+            advanced,
+            "https://openpgpkey.example.org/.well-known/openpgpkey/example.org/hu/iy9q119eutrkn8s1mk4r39qejnbu3n5q?l=Joe.Doe"
+        );
+        assert_eq!(
+            direct,
+            "https://example.org/.well-known/openpgpkey/hu/iy9q119eutrkn8s1mk4r39qejnbu3n5q?l=Joe.Doe"
+        );
+    }
+}
