@@ -114,6 +114,10 @@ option, pgpmode=none, gittag, or there is no upstream key."
     )]
     ImportDebian(ImportDebianArgs),
 
+    /// Work with JSON reports.
+    #[command(subcommand)]
+    Report(ReportCommand),
+
     /// Print shell completions for SHELL on stdout.
     #[command(
         after_help = "Examples:\n  sigwatch completions bash > ~/.local/share/bash-completion/completions/sigwatch\n  sigwatch completions zsh > ~/.zfunc/_sigwatch\n  sigwatch completions fish > ~/.config/fish/completions/sigwatch.fish"
@@ -199,6 +203,43 @@ pub struct NetArgs {
     /// Concurrent requests to one host.
     #[arg(long, default_value_t = 8, value_name = "N")]
     pub per_host: usize,
+
+    /// Do not use or update the page cache (index pages revalidated with ETag/Last-Modified,
+    /// kept in $XDG_CACHE_HOME/sigwatch/pages or $SIGWATCH_CACHE_DIR).
+    #[arg(long)]
+    pub no_cache: bool,
+
+    /// Take only part K of N of the watch files (K from 1 to N), split by a stable hash of
+    /// their file names, so N CI jobs each check one part; join the reports with `report merge`.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    pub shard: Option<Shard>,
+}
+
+/// A shard: part `index` (1-based) of `count`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Shard {
+    /// Which part, from 1.
+    pub index: u32,
+    /// How many parts.
+    pub count: u32,
+}
+
+fn parse_shard(s: &str) -> Result<Shard, String> {
+    let (k, n) = s
+        .split_once('/')
+        .ok_or_else(|| format!("{s:?} is not K/N (e.g. 2/5)"))?;
+    let index: u32 = k
+        .trim()
+        .parse()
+        .map_err(|_| format!("{k:?} is not a number"))?;
+    let count: u32 = n
+        .trim()
+        .parse()
+        .map_err(|_| format!("{n:?} is not a number"))?;
+    if count == 0 || index == 0 || index > count {
+        return Err(format!("{s:?}: K must be between 1 and N"));
+    }
+    Ok(Shard { index, count })
 }
 
 /// `sigwatch check`.
@@ -253,6 +294,21 @@ pub struct FetchArgs {
 
     #[command(flatten)]
     pub net: NetArgs,
+}
+
+/// `sigwatch report …`.
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Join the JSON reports of `check --shard K/N --json` runs into one report.
+    #[command(
+        after_help = "Examples:\n  sigwatch report merge shard-1.json shard-2.json shard-3.json > report.json\n\n\
+Refuses (exit 2) a missing or duplicated shard, or reports of different shard counts."
+    )]
+    Merge {
+        /// The shard reports.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
 }
 
 /// `sigwatch lint`.

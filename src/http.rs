@@ -13,6 +13,7 @@
 use std::collections::HashMap;
 use std::io::Write as _;
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -89,6 +90,10 @@ pub struct Page {
     pub content_type: Option<String>,
     /// The body, content-decoded.
     pub body: Vec<u8>,
+    /// The ETag validator, if any.
+    pub etag: Option<String>,
+    /// The Last-Modified validator, if any.
+    pub last_modified: Option<String>,
 }
 
 /// The HTTP client: one per run, so connections are reused across projects.
@@ -97,6 +102,31 @@ pub struct Http {
     /// The limits in force.
     pub limits: Limits,
     hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
+    cache: Option<crate::cache::PageCache>,
+    /// Counters for this run.
+    pub stats: Stats,
+}
+
+/// Requests and bytes of one run (reported with `-v` and in JSON).
+#[derive(Debug, Default)]
+pub struct Stats {
+    /// HTTP requests sent (retries included).
+    pub requests: AtomicU64,
+    /// Body bytes received.
+    pub bytes: AtomicU64,
+    /// Pages answered 304 Not Modified from the cache.
+    pub not_modified: AtomicU64,
+}
+
+impl Stats {
+    /// A JSON summary.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "requests": self.requests.load(Ordering::Relaxed),
+            "bytes": self.bytes.load(Ordering::Relaxed),
+            "not_modified": self.not_modified.load(Ordering::Relaxed),
+        })
+    }
 }
 
 /// True for hosts that may be spoken to over plain http: loopback addresses and localhost.
@@ -124,14 +154,21 @@ pub fn check_url(url: &str) -> Result<Url, Failure> {
     }
 }
 
+/// What one successful exchange gave (the body went to the sink).
+struct Got {
+    url: Url,
+    headers: HeaderMap,
+    not_modified: bool,
+}
+
 enum Attempt<T> {
     Done(T),
     Retry(Failure, Option<Duration>),
 }
 
 impl Http {
-    /// Builds the client.
-    pub fn new(limits: Limits) -> anyhow::Result<Http> {
+    /// Builds the client; `cache` is the page cache directory, if any.
+    pub fn new(limits: Limits, cache: Option<std::path::PathBuf>) -> anyhow::Result<Http> {
         let policy = reqwest::redirect::Policy::custom(|attempt| {
             let to = attempt.url().clone();
             if attempt.previous().len() >= 10 {
@@ -157,6 +194,8 @@ impl Http {
             client,
             limits,
             hosts: Mutex::new(HashMap::new()),
+            cache: cache.map(crate::cache::PageCache::new),
+            stats: Stats::default(),
         })
     }
 
@@ -177,17 +216,33 @@ impl Http {
     }
 
     /// Fetches a page (index, listing): capped, content-decoded. 404 and other errors fail.
+    ///
+    /// With a cache directory, pages are revalidated with ETag / Last-Modified, so an
+    /// unchanged page costs a 304 and no body.
     pub async fn get_page(&self, url: &str, accept: &str) -> Result<Page, Failure> {
-        match self.get(url, accept, self.limits.page_bytes, true).await? {
-            Some(page) => Ok(page),
+        let cached = self.cache.as_ref().and_then(|c| c.load(url, accept));
+        let conditional = cached.as_ref().map(|c| c.conditional()).unwrap_or_default();
+        match self
+            .get(url, accept, self.limits.page_bytes, true, &conditional)
+            .await?
+        {
+            Some((page, true)) => Ok(cached.map(|c| c.page).unwrap_or(page)),
+            Some((page, false)) => {
+                if let Some(cache) = &self.cache {
+                    cache.store(url, accept, &page);
+                }
+                Ok(page)
+            }
             None => Err(network(format!("{url}: HTTP 404 Not Found"))),
         }
     }
 
     /// Fetches a small file (signature, checksums) that may be absent: 404/410 give `None`.
     pub async fn get_optional(&self, url: &str) -> Result<Option<Page>, Failure> {
-        self.get(url, "*/*", self.limits.signature_bytes, false)
-            .await
+        Ok(self
+            .get(url, "*/*", self.limits.signature_bytes, false, &[])
+            .await?
+            .map(|(page, _)| page))
     }
 
     async fn get(
@@ -196,10 +251,18 @@ impl Http {
         accept: &str,
         cap: u64,
         decode: bool,
-    ) -> Result<Option<Page>, Failure> {
+        conditional: &[(header::HeaderName, String)],
+    ) -> Result<Option<(Page, bool)>, Failure> {
         let mut body = Vec::new();
-        let got = self.fetch(url, accept, cap, None, &mut body).await?;
-        let Some((final_url, headers)) = got else {
+        let got = self
+            .fetch(url, accept, cap, None, &mut body, conditional)
+            .await?;
+        let Some(Got {
+            url: final_url,
+            headers,
+            not_modified,
+        }) = got
+        else {
             return Ok(None);
         };
         let encoding = headers
@@ -216,11 +279,24 @@ impl Http {
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        Ok(Some(Page {
-            url: final_url,
-            content_type,
-            body,
-        }))
+        let etag = headers
+            .get(header::ETAG)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let last_modified = headers
+            .get(header::LAST_MODIFIED)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        Ok(Some((
+            Page {
+                url: final_url,
+                content_type,
+                body,
+                etag,
+                last_modified,
+            },
+            not_modified,
+        )))
     }
 
     /// Streams `url` into `sink`, at most `cap` bytes (and exactly `expected_size` when known).
@@ -232,7 +308,9 @@ impl Http {
         expected_size: Option<u64>,
         sink: &mut (dyn Sink + Send),
     ) -> Result<bool, Failure> {
-        let got = self.fetch(url, "*/*", cap, expected_size, sink).await?;
+        let got = self
+            .fetch(url, "*/*", cap, expected_size, sink, &[])
+            .await?;
         Ok(got.is_some())
     }
 
@@ -244,7 +322,8 @@ impl Http {
         cap: u64,
         expected_size: Option<u64>,
         sink: &mut (dyn Sink + Send),
-    ) -> Result<Option<(Url, HeaderMap)>, Failure> {
+        conditional: &[(header::HeaderName, String)],
+    ) -> Result<Option<Got>, Failure> {
         let parsed = check_url(url)?;
         let slot = self.host_slot(&parsed);
         let mut backoff = self.limits.backoff;
@@ -252,7 +331,7 @@ impl Http {
         loop {
             let permit = slot.acquire().await.expect("semaphores are never closed");
             let result = self
-                .attempt(&parsed, accept, cap, expected_size, sink)
+                .attempt(&parsed, accept, cap, expected_size, sink, conditional)
                 .await;
             drop(permit);
             match result {
@@ -280,13 +359,15 @@ impl Http {
         cap: u64,
         expected_size: Option<u64>,
         sink: &mut (dyn Sink + Send),
-    ) -> Result<Attempt<Option<(Url, HeaderMap)>>, Failure> {
+        conditional: &[(header::HeaderName, String)],
+    ) -> Result<Attempt<Option<Got>>, Failure> {
         let limits = &self.limits;
-        let request = self
-            .client
-            .get(url.clone())
-            .header(header::ACCEPT, accept)
-            .send();
+        self.stats.requests.fetch_add(1, Ordering::Relaxed);
+        let mut request = self.client.get(url.clone()).header(header::ACCEPT, accept);
+        for (name, value) in conditional {
+            request = request.header(name, value);
+        }
+        let request = request.send();
         let response = match tokio::time::timeout(limits.stall, request).await {
             // A stalled server is given up, not retried: the stall time is a promise.
             Err(_) => {
@@ -306,6 +387,14 @@ impl Http {
             Ok(Ok(r)) => r,
         };
         let status = response.status();
+        if status == StatusCode::NOT_MODIFIED && !conditional.is_empty() {
+            self.stats.not_modified.fetch_add(1, Ordering::Relaxed);
+            return Ok(Attempt::Done(Some(Got {
+                url: response.url().clone(),
+                headers: response.headers().clone(),
+                not_modified: true,
+            })));
+        }
         if status == StatusCode::NOT_FOUND || status == StatusCode::GONE {
             return Ok(Attempt::Done(None));
         }
@@ -378,6 +467,9 @@ impl Http {
                 Ok(Ok(Some(c))) => c,
             };
             total += chunk.len() as u64;
+            self.stats
+                .bytes
+                .fetch_add(chunk.len() as u64, Ordering::Relaxed);
             if total > cap {
                 let what = if expected_size.is_some_and(|e| e <= cap) {
                     return Err(Failure::new(
@@ -434,7 +526,11 @@ impl Http {
                 ),
             ));
         }
-        Ok(Attempt::Done(Some((final_url, headers))))
+        Ok(Attempt::Done(Some(Got {
+            url: final_url,
+            headers,
+            not_modified: false,
+        })))
     }
 }
 

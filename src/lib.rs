@@ -5,6 +5,7 @@
 //! `watch` → `source` → `fetch` → [`verify`] → [`report`]; [`cli`] parses, [`run`] wires them.
 
 pub mod add;
+pub mod cache;
 pub mod cli;
 pub mod error;
 pub mod fetch;
@@ -12,6 +13,7 @@ pub mod history;
 pub mod http;
 pub mod import;
 pub mod lint;
+pub mod merge;
 pub mod pipeline;
 pub mod refresh;
 pub mod report;

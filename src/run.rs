@@ -65,6 +65,12 @@ pub fn run(cli: Cli) -> u8 {
         Command::Lint(args) => crate::lint::command(&printer, &args),
         Command::Add(args) => crate::add::command(&printer, &args),
         Command::ImportDebian(args) => crate::import::debian::command(&printer, &args),
+        Command::Report(crate::cli::ReportCommand::Merge { files }) => crate::merge::merge(&files)
+            .map(|merged| {
+                printer.json(&merged);
+                0
+            })
+            .map_err(anyhow::Error::new),
         Command::Completions { shell } => {
             clap_complete::generate(
                 shell,
@@ -218,14 +224,17 @@ fn projects(
     opts: &Options,
     json: bool,
 ) -> anyhow::Result<u8> {
-    let watch_files = crate::watch::collect_paths(paths)?;
+    let mut watch_files = crate::watch::collect_paths(paths)?;
+    if let Some(shard) = net.shard {
+        watch_files.retain(|p| crate::watch::shard_of(p, shard.count) == shard.index);
+    }
     let limits = limits(net)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let reports: Vec<ProjectReport> = runtime.block_on(async {
-        let http = std::sync::Arc::new(Http::new(limits)?);
+    let (reports, stats): (Vec<ProjectReport>, serde_json::Value) = runtime.block_on(async {
+        let http = std::sync::Arc::new(Http::new(limits, cache_dir(net))?);
         let progress = printer.progress(watch_files.len() as u64);
         let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(net.jobs));
         let mut tasks = Vec::with_capacity(watch_files.len());
@@ -255,8 +264,9 @@ fn projects(
             );
         }
         progress.finish_and_clear();
-        anyhow::Ok(reports)
+        anyhow::Ok((reports, http.stats.to_json()))
     })?;
+    printer.detail(&format!("http: {stats}"));
     let code =
         crate::error::worst_exit_code(reports.iter().map(|r| r.exit_code(opts.fail_on_update)));
     if json {
@@ -265,7 +275,11 @@ fn projects(
                 printer.warning(&format!("{}: {w}", r.name));
             }
         }
-        printer.json(&serde_json::json!({ "projects": reports }));
+        let mut out = serde_json::json!({ "projects": reports, "http": stats });
+        if let Some(shard) = net.shard {
+            out["shard"] = serde_json::json!(shard);
+        }
+        printer.json(&out);
     } else {
         printer.projects(&reports, opts.fetch.is_some());
     }
@@ -288,7 +302,7 @@ fn refresh_command(
     let mut reports = Vec::new();
     let mut codes = Vec::new();
     runtime.block_on(async {
-        let http = Http::new(limits)?;
+        let http = Http::new(limits, cache_dir(net))?;
         for path in &files {
             let outcome = match crate::watch::Watch::load(path) {
                 Ok(watch) => crate::refresh::refresh(&http, &watch)
@@ -327,4 +341,12 @@ fn refresh_command(
         printer.json(&serde_json::json!({ "refreshed": reports }));
     }
     Ok(crate::error::worst_exit_code(codes))
+}
+
+fn cache_dir(net: &NetArgs) -> Option<PathBuf> {
+    if net.no_cache {
+        None
+    } else {
+        crate::cache::default_dir()
+    }
 }

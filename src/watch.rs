@@ -363,6 +363,19 @@ pub fn expand_template(
         .replace("{dir}", dir)
 }
 
+/// The shard (1-based, of `count`) a watch file belongs to: a stable hash of its file name,
+/// so adding a project moves no other.
+pub fn shard_of(path: &Path, count: u32) -> u32 {
+    use sha2::Digest as _;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let digest = sha2::Sha256::digest(name.as_bytes());
+    let n = u64::from_be_bytes(digest[..8].try_into().expect("8 bytes"));
+    (n % u64::from(count.max(1))) as u32 + 1
+}
+
 /// Expands PATH arguments: a watch file, or a directory whose `*.toml` files are watch files.
 ///
 /// Sorted by path, so reports are in a stable order.
