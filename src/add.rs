@@ -88,9 +88,7 @@ pub fn command(printer: &Printer, args: &AddArgs) -> anyhow::Result<u8> {
         watch_path.display(),
         keyring_path.display()
     ));
-    let mut out = anstream::stdout();
-    use std::io::Write as _;
-    let _ = writeln!(out, "{}", watch_path.display());
+    printer.result(&watch_path.display().to_string());
     Ok(0)
 }
 

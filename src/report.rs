@@ -38,6 +38,11 @@ impl Printer {
         }
     }
 
+    /// A plain result line on stdout.
+    pub fn result(&self, line: &str) {
+        let _ = writeln!(anstream::stdout(), "{line}");
+    }
+
     /// A note on stderr (suppressed by `-q`).
     pub fn note(&self, msg: &str) {
         if !self.quiet {

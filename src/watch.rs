@@ -542,13 +542,20 @@ pub struct NewWatch {
     pub keys_note: Option<String>,
 }
 
-/// Renders a watch file; every value is TOML-escaped.
+/// A comment line's text with control characters (which TOML forbids in comments) replaced.
+fn comment_text(line: &str) -> String {
+    line.chars()
+        .map(|c| if c.is_control() && c != '\t' { '?' } else { c })
+        .collect()
+}
+
+/// Renders a watch file; every value is TOML-escaped, every comment sanitized.
 pub fn render(w: &NewWatch) -> String {
     let q = |s: &str| toml::Value::String(s.to_string()).to_string();
     let mut out = String::new();
     for n in &w.notes {
         for line in n.lines() {
-            out.push_str(&format!("# {line}\n"));
+            out.push_str(&format!("# {}\n", comment_text(line)));
         }
     }
     if !w.notes.is_empty() {
@@ -562,7 +569,7 @@ pub fn render(w: &NewWatch) -> String {
     for (k, v) in &w.source {
         let value = match v {
             toml::Value::String(s)
-                if s.contains('\\') && !s.contains('\'') && !s.contains('\n') =>
+                if s.contains('\\') && !s.contains('\'') && !s.chars().any(char::is_control) =>
             {
                 format!("'{s}'")
             }
@@ -573,7 +580,7 @@ pub fn render(w: &NewWatch) -> String {
     out.push('\n');
     if let Some(n) = &w.signature_note {
         for line in n.lines() {
-            out.push_str(&format!("# {line}\n"));
+            out.push_str(&format!("# {}\n", comment_text(line)));
         }
     }
     out.push_str("[signature]\n");
@@ -588,7 +595,7 @@ pub fn render(w: &NewWatch) -> String {
     out.push('\n');
     if let Some(n) = &w.keys_note {
         for line in n.lines() {
-            out.push_str(&format!("# {line}\n"));
+            out.push_str(&format!("# {}\n", comment_text(line)));
         }
     }
     out.push_str("[keys]\n");
@@ -606,7 +613,7 @@ pub fn render(w: &NewWatch) -> String {
                 out.push_str(&format!(
                     "    {},   # {}\n",
                     q(fpr),
-                    comment.replace('\n', " ")
+                    comment_text(&comment.replace('\n', " "))
                 ));
             }
         }

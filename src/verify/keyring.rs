@@ -400,25 +400,6 @@ fn describe_cert(cert: &Cert, policy: &dyn Policy, now: SystemTime) -> CertInfo 
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn armor_blocks_are_found_between_prose() {
-        let text = b"Keys of the project\n-----BEGIN PGP PUBLIC KEY BLOCK-----\nA\n-----END PGP PUBLIC KEY BLOCK-----\nsecond:\n-----BEGIN PGP PUBLIC KEY BLOCK-----\nB\n-----END PGP PUBLIC KEY BLOCK-----";
-        let blocks = armor_blocks(text);
-        assert_eq!(blocks.len(), 2);
-        assert!(blocks[0].ends_with(b"BLOCK-----\n"));
-        assert!(blocks[1].starts_with(b"-----BEGIN") && blocks[1].ends_with(b"BLOCK-----"));
-    }
-
-    #[test]
-    fn binary_data_has_no_armor_blocks() {
-        assert!(armor_blocks(&[0x99, 0x01, 0x0d, 0x04]).is_empty());
-    }
-}
-
 /// A minimal copy of a certificate: its keys, self-signatures, revocations and user IDs, with
 /// third-party certifications and image user IDs (user attributes) dropped.
 pub fn minimal(cert: &Cert) -> anyhow::Result<Cert> {
@@ -496,4 +477,23 @@ pub fn export_pinned(keyring: &Keyring, pins: &[crate::verify::Pin]) -> anyhow::
         w.finalize()?;
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn armor_blocks_are_found_between_prose() {
+        let text = b"Keys of the project\n-----BEGIN PGP PUBLIC KEY BLOCK-----\nA\n-----END PGP PUBLIC KEY BLOCK-----\nsecond:\n-----BEGIN PGP PUBLIC KEY BLOCK-----\nB\n-----END PGP PUBLIC KEY BLOCK-----";
+        let blocks = armor_blocks(text);
+        assert_eq!(blocks.len(), 2);
+        assert!(blocks[0].ends_with(b"BLOCK-----\n"));
+        assert!(blocks[1].starts_with(b"-----BEGIN") && blocks[1].ends_with(b"BLOCK-----"));
+    }
+
+    #[test]
+    fn binary_data_has_no_armor_blocks() {
+        assert!(armor_blocks(&[0x99, 0x01, 0x0d, 0x04]).is_empty());
+    }
 }

@@ -12,6 +12,7 @@
 //!
 //! A rejected signature is a [`Verdict`], not an error.
 
+pub mod checksums;
 pub mod keyring;
 pub mod pin;
 
@@ -289,6 +290,22 @@ impl<'a> Checker<'a> {
                 pins.len()
             )));
         }
+        let mut certs: Vec<Fingerprint> = pins
+            .iter()
+            .filter_map(|p| keyring.find(&p.0))
+            .map(|c| c.fingerprint())
+            .collect();
+        certs.sort();
+        certs.dedup();
+        // Pins missing from the keyring may be distinct certificates: count them as such.
+        let distinct = certs.len() + pins.iter().filter(|p| keyring.find(&p.0).is_none()).count();
+        if threshold > distinct {
+            return Err(config(format!(
+                "threshold {threshold} needs {threshold} distinct certificates, but the pins name only {distinct} (keyring {})",
+                keyring.path.display()
+            ))
+            .hint("pins naming subkeys of one certificate count once"));
+        }
         let missing: Vec<&Pin> = pins
             .iter()
             .filter(|p| keyring.find(&p.0).is_none())
@@ -493,12 +510,18 @@ impl<'a> Checker<'a> {
         }
         let mut best: Option<SignatureReport> = None;
         let mut crypto_error = None;
+        let mut predates = None;
         for (cert, fpr) in candidates {
             let key = cert
                 .keys()
                 .key_handle(fpr.clone())
                 .next()
                 .expect("candidate came from this cert");
+            if key.key().creation_time() > created {
+                // Sequoia refuses this before checking the bytes; say what it is.
+                predates.get_or_insert((cert, fpr.clone(), key.key().creation_time()));
+                continue;
+            }
             if let Err(e) = sig.verify_hash(key.key(), ctx.clone()) {
                 crypto_error.get_or_insert((fpr.clone(), e));
                 continue;
@@ -530,7 +553,28 @@ impl<'a> Checker<'a> {
         if let Some(best) = best {
             return best;
         }
-        let (fpr, e) = crypto_error.expect("every candidate failed the cryptographic check");
+        let Some((fpr, e)) = crypto_error else {
+            let (cert, fpr, key_created) =
+                predates.expect("every candidate was skipped for a reason");
+            report.key = Some(fpr.to_hex());
+            report.certificate = Some(cert.fingerprint().to_hex());
+            report.user_id = primary_user_id(cert, &self.policy);
+            report.pinned = self
+                .pins
+                .iter()
+                .any(|p| p.0 == cert.fingerprint() || p.0 == fpr);
+            set(
+                &mut report,
+                Status::NoBinding,
+                format!(
+                    "the signature claims to be made on {}, before key {} was created on {}",
+                    rfc3339(created),
+                    fpr.to_hex(),
+                    rfc3339(key_created)
+                ),
+            );
+            return report;
+        };
         report.key = Some(fpr.to_hex());
         if let Some(cert) = self.keyring.find(&fpr) {
             report.certificate = Some(cert.fingerprint().to_hex());
@@ -754,9 +798,18 @@ impl<'a> Checker<'a> {
                 ));
             }
         }
+        let signed_by_primary = &cert.fingerprint() == key_fpr;
         let expiries = [
             ("certificate", vcert.primary_key().key_expiration_time()),
-            ("key", vka.key_expiration_time()),
+            // The primary's own expiry is the certificate's: don't report it twice.
+            (
+                "key",
+                if signed_by_primary {
+                    None
+                } else {
+                    vka.key_expiration_time()
+                },
+            ),
         ];
         for (what, exp) in expiries {
             let Some(exp) = exp else { continue };

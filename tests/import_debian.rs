@@ -1,0 +1,551 @@
+//! `sigwatch import-debian`: the real binary translating debian/ trees (tests/fixtures/debian,
+//! keys from tests/fixtures/keys installed at test time) and one round trip in which the
+//! imported watch file fetches and verifies a release from a loopback server.
+
+mod server;
+mod util;
+
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use serde_json::Value;
+
+use server::Server;
+use util::pgp::{self, CertSpec};
+use util::{Output, TestDir, fixtures};
+
+/// Copies `tests/fixtures/debian/NAME` into the test directory as `NAME/`, installing the key
+/// file `key` (relative to tests/fixtures) as `debian/upstream/AS`.
+fn tree(dir: &TestDir, name: &str, key: Option<(&str, &str)>) -> PathBuf {
+    let src = fixtures().path("debian").join(name).join("debian");
+    for entry in std::fs::read_dir(&src).unwrap_or_else(|e| panic!("{}: {e}", src.display())) {
+        let entry = entry.expect("listing a fixture tree");
+        dir.copy(
+            entry.path(),
+            Path::new(name).join("debian").join(entry.file_name()),
+        );
+    }
+    if let Some((key, to)) = key {
+        dir.copy(
+            fixtures().path(key),
+            Path::new(name).join("debian/upstream").join(to),
+        );
+    }
+    dir.join(name)
+}
+
+/// A debian/ tree written inline: `watch` text, package `name` at `version`, optional key.
+fn inline_tree(dir: &TestDir, name: &str, version: &str, watch: &str, key: Option<&[u8]>) {
+    dir.write(format!("{name}/debian/watch"), watch);
+    dir.write(
+        format!("{name}/debian/control"),
+        format!("Source: {name}\nMaintainer: T <t@example.org>\n\nPackage: {name}\n"),
+    );
+    dir.write(
+        format!("{name}/debian/changelog"),
+        format!("{name} ({version}) unstable; urgency=medium\n\n  * Test.\n\n -- T <t@example.org>  Mon, 01 Jun 2020 00:00:00 +0000\n"),
+    );
+    if let Some(k) = key {
+        dir.write(format!("{name}/debian/upstream/signing-key.asc"), k);
+    }
+}
+
+/// `sigwatch import-debian DIR --out out --json`.
+fn import(dir: &TestDir, tree: &str) -> Output {
+    dir.cmd(["import-debian", tree, "--out", "out", "--json"])
+        .run()
+}
+
+/// The written watch file's text.
+fn written(dir: &TestDir, name: &str) -> String {
+    let p = dir.join("out").join(format!("{name}.toml"));
+    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+/// Strings of a JSON array.
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The notes as `file:line: message` lines, with their severity.
+fn notes(j: &Value) -> Vec<(String, String)> {
+    j["notes"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|n| {
+                    let place = match n["line"].as_u64() {
+                        Some(l) => format!("{}:{l}", n["file"].as_str().unwrap_or("")),
+                        None => n["file"].as_str().unwrap_or("").to_string(),
+                    };
+                    (
+                        n["severity"].as_str().unwrap_or("").to_string(),
+                        format!("{place}: {}", n["message"].as_str().unwrap_or("")),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Panics, explaining, unless some note has `severity` and starts with `prefix`.
+fn has_note(out: &Output, j: &Value, severity: &str, prefix: &str) {
+    let all = notes(j);
+    out.check(
+        all.iter()
+            .any(|(s, m)| s == severity && m.starts_with(prefix)),
+        &format!("no {severity} note starting with {prefix:?}; notes: {all:#?}"),
+    );
+}
+
+/// `sigwatch lint out` passes: the written files load.
+fn lint_ok(dir: &TestDir) {
+    dir.cmd(["lint", "out"]).assert_code(0);
+}
+
+#[test]
+fn pypi_redirector_becomes_a_pypi_source_with_the_asc_template() {
+    let dir = TestDir::new("imp-pypi");
+    tree(
+        &dir,
+        "pypi-redirector",
+        Some(("keys/rsa2048.asc", "signing-key.asc")),
+    );
+    let out = import(&dir, "pypi-redirector");
+    out.assert_code(0);
+    let j = out.json();
+    out.check(j["package"] == "flufl.lock", "package from debian/control");
+    out.check(
+        j["current"] == "8.0",
+        "current: epoch and Debian revision stripped",
+    );
+    out.check(
+        j["source"]["pypi"] == "flufl.lock",
+        "PyPI source from the redirector",
+    );
+    out.check(
+        strings(&j["signature_templates"]) == ["{url}.asc"],
+        "s/$/.asc/ is {url}.asc",
+    );
+    out.check(
+        strings(&j["pinned"]) == [fixtures().fingerprint("rsa2048")],
+        "the upstream key is pinned",
+    );
+    out.check(j["verifies"] == true, "verifies");
+    out.check(j["watch"] == "out/flufl.lock.toml", "watch path");
+    out.check(
+        j["keyring"] == "out/keyrings/flufl.lock.asc",
+        "keyring path",
+    );
+    has_note(&out, &j, "info", "debian/watch:2: uversionmangle=");
+    let text = written(&dir, "flufl.lock");
+    out.check(text.contains("pypi = \"flufl.lock\""), &text);
+    out.check(text.contains("url = \"{url}.asc\""), &text);
+    lint_ok(&dir);
+}
+
+#[test]
+fn plain_http_redirector_url_is_pypi_too() {
+    let dir = TestDir::new("imp-pypi-http");
+    let key = std::fs::read(fixtures().path("keys/rsa2048.asc")).expect("fixture key");
+    inline_tree(
+        &dir,
+        "python-foo",
+        "2.0-1",
+        "version=4\nopts=pgpmode=auto http://pypi.debian.net/foo-bar/foo-bar-(.+)\\.tar\\.gz\n",
+        Some(&key),
+    );
+    let out = import(&dir, "python-foo");
+    out.assert_code(0);
+    let j = out.json();
+    out.check(
+        j["source"]["pypi"] == "foo-bar",
+        "project from the redirector URL",
+    );
+    out.check(
+        strings(&j["signature_templates"]) == ["{url}.asc", "{url}.sig"],
+        "pgpmode=auto tries .asc then .sig",
+    );
+    lint_ok(&dir);
+}
+
+#[test]
+fn pgpmode_auto_with_continuation_lines_and_a_glued_key_file_pins_each_primary_once() {
+    let dir = TestDir::new("imp-glued");
+    tree(
+        &dir,
+        "auto-glued",
+        Some(("keys/glued.asc", "signing-key.asc")),
+    );
+    let out = import(&dir, "auto-glued");
+    out.assert_code(0);
+    let j = out.json();
+    let glued = fixtures().keyring("glued");
+    out.check(
+        strings(&j["pinned"]) == glued.unique_fingerprints,
+        "every primary key once, duplicates merged",
+    );
+    out.check(
+        j["current"] == "2.4.1",
+        "dversionmangle applied to the changelog version",
+    );
+    out.check(
+        j["source"]["url"] == "https://example.org/releases/",
+        "listing URL",
+    );
+    let pattern = j["source"]["pattern"].as_str().unwrap_or_default();
+    out.check(
+        pattern.starts_with("libfoo[-_]?(?P<version>\\d") && !pattern.contains('/'),
+        &format!("@PACKAGE@@ANY_VERSION@ with the path part dropped: {pattern}"),
+    );
+    out.check(
+        strings(&j["signature_templates"]) == ["{url}.asc", "{url}.sig"],
+        "pgpmode=auto",
+    );
+    has_note(&out, &j, "info", "debian/watch:5: dversionmangle=");
+    lint_ok(&dir);
+    // The minimal keyring keeps both copies' user IDs.
+    let keys = dir
+        .cmd(["keys", "list", "out/keyrings/libfoo.asc", "--json"])
+        .assert_code(0);
+    let k = keys.json();
+    let certs = k["certificates"].as_array().cloned().unwrap_or_default();
+    keys.check(certs.len() == 2, "two certificates");
+    let rsa = certs
+        .iter()
+        .find(|c| c["fingerprint"] == fixtures().fingerprint("rsa2048"))
+        .expect("rsa2048 is in the keyring");
+    keys.check(
+        strings(&rsa["user_ids"]) == glued.rsa2048_uids_after_merge,
+        "user IDs of both copies kept",
+    );
+}
+
+#[test]
+fn binary_signing_key_pgp_is_read_and_every_key_pinned() {
+    let dir = TestDir::new("imp-binary");
+    tree(
+        &dir,
+        "binary-key",
+        Some(("keys/binary.pgp", "signing-key.pgp")),
+    );
+    let out = import(&dir, "binary-key");
+    out.assert_code(0);
+    let j = out.json();
+    out.check(
+        j["key_file"] == "debian/upstream/signing-key.pgp",
+        "the .pgp file",
+    );
+    let mut pinned = strings(&j["pinned"]);
+    let mut want = fixtures().keyring("binary").unique_fingerprints.clone();
+    pinned.sort();
+    want.sort();
+    out.check(pinned == want, "all three keys pinned");
+    out.check(
+        strings(&j["signature_templates"]) == ["{url}.sig"],
+        "s%$%.sig%",
+    );
+    out.check(
+        j["source"]["pattern"] == "tool-(?P<version>[\\d.]+)\\.tar\\.xz",
+        "first group becomes the version group",
+    );
+    let text = written(&dir, "tool");
+    out.check(
+        text.contains("Every primary key in debian/upstream/signing-key.pgp is pinned"),
+        &text,
+    );
+    lint_ok(&dir);
+}
+
+#[test]
+fn v5_field_names_ignore_case_and_hyphens() {
+    let dir = TestDir::new("imp-v5");
+    tree(
+        &dir,
+        "v5-hyphens",
+        Some(("keys/rsa2048.asc", "signing-key.asc")),
+    );
+    let out = import(&dir, "v5-hyphens");
+    out.assert_code(0);
+    let j = out.json();
+    out.check(
+        strings(&j["signature_templates"]) == ["{url}.sig"],
+        "pGp-SIG-url-Mangle is pgpsigurlmangle",
+    );
+    out.check(
+        j["source"]["url"] == "https://example.org/hyphen/",
+        "Source",
+    );
+    has_note(&out, &j, "info", "debian/watch:6: Dversion-Mangle=auto");
+    lint_ok(&dir);
+}
+
+#[test]
+fn v5_github_template_becomes_a_url_source() {
+    let dir = TestDir::new("imp-github");
+    tree(
+        &dir,
+        "v5-github",
+        Some(("keys/ed25519.asc", "signing-key.asc")),
+    );
+    let out = import(&dir, "v5-github");
+    out.assert_code(0);
+    let j = out.json();
+    out.check(
+        j["source"]["url"] == "https://github.com/example/widget/tags",
+        "the template's tags page",
+    );
+    let pattern = j["source"]["pattern"].as_str().unwrap_or_default();
+    out.check(
+        pattern.starts_with("v?[-_]?(?P<version>") && !pattern.contains("refs/tags"),
+        &format!("file-name part of the template's pattern: {pattern}"),
+    );
+    out.check(
+        strings(&j["signature_templates"]) == ["{url}.asc", "{url}.sig"],
+        "PGP-Mode: auto",
+    );
+    lint_ok(&dir);
+}
+
+#[test]
+fn untranslatable_mangles_are_reported_with_file_and_line() {
+    let dir = TestDir::new("imp-odd");
+    tree(
+        &dir,
+        "untranslatable",
+        Some(("keys/rsa2048.asc", "signing-key.asc")),
+    );
+    let out = dir
+        .cmd(["import-debian", "untranslatable", "--out", "out"])
+        .run();
+    // Signatures are still checked against the pinned key: nothing got weaker.
+    out.assert_code(0);
+    out.assert_stderr_contains(&[
+        "debian/watch:2: uversionmangle=s/-/./g: not translated",
+        "debian/watch:3: filenamemangle=",
+        "debian/watch:4: downloadurlmangle=",
+        "debian/watch:5: pagemangle=",
+        "debian/watch:6: searchmode=plain",
+        "debian/watch:7: pgpsigurlmangle=s/archive/signatures/ cannot be expressed",
+        "2 capture groups",
+    ]);
+    out.assert_stdout_contains(&["out/odd.toml"]);
+    let text = written(&dir, "odd");
+    for needle in [
+        "# - TODO debian/watch:3: filenamemangle=",
+        "# - TODO debian/watch:7: pgpsigurlmangle=",
+        "# TODO: pgpsigurlmangle=s/archive/signatures/ (debian/watch:7) could not be translated",
+    ] {
+        out.check(
+            text.contains(needle),
+            &format!("{needle:?} not in:\n{text}"),
+        );
+    }
+    lint_ok(&dir);
+}
+
+#[test]
+fn pgpmode_none_writes_a_watch_file_that_sigwatch_refuses() {
+    let dir = TestDir::new("imp-none");
+    tree(
+        &dir,
+        "pgpmode-none",
+        Some(("keys/rsa2048.asc", "signing-key.asc")),
+    );
+    let out = import(&dir, "pgpmode-none");
+    out.assert_code(1);
+    let j = out.json();
+    out.check(j["verifies"] == false, "does not verify");
+    out.check(strings(&j["pinned"]).is_empty(), "nothing pinned");
+    out.check(
+        strings(&j["candidates"]) == [fixtures().fingerprint("rsa2048")],
+        "the key file's keys are offered",
+    );
+    has_note(&out, &j, "error", "debian/watch:2: pgpmode=none");
+    let text = written(&dir, "plain");
+    out.check(
+        text.contains("fingerprints = []   # TODO") && text.contains("TODO: nothing is pinned"),
+        &text,
+    );
+    // Refused, not silently unverified.
+    dir.cmd([
+        "check",
+        "out/plain.toml",
+        "--retries",
+        "0",
+        "--timeout",
+        "2",
+    ])
+    .assert_code(2)
+    .assert_stdout_contains(&["keys.fingerprints: no fingerprint is pinned"]);
+}
+
+#[test]
+fn missing_key_file_writes_a_watch_file_that_sigwatch_refuses() {
+    let dir = TestDir::new("imp-nokey");
+    tree(&dir, "no-key", None);
+    let out = import(&dir, "no-key");
+    out.assert_code(1);
+    let j = out.json();
+    out.check(
+        j["keyring"].is_null() && j["key_file"].is_null(),
+        "no keyring",
+    );
+    has_note(
+        &out,
+        &j,
+        "error",
+        "debian/upstream/signing-key.asc: there is no upstream key file",
+    );
+    out.check(
+        strings(&j["signature_templates"]) == ["{url}.asc"],
+        "the mangle is still translated",
+    );
+    let text = written(&dir, "nokey");
+    out.check(text.contains("fingerprints = []   # TODO"), &text);
+    dir.cmd([
+        "check",
+        "out/nokey.toml",
+        "--retries",
+        "0",
+        "--timeout",
+        "2",
+    ])
+    .assert_code(2);
+}
+
+#[test]
+fn no_pgp_option_and_git_modes_do_not_verify() {
+    let dir = TestDir::new("imp-nopgp");
+    let key = std::fs::read(fixtures().path("keys/rsa2048.asc")).expect("fixture key");
+    inline_tree(
+        &dir,
+        "nopgp",
+        "1.0-1",
+        "version=4\nhttps://example.org/dl/ nopgp-(\\d[\\d.]*)\\.tar\\.gz\n",
+        Some(&key),
+    );
+    inline_tree(
+        &dir,
+        "gitty",
+        "1.0-1",
+        "version=4\nopts=\"mode=git, pgpmode=gittag\" https://git.example.org/gitty.git refs/tags/v([\\d.]+)\n",
+        Some(&key),
+    );
+    let out = import(&dir, "nopgp");
+    out.assert_code(1);
+    has_note(
+        &out,
+        &out.json(),
+        "error",
+        "debian/watch:2: no pgpsigurlmangle or pgpmode",
+    );
+    let out = import(&dir, "gitty");
+    out.assert_code(1);
+    let j = out.json();
+    has_note(&out, &j, "error", "debian/watch:2: mode=git");
+    has_note(&out, &j, "error", "debian/watch:2: pgpmode=gittag");
+    out.check(
+        written(&dir, "gitty").contains("fingerprints = []"),
+        "nothing pinned",
+    );
+}
+
+#[test]
+fn pgpmode_next_gives_a_list_of_templates_with_a_note() {
+    let dir = TestDir::new("imp-next");
+    let key = std::fs::read(fixtures().path("keys/rsa2048.asc")).expect("fixture key");
+    inline_tree(
+        &dir,
+        "nexty",
+        "1.0-1",
+        "version=4\nopts=pgpmode=next https://example.org/dl/ nexty-([\\d.]+)\\.tar\\.gz debian\n\
+         opts=pgpmode=previous https://example.org/dl/ nexty-([\\d.]+)\\.tar\\.gz\\.sign previous uupdate\n",
+        Some(&key),
+    );
+    let out = import(&dir, "nexty");
+    out.assert_code(0);
+    let j = out.json();
+    out.check(
+        strings(&j["signature_templates"]) == ["{url}.sig", "{url}.sign"],
+        "from the signature line",
+    );
+    has_note(&out, &j, "review", "debian/watch:2: pgpmode=next");
+    lint_ok(&dir);
+}
+
+#[test]
+fn missing_debian_watch_is_a_usage_error() {
+    let dir = TestDir::new("imp-nowatch");
+    dir.write("pkg/debian/control", "Source: pkg\n");
+    let out = dir
+        .cmd(["import-debian", "pkg", "--out", "out", "--json"])
+        .run();
+    out.assert_code(2);
+    out.check(out.json()["error"]["kind"] == "config", "an error object");
+    out.check(!dir.join("out/pkg.toml").exists(), "nothing written");
+    dir.cmd(["import-debian", "nowhere"]).assert_code(2);
+}
+
+#[test]
+fn imported_url_watch_file_fetches_and_verifies_a_signed_release() {
+    let dir = TestDir::new("imp-roundtrip");
+    let server = Server::start();
+    let upstream = CertSpec::v4("Upstream <up@example.org>").generate();
+    let tarball = b"pretend tarball of roundtrip 1.2\n".repeat(100);
+    server.file(
+        "/releases/",
+        "<html><body><a href=\"roundtrip-1.1.tar.gz\">old</a>\n\
+         <a href=\"roundtrip-1.2.tar.gz\">new</a>\n\
+         <a href=\"roundtrip-1.2.tar.gz.asc\">sig</a></body></html>",
+    );
+    server.file("/releases/roundtrip-1.2.tar.gz", tarball.clone());
+    server.file(
+        "/releases/roundtrip-1.2.tar.gz.asc",
+        pgp::sign_detached(&upstream, &tarball, SystemTime::now(), false, true),
+    );
+    inline_tree(
+        &dir,
+        "roundtrip",
+        "1.1-1",
+        &format!(
+            "version=4\nopts=pgpsigurlmangle=s/$/.asc/ \\\n  {} .*/roundtrip-(\\d[\\d.]*)\\.tar\\.gz\n",
+            server.url("/releases/")
+        ),
+        Some(&pgp::armored_public(&upstream)),
+    );
+    let out = import(&dir, "roundtrip");
+    out.assert_code(0);
+    let j = out.json();
+    out.check(
+        strings(&j["pinned"]) == [pgp::fingerprint(&upstream)],
+        "pinned",
+    );
+    let fetched = dir
+        .cmd(["fetch", "out/roundtrip.toml", "--dest", "dest", "--json"])
+        .args(["--retries", "0", "--timeout", "5"])
+        .run();
+    fetched.assert_code(0);
+    let placed = std::fs::read(dir.join("dest/roundtrip-1.2.tar.gz")).unwrap_or_else(|e| {
+        fetched.fail(&format!("dest/roundtrip-1.2.tar.gz: {e}"));
+    });
+    fetched.check(placed == tarball, "the verified release was placed");
+
+    // A signature by anyone else is refused by the same imported file.
+    let other = CertSpec::v4("Mallory <m@example.org>").generate();
+    server.file(
+        "/releases/roundtrip-1.2.tar.gz.asc",
+        pgp::sign_detached(&other, &tarball, SystemTime::now(), false, true),
+    );
+    std::fs::remove_dir_all(dir.join("dest")).expect("clearing dest");
+    let _ = std::fs::remove_file(dir.join("out/roundtrip.toml.lock"));
+    dir.cmd(["fetch", "out/roundtrip.toml", "--dest", "dest2", "--json"])
+        .args(["--retries", "0", "--timeout", "5"])
+        .assert_code(1);
+}
