@@ -90,6 +90,7 @@ impl PageCache {
                 body,
                 etag: meta.etag,
                 last_modified: meta.last_modified,
+                link_next: None,
             },
         })
     }

@@ -58,7 +58,8 @@ pub enum Command {
     /// Verify a file's detached signature against pinned fingerprints.
     #[command(after_help = "Examples:\n  \
 sigwatch verify foo-1.2.tar.gz --keyring keyrings/foo.asc --fingerprint '0123 4567 89AB CDEF 0123  4567 89AB CDEF 0123 4567'\n  \
-sigwatch verify foo-1.2.tar.gz --signature foo-1.2.tar.gz.sig --keyring KEYS --fingerprint A… --fingerprint B… --threshold 2 --json\n\n\
+sigwatch verify foo-1.2.tar.gz --signature foo-1.2.tar.gz.sig --keyring KEYS --fingerprint A… --fingerprint B… --threshold 2 --json\n  \
+sigwatch verify foo-1.2.tar.gz --checksums SHA256SUMS --keyring KEYS --fingerprint A…   # SHA256SUMS.asc beside it\n\n\
 Exit codes: 0 verified, 1 rejected, 2 usage or configuration error.")]
     Verify(VerifyArgs),
 
@@ -159,6 +160,12 @@ pub struct VerifyArgs {
     /// How many distinct pinned certificates must have signed.
     #[arg(long, short = 't', default_value_t = 1, value_name = "N")]
     pub threshold: usize,
+
+    /// Verify FILE through a signed checksum file (SHA256SUMS, BSD or coreutils format):
+    /// its signature (--signature, default SUMS.asc then SUMS.sig, or clearsigned) is
+    /// checked against the pins, then FILE's digest must match its line.
+    #[arg(long, value_name = "SUMS")]
+    pub checksums: Option<PathBuf>,
 
     /// Print one JSON object on stdout (schema in the README).
     #[arg(long)]

@@ -23,6 +23,8 @@ pub enum Kind {
     Rollback,
     /// A recorded file name now has different content.
     Reuploaded,
+    /// Content already recorded for another release offered again under a new name.
+    Replayed,
     /// Usage or configuration: watch files, keyrings, pins, command-line arguments.
     Config,
     /// The network failed: unreachable host, timeout, HTTP error, TLS, size cap.
@@ -39,7 +41,8 @@ impl Kind {
             | Kind::MissingSignature
             | Kind::Digest
             | Kind::Rollback
-            | Kind::Reuploaded => 1,
+            | Kind::Reuploaded
+            | Kind::Replayed => 1,
             Kind::Config => 2,
             Kind::Network | Kind::Source => 3,
         }
@@ -53,6 +56,7 @@ impl Kind {
             Kind::MissingSignature => "missing_signature",
             Kind::Rollback => "rollback",
             Kind::Reuploaded => "reuploaded",
+            Kind::Replayed => "replayed",
             Kind::Config => "config",
             Kind::Network => "network",
             Kind::Source => "source",

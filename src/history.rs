@@ -93,11 +93,31 @@ impl History {
         })
     }
 
-    /// The newest recorded entry by version.
+    /// The newest recorded entry by version (one ordering for the whole set, so mixed
+    /// PEP 440 and other versions still order consistently).
     pub fn newest(&self) -> Option<&Entry> {
+        let versions: Vec<&str> = self.entries.iter().map(|e| e.version.as_str()).collect();
+        let keys = crate::source::version::keys_for(&versions);
         self.entries
             .iter()
-            .max_by(|a, b| crate::source::version::compare_strs(&a.version, &b.version))
+            .zip(keys)
+            .max_by(|(_, a), (_, b)| crate::source::version::compare(a, b))
+            .map(|(e, _)| e)
+    }
+
+    /// Whether `version` is older than `than`, ordered together with every recorded version.
+    fn older(&self, version: &str, than: &str) -> bool {
+        let mut versions: Vec<&str> = self.entries.iter().map(|e| e.version.as_str()).collect();
+        versions.push(version);
+        let keys = crate::source::version::keys_for(&versions);
+        let new = keys.last().expect("pushed above");
+        let old = self
+            .entries
+            .iter()
+            .position(|e| e.version == than)
+            .map(|i| &keys[i])
+            .expect("`than` is a recorded version");
+        crate::source::version::compare(new, old).is_lt()
     }
 
     /// Checks a verified file against the history. Returns notices (key rotation) or refuses.
@@ -123,9 +143,23 @@ impl History {
             )
             .hint(format!("ask upstream why; if the new file is legitimate, remove its entry from {}", self.path.display())));
         }
+        if let Some(old) = self.entries.iter().find(|e| {
+            e.sha256 == sha256
+                && e.file != file
+                && !crate::source::version::same_version(&e.version, version)
+        }) {
+            return Err(Failure::new(
+                Kind::Replayed,
+                format!(
+                    "{file} ({version}) has the same content (sha256 {sha256}) as {} ({}), recorded on {}: an old release offered as a new one is refused",
+                    old.file, old.version, old.recorded
+                ),
+            )
+            .hint("a detached signature does not bind a file name or version; ask upstream why the file was re-published"));
+        }
         let mut notices = Vec::new();
         if let Some(newest) = self.newest() {
-            if crate::source::version::compare_strs(version, &newest.version).is_lt() {
+            if self.older(version, &newest.version) {
                 if !allow_downgrade {
                     return Err(Failure::new(
                         Kind::Rollback,

@@ -94,6 +94,37 @@ pub struct Page {
     pub etag: Option<String>,
     /// The Last-Modified validator, if any.
     pub last_modified: Option<String>,
+    /// The next page of a paginated API answer.
+    pub link_next: Option<String>,
+}
+
+/// A page of an API answer.
+#[derive(Debug, Clone)]
+pub struct ApiPage {
+    /// The body, content-decoded.
+    pub body: Vec<u8>,
+    /// The next page (`Link: <…>; rel="next"`), if any.
+    pub next: Option<String>,
+}
+
+/// The `rel="next"` target of a Link header (RFC 8288), resolved against `base`.
+pub fn link_next(headers: &HeaderMap, base: &Url) -> Option<String> {
+    for value in headers.get_all(header::LINK) {
+        let Ok(value) = value.to_str() else { continue };
+        for part in value.split(',') {
+            let mut pieces = part.split(';');
+            let target = pieces.next()?.trim();
+            let target = target.strip_prefix('<')?.strip_suffix('>')?;
+            let is_next = pieces.any(|p| {
+                let p = p.trim();
+                p.eq_ignore_ascii_case("rel=\"next\"") || p.eq_ignore_ascii_case("rel=next")
+            });
+            if is_next {
+                return base.join(target).ok().map(String::from);
+            }
+        }
+    }
+    None
 }
 
 /// The HTTP client: one per run, so connections are reused across projects.
@@ -237,6 +268,32 @@ impl Http {
         }
     }
 
+    /// Fetches one page of a JSON API with extra request headers (e.g. a token, which is
+    /// never logged), and the `Link: rel="next"` URL of the following page.
+    pub async fn get_api(
+        &self,
+        url: &str,
+        accept: &str,
+        headers: &[(header::HeaderName, String)],
+    ) -> Result<ApiPage, Failure> {
+        match self
+            .get(url, accept, self.limits.page_bytes, true, headers)
+            .await?
+        {
+            Some((page, _)) => {
+                let next = page.link_next.clone();
+                Ok(ApiPage {
+                    body: page.body,
+                    next,
+                })
+            }
+            None => Err(crate::error::source(format!(
+                "{url}: HTTP 404 Not Found (no such project, or it is private)"
+            ))
+            .hint("check the project in the watch file; private projects need token_env")),
+        }
+    }
+
     /// Fetches a small file (signature, checksums) that may be absent: 404/410 give `None`.
     pub async fn get_optional(&self, url: &str) -> Result<Option<Page>, Failure> {
         Ok(self
@@ -287,6 +344,7 @@ impl Http {
             .get(header::LAST_MODIFIED)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
+        let link_next = link_next(&headers, &final_url);
         Ok(Some((
             Page {
                 url: final_url,
@@ -294,6 +352,7 @@ impl Http {
                 body,
                 etag,
                 last_modified,
+                link_next,
             },
             not_modified,
         )))
@@ -397,6 +456,17 @@ impl Http {
         }
         if status == StatusCode::NOT_FOUND || status == StatusCode::GONE {
             return Ok(Attempt::Done(None));
+        }
+        if (status == StatusCode::FORBIDDEN || status == StatusCode::TOO_MANY_REQUESTS)
+            && let Some(reset) = rate_limit_reset(response.headers())
+        {
+            return Err(network(format!(
+                "{url}: HTTP {status}: the API rate limit is exhausted until {}",
+                humantime::format_rfc3339_seconds(reset)
+            ))
+            .hint(
+                "run again after that time, or set token_env in the watch file to an API token",
+            ));
         }
         if status == StatusCode::TOO_MANY_REQUESTS {
             let wait = retry_after(response.headers());
@@ -532,6 +602,26 @@ impl Http {
             not_modified: false,
         })))
     }
+}
+
+/// When an exhausted API rate limit resets: GitHub's `x-ratelimit-remaining: 0` with
+/// `x-ratelimit-reset` (epoch seconds), GitLab's `ratelimit-remaining`/`ratelimit-reset`.
+fn rate_limit_reset(headers: &HeaderMap) -> Option<std::time::SystemTime> {
+    let get = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+    };
+    let remaining = get("x-ratelimit-remaining").or_else(|| get("ratelimit-remaining"))?;
+    if remaining != "0" {
+        return None;
+    }
+    let reset: u64 = get("x-ratelimit-reset")
+        .or_else(|| get("ratelimit-reset"))?
+        .parse()
+        .ok()?;
+    Some(std::time::UNIX_EPOCH + Duration::from_secs(reset))
 }
 
 /// The Retry-After header as a duration (delta-seconds or an HTTP date).

@@ -10,7 +10,7 @@ use crate::fetch;
 use crate::history::{Entry, History};
 use crate::http::Http;
 use crate::source::{self, IndexFile, version};
-use crate::verify::{Checker, Keyring, SignatureReport, Verdict, rfc3339};
+use crate::verify::{Checker, Keyring, SignatureReport, Verdict, checksums, rfc3339};
 use crate::watch::{Source, Watch, expand_template};
 
 /// What to do with each project.
@@ -187,7 +187,9 @@ async fn project(
 
     let releases = source::discover(http, &watch.source).await?;
     let prereleases = match &watch.source {
-        Source::Pypi { prereleases, .. } | Source::Url { prereleases, .. } => *prereleases,
+        Source::Pypi { prereleases, .. }
+        | Source::Url { prereleases, .. }
+        | Source::Forge { prereleases, .. } => *prereleases,
     };
     let newest = source::choose(&releases, None, prereleases);
     report.newest = newest.map(|r| r.version.clone());
@@ -229,8 +231,9 @@ async fn project(
             url: f.url.clone(),
             sha256: f.sha256.clone(),
             signature_url: watch
-                .signature_templates
-                .first()
+                .checksums
+                .as_ref()
+                .or(watch.signature_templates.first())
                 .map(|t| expand_template(t, &f.url, &f.filename, &release.version, &watch.name)),
             fetched: None,
         });
@@ -247,7 +250,14 @@ async fn project(
     })?;
     fetch::clean_stale(&fetch_opts.dest);
     let _guard = lock_watch(path).await?;
+    // Leftovers of a lock-file write that a killed run never renamed.
+    fetch::clean_stale(
+        path.parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new(".")),
+    );
     let mut history = History::load(path)?;
+    let mut sums_cache = SumsCache::new();
     for (i, f) in files.iter().enumerate() {
         report.files[i].fetched = Some(Fetched::default());
         fetch_file(
@@ -260,6 +270,7 @@ async fn project(
             &mut history,
             &mut report.files[i],
             &mut report.notices,
+            &mut sums_cache,
         )
         .await?;
     }
@@ -277,8 +288,15 @@ async fn fetch_file(
     history: &mut History,
     out: &mut FileReport,
     notices: &mut Vec<String>,
+    sums_cache: &mut SumsCache,
 ) -> Result<(), Failure> {
     let filename = fetch::safe_filename(&file.filename)?;
+    if watch.checksums.is_some() {
+        return fetch_through_checksums(
+            http, watch, checker, version, file, opts, history, out, notices, sums_cache,
+        )
+        .await;
+    }
     let (sig_url, signature) = fetch_signature(http, watch, version, file).await?;
     out.signature_url = Some(sig_url.clone());
     let dest = opts.dest.join(filename);
@@ -358,6 +376,166 @@ async fn fetch_file(
     Ok(())
 }
 
+/// Verified checksum files of one project, by URL: (signature URL, verdict, sums).
+type SumsCache = std::collections::HashMap<String, (String, Verdict, checksums::Sums)>;
+
+/// Fetches the checksum file and its signature (detached `.asc`/`.sig` beside it, or
+/// clearsigned) and verifies it with the same checker as any signature.
+async fn verified_checksums<'c>(
+    http: &Http,
+    checker: &Checker<'_>,
+    url: &str,
+    cache: &'c mut SumsCache,
+) -> Result<&'c (String, Verdict, checksums::Sums), Failure> {
+    if !cache.contains_key(url) {
+        let page = http
+            .get_optional(url)
+            .await?
+            .ok_or_else(|| error::source(format!("{url}: checksum file not found (HTTP 404)")))?;
+        let entry = if checksums::split_cleartext(&page.body).is_some() {
+            let (verdict, sums) = checksums::verify(checker, &page.body, None);
+            (url.to_string(), verdict, sums)
+        } else {
+            let mut tried = Vec::new();
+            let mut found = None;
+            for ext in [".asc", ".sig"] {
+                let sig_url = format!("{url}{ext}");
+                if let Some(sig) = http.get_optional(&sig_url).await? {
+                    found = Some((sig_url, sig.body));
+                    break;
+                }
+                tried.push(sig_url);
+            }
+            let (sig_url, sig) = found.ok_or_else(|| {
+                Failure::new(
+                    Kind::MissingSignature,
+                    format!(
+                        "{url}: the checksum file is neither clearsigned nor signed; tried {}",
+                        tried.join(", ")
+                    ),
+                )
+            })?;
+            let (verdict, sums) = checksums::verify(checker, &page.body, Some(&sig));
+            (sig_url, verdict, sums)
+        };
+        cache.insert(url.to_string(), entry);
+    }
+    Ok(cache.get(url).expect("inserted above"))
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn fetch_through_checksums(
+    http: &Http,
+    watch: &Watch,
+    checker: &Checker<'_>,
+    version: &str,
+    file: &IndexFile,
+    opts: &FetchOptions,
+    history: &mut History,
+    out: &mut FileReport,
+    notices: &mut Vec<String>,
+    cache: &mut SumsCache,
+) -> Result<(), Failure> {
+    let filename = fetch::safe_filename(&file.filename)?;
+    let template = watch.checksums.as_deref().expect("checksum mode");
+    let sums_url = expand_template(template, &file.url, &file.filename, version, &watch.name);
+    let (sig_url, verdict, sums) = verified_checksums(http, checker, &sums_url, cache).await?;
+    out.signature_url = Some(sig_url.clone());
+    record_verdict(out, verdict);
+    let Some(signer) = verdict.signers().first().cloned() else {
+        let mut failure = error::verification(format!("{sums_url}: {}", verdict.summary()));
+        if let Some(hint) = verdict.hint() {
+            failure = failure.hint(hint);
+        }
+        return Err(failure);
+    };
+    let Some((algo, want)) = sums.get(filename).cloned() else {
+        return Err(error::verification(format!(
+            "{sums_url} (signed by pinned key {}) has no line for {filename}",
+            signer.cert.to_hex()
+        )));
+    };
+    let dest = opts.dest.join(filename);
+    let digest_of = |path: &std::path::Path| -> Result<String, Failure> {
+        let f = std::fs::File::open(path)
+            .map_err(|e| config(format!("{}: cannot read: {e}", path.display())))?;
+        checksums::digest_reader(f, algo)
+            .map_err(|e| config(format!("{}: cannot read: {e}", path.display())))
+    };
+    let mismatch = |got: &str| {
+        Failure::new(
+            Kind::Digest,
+            format!(
+                "{}: {} {got} does not match the signed line in {sums_url} ({want})",
+                file.url,
+                algo.name()
+            ),
+        )
+    };
+    let reused = dest.is_file() && digest_of(&dest)? == want;
+    let tmp = if reused {
+        notices.push(format!(
+            "{}: already present; verified again",
+            dest.display()
+        ));
+        None
+    } else {
+        // The artifact carries no signature of its own: its line in the signed file is its proof.
+        let got =
+            fetch::download_verified(http, checker, b"", &file.url, &opts.dest, file.size).await?;
+        if let Some(index) = &file.sha256
+            && *index != got.sha256
+        {
+            return Err(fetch::digest_mismatch(&file.url, index, &got.sha256));
+        }
+        let digest = match algo {
+            checksums::Algo::Sha256 => got.sha256.clone(),
+            checksums::Algo::Sha512 => digest_of(got.tmp.path())?,
+        };
+        if digest != want {
+            return Err(mismatch(&digest));
+        }
+        Some(got.tmp)
+    };
+    let sha256 = match (algo, &tmp) {
+        (checksums::Algo::Sha256, _) => want.clone(),
+        (_, Some(t)) => checksums::digest_reader(
+            std::fs::File::open(t.path()).map_err(|e| config(format!("{e}")))?,
+            checksums::Algo::Sha256,
+        )
+        .map_err(|e| config(format!("{e}")))?,
+        (_, None) => checksums::digest_reader(
+            std::fs::File::open(&dest).map_err(|e| config(format!("{e}")))?,
+            checksums::Algo::Sha256,
+        )
+        .map_err(|e| config(format!("{e}")))?,
+    };
+    out.sha256 = Some(sha256.clone());
+    notices.extend(history.check(
+        version,
+        filename,
+        &sha256,
+        &signer.cert.to_hex(),
+        opts.allow_downgrade,
+    )?);
+    if let Some(tmp) = tmp {
+        fetch::place(tmp, &dest)?;
+    }
+    let fetched = out.fetched.get_or_insert_with(Fetched::default);
+    fetched.reused = reused;
+    fetched.path = Some(dest.display().to_string());
+    history.record(Entry {
+        version: version.to_string(),
+        file: filename.to_string(),
+        sha256,
+        key: signer.key.to_hex(),
+        certificate: signer.cert.to_hex(),
+        signed: rfc3339(signer.created),
+        recorded: rfc3339(SystemTime::now()),
+    })?;
+    Ok(())
+}
+
 fn record_verdict(out: &mut FileReport, verdict: &Verdict) {
     let fetched = out.fetched.get_or_insert_with(Fetched::default);
     fetched.verdict = Some(if verdict.is_verified() {
@@ -410,6 +588,9 @@ fn describe_source(src: &Source) -> String {
             source::pypi::project_url(&index, project).unwrap_or(index)
         }
         Source::Url { url, .. } => url.clone(),
+        Source::Forge {
+            kind, project, api, ..
+        } => source::forge::releases_url(*kind, project, api.as_deref()),
     }
 }
 

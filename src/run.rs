@@ -101,6 +101,9 @@ fn verify_command(printer: &Printer, args: &VerifyArgs) -> anyhow::Result<u8> {
         printer.detail(w);
     }
     let checker = Checker::new(&keyring, &pins, args.threshold)?;
+    if let Some(sums) = &args.checksums {
+        return verify_through_checksums(printer, args, &checker, sums);
+    }
     let sig_path = match &args.signature {
         Some(p) => p.clone(),
         None => default_signature(&args.file)?,
@@ -129,6 +132,113 @@ fn verify_command(printer: &Printer, args: &VerifyArgs) -> anyhow::Result<u8> {
         printer.verdict(&file, &verdict);
     }
     Ok(if verdict.is_verified() {
+        0
+    } else {
+        Kind::Verification.exit_code()
+    })
+}
+
+/// `verify --checksums`: the checksum file's signature, then FILE's line.
+fn verify_through_checksums(
+    printer: &Printer,
+    args: &VerifyArgs,
+    checker: &Checker<'_>,
+    sums_path: &Path,
+) -> anyhow::Result<u8> {
+    use crate::verify::checksums;
+    const MAX_SUMS: u64 = 16 << 20;
+    let mut sums_bytes = Vec::new();
+    File::open(sums_path)
+        .and_then(|f| f.take(MAX_SUMS + 1).read_to_end(&mut sums_bytes))
+        .map_err(|e| {
+            config(format!(
+                "checksum file {}: cannot read: {e}",
+                sums_path.display()
+            ))
+        })?;
+    if sums_bytes.len() as u64 > MAX_SUMS {
+        return Err(config(format!(
+            "checksum file {}: larger than 16 MiB",
+            sums_path.display()
+        ))
+        .into());
+    }
+    let clearsigned = checksums::split_cleartext(&sums_bytes).is_some();
+    let (sig_path, signature) = match &args.signature {
+        Some(p) => (Some(p.clone()), Some(read_signature(p)?)),
+        None if clearsigned => (None, None),
+        None => {
+            let p = default_signature(sums_path)?;
+            let bytes = read_signature(&p)?;
+            (Some(p), Some(bytes))
+        }
+    };
+    let (verdict, sums) = checksums::verify(checker, &sums_bytes, signature.as_deref());
+    let file = args.file.display().to_string();
+    let sums_name = sums_path.display().to_string();
+    let name = args
+        .file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut outcome: Result<String, String> = Err(format!("{sums_name}: {}", verdict.summary()));
+    let mut checksum = serde_json::Value::Null;
+    if verdict.is_verified() {
+        outcome = match sums.get(&name) {
+            None => Err(format!(
+                "{sums_name} (signed by a pinned key) has no line for {name}"
+            )),
+            Some((algo, want)) => {
+                let data = File::open(&args.file)
+                    .map_err(|e| config(format!("{file}: cannot open the file to verify: {e}")))?;
+                let got = checksums::digest_reader(data, *algo)
+                    .map_err(|e| config(format!("{file}: read error: {e}")))?;
+                checksum = serde_json::json!({
+                    "file": sums_name, "algorithm": algo.name(), "expected": want, "actual": got, "match": &got == want,
+                });
+                if &got == want {
+                    Ok(format!(
+                        "{} matches {sums_name}, {}",
+                        algo.name(),
+                        verdict.summary()
+                    ))
+                } else {
+                    Err(format!(
+                        "{} {got} does not match the line in {sums_name} ({want})",
+                        algo.name()
+                    ))
+                }
+            }
+        };
+    }
+    if args.json {
+        for w in &verdict.warnings {
+            printer.warning(w);
+        }
+        let sig_name = sig_path
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| sums_name.clone());
+        let mut out = report::verdict_json(&file, &sig_name, &verdict);
+        out["checksums"] = checksum;
+        out["verdict"] = serde_json::json!(if outcome.is_ok() {
+            "verified"
+        } else {
+            "rejected"
+        });
+        out["reason"] = serde_json::json!(match &outcome {
+            Ok(m) | Err(m) => m,
+        });
+        printer.json(&out);
+    } else {
+        for w in &verdict.warnings {
+            printer.warning(w);
+        }
+        match &outcome {
+            Ok(m) => printer.result(&format!("verified: {file}: {m}")),
+            Err(m) => printer.result(&format!("rejected: {file}: {m}")),
+        }
+    }
+    Ok(if outcome.is_ok() {
         0
     } else {
         Kind::Verification.exit_code()

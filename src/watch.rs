@@ -27,6 +27,9 @@ pub struct Watch {
     pub source: Source,
     /// Signature URL templates, tried in order.
     pub signature_templates: Vec<String>,
+    /// A signed checksum file's URL template: when set, the artifact is trusted through its
+    /// line in that file (whose own signature is `{checksums}.asc`/`.sig`, or clearsigned).
+    pub checksums: Option<String>,
     /// The keyring, resolved relative to the watch file.
     pub keyring: PathBuf,
     /// Pinned fingerprints.
@@ -51,6 +54,22 @@ pub enum Source {
         /// Whether pre-releases count as newest.
         prereleases: bool,
     },
+    /// Releases of a GitHub or GitLab project, from the forge's JSON API.
+    Forge {
+        /// Which forge.
+        kind: ForgeKind,
+        /// `owner/repo` (GitHub) or `group/project` (GitLab).
+        project: String,
+        /// API base URL (GitHub Enterprise, self-hosted GitLab, tests); default the public one.
+        api: Option<String>,
+        /// The environment variable holding an API token, if any. Never printed.
+        token_env: Option<String>,
+        /// Regex picking assets by file name (whole name); default: every asset that is not a
+        /// signature or checksum file.
+        pattern: Option<String>,
+        /// Whether pre-releases count as newest.
+        prereleases: bool,
+    },
     /// A web page or directory listing whose links name the releases.
     Url {
         /// The page.
@@ -60,6 +79,15 @@ pub enum Source {
         /// Whether pre-releases count as newest.
         prereleases: bool,
     },
+}
+
+/// A software forge with a releases API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ForgeKind {
+    /// GitHub or GitHub Enterprise.
+    Github,
+    /// GitLab.com or a self-hosted GitLab.
+    Gitlab,
 }
 
 /// Which files of a PyPI release to take.
@@ -90,6 +118,10 @@ struct RawWatch {
 #[serde(deny_unknown_fields)]
 struct RawSource {
     pypi: Option<String>,
+    github: Option<String>,
+    gitlab: Option<String>,
+    api: Option<String>,
+    token_env: Option<String>,
     index: Option<String>,
     files: Option<String>,
     prereleases: Option<bool>,
@@ -101,6 +133,7 @@ struct RawSource {
 #[serde(deny_unknown_fields)]
 struct RawSignature {
     url: Option<OneOrMany>,
+    checksums: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -159,7 +192,88 @@ impl Watch {
 
         let s = raw.source;
         let prereleases = s.prereleases.unwrap_or(false);
+        let given: Vec<&str> = [
+            ("pypi", &s.pypi),
+            ("url", &s.url),
+            ("github", &s.github),
+            ("gitlab", &s.gitlab),
+        ]
+        .iter()
+        .filter(|(_, v)| v.is_some())
+        .map(|(k, _)| *k)
+        .collect();
+        if given.len() > 1 {
+            return Err(err(
+                "source",
+                format!(
+                    "give only one of `pypi`, `url`, `github`, `gitlab` (found {})",
+                    given.join(", ")
+                ),
+            ));
+        }
+        if (s.api.is_some() || s.token_env.is_some()) && s.github.is_none() && s.gitlab.is_none() {
+            return Err(err(
+                "source",
+                "`api` and `token_env` only apply to `github` and `gitlab` sources".into(),
+            ));
+        }
+        if let Some(project) = s.github.as_ref().or(s.gitlab.as_ref()) {
+            let kind = if s.github.is_some() {
+                ForgeKind::Github
+            } else {
+                ForgeKind::Gitlab
+            };
+            let field = if kind == ForgeKind::Github {
+                "source.github"
+            } else {
+                "source.gitlab"
+            };
+            let parts: Vec<&str> = project.split('/').collect();
+            if parts.len() < 2
+                || parts.iter().any(|p| p.trim().is_empty())
+                || (kind == ForgeKind::Github && parts.len() != 2)
+            {
+                return Err(err(field, format!("{project:?} is not owner/repo")));
+            }
+            if s.index.is_some() || s.files.is_some() || s.url.is_some() {
+                return Err(err(
+                    "source",
+                    "`index`, `files` and `url` do not apply to forge sources".into(),
+                ));
+            }
+            if let Some(api) = &s.api {
+                check_url(api).map_err(|m| err("source.api", m))?;
+            }
+            if let Some(pattern) = &s.pattern {
+                regex::Regex::new(pattern).map_err(|e| {
+                    err(
+                        "source.pattern",
+                        format!("not a valid regular expression: {e}"),
+                    )
+                })?;
+            }
+            if let Some(var) = &s.token_env
+                && (var.is_empty() || !var.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+            {
+                return Err(err(
+                    "source.token_env",
+                    format!("{var:?} is not an environment variable name"),
+                ));
+            }
+        }
         let source = match (&s.pypi, &s.url) {
+            _ if s.github.is_some() || s.gitlab.is_some() => Source::Forge {
+                kind: if s.github.is_some() {
+                    ForgeKind::Github
+                } else {
+                    ForgeKind::Gitlab
+                },
+                project: s.github.clone().or(s.gitlab.clone()).expect("checked"),
+                api: s.api.clone(),
+                token_env: s.token_env.clone(),
+                pattern: s.pattern.clone(),
+                prereleases,
+            },
             (Some(_), Some(_)) => {
                 return Err(err(
                     "source",
@@ -167,11 +281,10 @@ impl Watch {
                 ));
             }
             (None, None) => {
-                return Err(err(
-                    "source",
-                    "needs `pypi = \"project\"` or `url = \"https://…\"`".into(),
-                )
-                .hint("see watch.example.toml"));
+                return Err(
+                    err("source", "needs `pypi`, `url`, `github` or `gitlab`".into())
+                        .hint("see watch.example.toml"),
+                );
             }
             (Some(project), None) => {
                 if s.pattern.is_some() {
@@ -242,6 +355,16 @@ impl Watch {
             }
         };
 
+        let checksums = raw.signature.checksums.clone();
+        if let Some(t) = &checksums {
+            if raw.signature.url.is_some() {
+                return Err(err(
+                    "signature",
+                    "give either `url` (a signature per file) or `checksums` (a signed checksum file), not both".into(),
+                ));
+            }
+            check_template(t).map_err(|m| err("signature.checksums", m))?;
+        }
         let signature_templates = match raw.signature.url {
             None => DEFAULT_SIGNATURE_TEMPLATES
                 .iter()
@@ -309,6 +432,7 @@ impl Watch {
             current: raw.current,
             source,
             signature_templates,
+            checksums,
             keyring,
             pins,
             threshold,

@@ -3,6 +3,7 @@
 //! Parsing is separate from fetching ([`pypi::parse_json`], [`pypi::parse_html`],
 //! [`listing_files`]) so that every parser of outside bytes can be tested on its own.
 
+pub mod forge;
 pub mod pypi;
 pub mod version;
 
@@ -40,6 +41,8 @@ pub struct Release {
     pub key: VersionKey,
     /// Matching files.
     pub files: Vec<IndexFile>,
+    /// A pre-release: by its PEP 440 version, or flagged so by a forge.
+    pub prerelease: bool,
 }
 
 impl Release {
@@ -165,6 +168,7 @@ pub fn group(files: Vec<(String, IndexFile)>) -> Vec<Release> {
         .zip(keys)
         .map(|(v, key)| Release {
             version: v.clone(),
+            prerelease: key.is_prerelease(),
             key,
             files: by_version.remove(v).unwrap_or_default(),
         })
@@ -226,6 +230,7 @@ pub async fn discover(http: &Http, src: &Source) -> Result<Vec<Release>, Failure
                 .collect();
             Ok(group(versioned))
         }
+        Source::Forge { .. } => forge::discover(http, src).await,
         Source::Url { url, pattern, .. } => {
             let page = http.get_page(url, "text/html, */*;q=0.5").await?;
             let re = anchored(pattern)
@@ -248,7 +253,7 @@ pub fn choose<'a>(
             .find(|r| version::same_version(&r.version, v)),
         None => releases
             .iter()
-            .find(|r| !r.is_yanked() && (prereleases || !r.key.is_prerelease())),
+            .find(|r| !r.is_yanked() && (prereleases || !r.prerelease)),
     }
 }
 

@@ -40,8 +40,9 @@ use crate::error::{Failure, config};
 /// The same tolerance Sequoia (and so `sqv`) uses.
 pub const CLOCK_SKEW_TOLERANCE: Duration = Duration::from_secs(30 * 60);
 
-/// The largest signature file sigwatch reads; real ones are a few hundred bytes.
-pub const MAX_SIGNATURE_BYTES: usize = 1024 * 1024;
+/// The largest signature file sigwatch reads; real ones are a few hundred bytes. Downloads
+/// are capped lower by default (`--max-signature-mib`).
+pub const MAX_SIGNATURE_BYTES: usize = 16 * 1024 * 1024;
 
 /// Size of the buffer the data is streamed through.
 const CHUNK: usize = 256 * 1024;
