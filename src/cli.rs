@@ -115,6 +115,17 @@ option, pgpmode=none, gittag, or there is no upstream key."
     )]
     ImportDebian(ImportDebianArgs),
 
+    /// Translate an Arch Linux PKGBUILD's signed sources and validpgpkeys (parsed, never run).
+    #[command(
+        name = "import-arch",
+        after_help = "Examples:\n  \
+sigwatch import-arch ~/aur/gnupg --out watch/\n  \
+sigwatch import-arch . --out watch/ --json\n\n\
+Reads source=() entries with .sig/.asc, validpgpkeys=() (full fingerprints; short IDs are \
+refused) and keys/pgp/*.asc. The PKGBUILD is parsed statically, never executed."
+    )]
+    ImportArch(ImportArchArgs),
+
     /// Work with JSON reports.
     #[command(subcommand)]
     Report(ReportCommand),
@@ -379,6 +390,22 @@ pub struct ImportDebianArgs {
     pub dir: PathBuf,
 
     /// Where to write the watch file and keyrings/ (default: the current directory).
+    #[arg(long, default_value = ".", value_name = "OUTDIR")]
+    pub out: PathBuf,
+
+    /// Print one JSON object on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `sigwatch import-arch`.
+#[derive(Debug, Args)]
+pub struct ImportArchArgs {
+    /// A directory holding a PKGBUILD (and keys/pgp/*.asc).
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+
+    /// Where to write the watch file(s) and keyrings/ (default: the current directory).
     #[arg(long, default_value = ".", value_name = "OUTDIR")]
     pub out: PathBuf,
 

@@ -96,6 +96,18 @@ pub fn temp_in(dir: &Path) -> Result<NamedTempFile, Failure> {
 
 /// Renames a checked temporary file to its final path (atomic within one file system).
 pub fn place(tmp: NamedTempFile, dest: &Path) -> Result<PathBuf, Failure> {
+    // Temporary files are created 0600; the placed file keeps the mode of the one it
+    // replaces, or gets the usual 0644, so other users and CI accounts can read it.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(dest)
+            .map(|m| m.permissions().mode() & 0o7777)
+            .unwrap_or(0o644);
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(mode))
+            .map_err(|e| config(format!("{}: cannot set permissions: {e}", dest.display())))?;
+    }
     tmp.as_file()
         .sync_all()
         .map_err(|e| config(format!("{}: cannot sync: {e}", dest.display())))?;

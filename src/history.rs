@@ -224,8 +224,7 @@ impl History {
             .map_err(err)?;
         tmp.write_all(HEADER.as_bytes()).map_err(err)?;
         tmp.write_all(body.as_bytes()).map_err(err)?;
-        tmp.as_file().sync_all().map_err(err)?;
-        tmp.persist(&self.path).map_err(|e| err(e.error))?;
+        crate::fetch::place(tmp, &self.path)?;
         Ok(())
     }
 }

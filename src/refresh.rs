@@ -24,6 +24,17 @@ use crate::verify::keyring::minimal;
 use crate::verify::{Keyring, Pin, Revocation, policy, rfc3339};
 use crate::watch::Watch;
 
+/// A subkey's expiry before and after a refresh.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct KeyExpiry {
+    /// The subkey's fingerprint.
+    pub key: String,
+    /// Expiry before (null: never, or no valid binding).
+    pub before: Option<String>,
+    /// Expiry after.
+    pub after: Option<String>,
+}
+
 /// What refreshing one pinned certificate changed.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct CertChange {
@@ -33,6 +44,8 @@ pub struct CertChange {
     pub expiry_before: Option<String>,
     /// Expiry after.
     pub expiry_after: Option<String>,
+    /// Subkeys whose expiry changed: (fingerprint, before, after).
+    pub subkey_expiry: Vec<KeyExpiry>,
     /// Subkeys that were added.
     pub subkeys_added: Vec<String>,
     /// Revocations newly learned.
@@ -45,6 +58,7 @@ impl CertChange {
     /// True when anything changed.
     pub fn changed(&self) -> bool {
         self.expiry_before != self.expiry_after
+            || !self.subkey_expiry.is_empty()
             || !self.subkeys_added.is_empty()
             || !self.revocations_added.is_empty()
             || !self.user_ids_added.is_empty()
@@ -68,6 +82,8 @@ pub struct RefreshReport {
     pub dropped_parts: usize,
     /// Sources that could not be used, one line each.
     pub source_errors: Vec<String>,
+    /// How many sources gave nothing usable.
+    pub sources_failed: usize,
     /// Sources that answered with a different key for the address (never merged).
     pub conflicts: Vec<String>,
     /// Loud warnings (newly learned hard revocations).
@@ -79,7 +95,7 @@ impl RefreshReport {
     pub fn exit_code(&self, sources: usize) -> u8 {
         if !self.conflicts.is_empty() {
             1
-        } else if sources > 0 && self.source_errors.len() >= sources {
+        } else if sources > 0 && self.sources_failed >= sources {
             3
         } else {
             0
@@ -151,6 +167,13 @@ pub async fn refresh(http: &Http, watch: &Watch) -> Result<RefreshReport, Failur
         .hint(r#"add e.g. refresh = ["https://example.org/KEYS", "wkd"] to [keys]"#));
     }
     let keyring = Keyring::load(&watch.keyring).map_err(|e| config(crate::error::one_line(&e)))?;
+    let keyring_dir = watch
+        .keyring
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    // Leftovers of a keyring write that a killed run never renamed.
+    crate::fetch::clean_stale(keyring_dir);
     let mut report = RefreshReport {
         watch: watch.path.display().to_string(),
         keyring: watch.keyring.display().to_string(),
@@ -160,52 +183,54 @@ pub async fn refresh(http: &Http, watch: &Watch) -> Result<RefreshReport, Failur
     let mut learned: Vec<Cert> = Vec::new();
     let wkd_base = std::env::var("SIGWATCH_WKD_BASE").ok();
     for source in &watch.refresh {
+        let errors_before = report.source_errors.len();
+        let mut answered = false;
         if source == "wkd" {
             for cert in &pinned {
                 for address in addresses(cert) {
                     let Some(urls) = wkd_urls(&address, wkd_base.as_deref()) else {
                         continue;
                     };
-                    let mut found = false;
+                    // Advanced method first; the direct method after a 404 or a failure
+                    // (most domains have no openpgpkey. host at all).
+                    let mut failures = Vec::new();
+                    let mut body = None;
                     for url in &urls {
                         match http.get_optional(url).await {
                             Ok(Some(page)) => {
-                                found = true;
-                                match parse_certs(&page.body, url) {
-                                    Ok(certs) => {
-                                        let (keep, other): (Vec<Cert>, Vec<Cert>) = certs
-                                            .into_iter()
-                                            .partition(|c| holds_pin(c, &watch.pins));
-                                        if keep.is_empty() {
-                                            let fprs: Vec<String> = other
-                                                .iter()
-                                                .map(|c| c.fingerprint().to_hex())
-                                                .collect();
-                                            report.conflicts.push(format!(
-                                                "{url}: the directory answers for {address} with {}, not the pinned {}; not merged",
-                                                if fprs.is_empty() { "no certificate".to_string() } else { fprs.join(", ") },
-                                                cert.fingerprint().to_hex()
-                                            ));
-                                        }
-                                        report.dropped_certificates += other.len();
-                                        learned.extend(keep);
-                                    }
-                                    Err(e) => report.source_errors.push(e.message),
-                                }
+                                body = Some((url.clone(), page.body));
                                 break;
                             }
-                            Ok(None) => continue,
-                            Err(e) => {
-                                report.source_errors.push(e.message);
-                                found = true;
-                                break;
-                            }
+                            Ok(None) => failures.push(format!("{url}: HTTP 404 Not Found")),
+                            Err(e) => failures.push(e.message),
                         }
                     }
-                    if !found {
-                        report
-                            .source_errors
-                            .push(format!("wkd: no key published for {address} ({})", urls[0]));
+                    let Some((url, body)) = body else {
+                        report.source_errors.push(format!(
+                            "wkd: no key published for {address} ({})",
+                            failures.join("; ")
+                        ));
+                        continue;
+                    };
+                    match parse_certs(&body, &url) {
+                        Ok(certs) => {
+                            let (keep, other): (Vec<Cert>, Vec<Cert>) =
+                                certs.into_iter().partition(|c| holds_pin(c, &watch.pins));
+                            if keep.is_empty() {
+                                let fprs: Vec<String> =
+                                    other.iter().map(|c| c.fingerprint().to_hex()).collect();
+                                report.conflicts.push(format!(
+                                    "{url}: the directory answers for {address} with {}, not the pinned {}; not merged",
+                                    if fprs.is_empty() { "no certificate".to_string() } else { fprs.join(", ") },
+                                    cert.fingerprint().to_hex()
+                                ));
+                            } else {
+                                answered = true;
+                            }
+                            report.dropped_certificates += other.len();
+                            learned.extend(keep);
+                        }
+                        Err(e) => report.source_errors.push(e.message),
                     }
                 }
             }
@@ -217,6 +242,7 @@ pub async fn refresh(http: &Http, watch: &Watch) -> Result<RefreshReport, Failur
                             certs.into_iter().partition(|c| holds_pin(c, &watch.pins));
                         report.dropped_certificates += other.len();
                         learned.extend(keep);
+                        answered = true;
                     }
                     Err(e) => report.source_errors.push(e.message),
                 },
@@ -225,6 +251,9 @@ pub async fn refresh(http: &Http, watch: &Watch) -> Result<RefreshReport, Failur
                     .push(format!("{source}: HTTP 404 Not Found")),
                 Err(e) => report.source_errors.push(e.message),
             }
+        }
+        if !answered && (report.source_errors.len() > errors_before || source == "wkd") {
+            report.sources_failed += 1;
         }
     }
     // Merge what was learned into the keyring's certificates.
@@ -255,6 +284,7 @@ pub async fn refresh(http: &Http, watch: &Watch) -> Result<RefreshReport, Failur
             .find(|c| c.certificate == change.certificate)
         {
             existing.expiry_after = change.expiry_after;
+            existing.subkey_expiry.extend(change.subkey_expiry);
             existing.subkeys_added.extend(change.subkeys_added);
             existing.revocations_added.extend(change.revocations_added);
             existing.user_ids_added.extend(change.user_ids_added);
@@ -358,12 +388,41 @@ fn diff(
         }
         v
     };
+    // Expiry of every subkey with a valid binding now (GnuPG keys often expire only there).
+    let sub_expiry = |c: &Cert| {
+        c.with_policy(p, now)
+            .map(|v| {
+                v.keys()
+                    .subkeys()
+                    .map(|k| {
+                        (
+                            k.key().fingerprint().to_hex(),
+                            k.key_expiration_time().map(rfc3339),
+                        )
+                    })
+                    .collect::<std::collections::BTreeMap<_, _>>()
+            })
+            .unwrap_or_default()
+    };
+    let (old_sub, new_sub) = (sub_expiry(before), sub_expiry(after));
+    let subkey_expiry = new_sub
+        .iter()
+        .filter_map(|(k, after)| {
+            let before = old_sub.get(k)?;
+            (before != after).then(|| KeyExpiry {
+                key: k.clone(),
+                before: before.clone(),
+                after: after.clone(),
+            })
+        })
+        .collect();
     let old_revs = revs(before);
     let (old_keys, old_uids) = (keys(before), uids(before));
     CertChange {
         certificate: after.fingerprint().to_hex(),
         expiry_before: expiry(before),
         expiry_after: expiry(after),
+        subkey_expiry,
         subkeys_added: keys(after).difference(&old_keys).cloned().collect(),
         revocations_added: revs(after)
             .iter()

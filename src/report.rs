@@ -221,6 +221,16 @@ impl Printer {
                     show(&c.expiry_after)
                 );
             }
+            for k in &c.subkey_expiry {
+                let show = |e: &Option<String>| e.clone().unwrap_or_else(|| "never".into());
+                let _ = writeln!(
+                    out,
+                    "  subkey {} expiry: {} -> {}",
+                    k.key,
+                    show(&k.before),
+                    show(&k.after)
+                );
+            }
             for k in &c.subkeys_added {
                 let _ = writeln!(out, "  subkey added: {k}");
             }

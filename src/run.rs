@@ -34,6 +34,7 @@ pub fn run(cli: Cli) -> u8 {
             | Command::Fetch(FetchArgs { json: true, .. })
             | Command::Lint(crate::cli::LintArgs { json: true, .. })
             | Command::ImportDebian(crate::cli::ImportDebianArgs { json: true, .. })
+            | Command::ImportArch(crate::cli::ImportArchArgs { json: true, .. })
     );
     let result = match cli.command {
         Command::Verify(args) => verify_command(&printer, &args),
@@ -65,6 +66,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Lint(args) => crate::lint::command(&printer, &args),
         Command::Add(args) => crate::add::command(&printer, &args),
         Command::ImportDebian(args) => crate::import::debian::command(&printer, &args),
+        Command::ImportArch(args) => crate::import::arch::command(&printer, &args),
         Command::Report(crate::cli::ReportCommand::Merge { files }) => crate::merge::merge(&files)
             .map(|merged| {
                 printer.json(&merged);

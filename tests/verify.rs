@@ -1002,7 +1002,10 @@ fn oversized_signature_file_is_rejected_without_reading_it_all() {
     let f = fixtures();
     let dir = TestDir::new("oversized-sig");
     let keyring = f.keyring_of(&dir, &["rsa2048"]);
-    let sig = dir.write("huge.sig", vec![0xA5u8; 1024 * 1024 + 1]);
+    let sig = dir.write(
+        "huge.sig",
+        vec![0xA5u8; sigwatch::verify::MAX_SIGNATURE_BYTES + 1],
+    );
     dir.cmd(["verify"])
         .arg(f.path("data.bin"))
         .arg("--signature")
