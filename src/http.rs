@@ -133,6 +133,8 @@ pub struct Http {
     /// The limits in force.
     pub limits: Limits,
     hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
+    /// The status of URLs found absent (404 or 410), for messages.
+    absent: Mutex<HashMap<String, StatusCode>>,
     cache: Option<crate::cache::PageCache>,
     /// Counters for this run.
     pub stats: Stats,
@@ -190,6 +192,8 @@ struct Got {
     url: Url,
     headers: HeaderMap,
     not_modified: bool,
+    /// 200, 304, or 404/410 for an absent resource (then nothing went to the sink).
+    status: StatusCode,
 }
 
 enum Attempt<T> {
@@ -225,9 +229,21 @@ impl Http {
             client,
             limits,
             hosts: Mutex::new(HashMap::new()),
+            absent: Mutex::new(HashMap::new()),
             cache: cache.map(crate::cache::PageCache::new),
             stats: Stats::default(),
         })
+    }
+
+    /// How an absent URL answered: "404 Not Found" or "410 Gone".
+    pub fn absent_status(&self, url: &str) -> String {
+        self.absent
+            .lock()
+            .expect("absent-status lock")
+            .get(url)
+            .copied()
+            .unwrap_or(StatusCode::NOT_FOUND)
+            .to_string()
     }
 
     fn host_slot(&self, url: &Url) -> Arc<Semaphore> {
@@ -264,7 +280,7 @@ impl Http {
                 }
                 Ok(page)
             }
-            None => Err(network(format!("{url}: HTTP 404 Not Found"))),
+            None => Err(network(format!("{url}: HTTP {}", self.absent_status(url)))),
         }
     }
 
@@ -288,7 +304,8 @@ impl Http {
                 })
             }
             None => Err(crate::error::source(format!(
-                "{url}: HTTP 404 Not Found (no such project, or it is private)"
+                "{url}: HTTP {} (no such project, or it is private)",
+                self.absent_status(url)
             ))
             .hint("check the project in the watch file; private projects need token_env")),
         }
@@ -318,10 +335,18 @@ impl Http {
             url: final_url,
             headers,
             not_modified,
+            status,
         }) = got
         else {
             return Ok(None);
         };
+        if status == StatusCode::NOT_FOUND || status == StatusCode::GONE {
+            self.absent
+                .lock()
+                .expect("absent-status lock")
+                .insert(url.to_string(), status);
+            return Ok(None);
+        }
         let encoding = headers
             .get(header::CONTENT_ENCODING)
             .and_then(|v| v.to_str().ok())
@@ -370,7 +395,7 @@ impl Http {
         let got = self
             .fetch(url, "*/*", cap, expected_size, sink, &[])
             .await?;
-        Ok(got.is_some())
+        Ok(got.is_some_and(|g| g.status.is_success()))
     }
 
     /// The retry loop around one request.
@@ -452,10 +477,16 @@ impl Http {
                 url: response.url().clone(),
                 headers: response.headers().clone(),
                 not_modified: true,
+                status,
             })));
         }
         if status == StatusCode::NOT_FOUND || status == StatusCode::GONE {
-            return Ok(Attempt::Done(None));
+            return Ok(Attempt::Done(Some(Got {
+                url: response.url().clone(),
+                headers: HeaderMap::new(),
+                not_modified: false,
+                status,
+            })));
         }
         if (status == StatusCode::FORBIDDEN || status == StatusCode::TOO_MANY_REQUESTS)
             && let Some(reset) = rate_limit_reset(response.headers())
@@ -600,6 +631,7 @@ impl Http {
             url: final_url,
             headers,
             not_modified: false,
+            status,
         })))
     }
 }

@@ -190,9 +190,10 @@ pub async fn discover(http: &Http, src: &Source) -> Result<Vec<Release>, Failure
             let url =
                 pypi::project_url(&index, project).map_err(|m| Failure::new(Kind::Config, m))?;
             let page = http.get_page(&url, pypi::ACCEPT).await.map_err(|f| {
-                if f.message.ends_with("404 Not Found") {
+                if f.message.ends_with("404 Not Found") || f.message.ends_with("410 Gone") {
                     source(format!(
-                        "{url}: no project {project:?} on the index (HTTP 404)"
+                        "{url}: no project {project:?} on the index (HTTP {})",
+                        http.absent_status(&url)
                     ))
                     .hint("check the `pypi` name in the watch file")
                 } else {
