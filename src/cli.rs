@@ -59,7 +59,8 @@ pub enum Command {
     #[command(after_help = "Examples:\n  \
 sigwatch verify foo-1.2.tar.gz --keyring keyrings/foo.asc --fingerprint '0123 4567 89AB CDEF 0123  4567 89AB CDEF 0123 4567'\n  \
 sigwatch verify foo-1.2.tar.gz --signature foo-1.2.tar.gz.sig --keyring KEYS --fingerprint A… --fingerprint B… --threshold 2 --json\n  \
-sigwatch verify foo-1.2.tar.gz --checksums SHA256SUMS --keyring KEYS --fingerprint A…   # SHA256SUMS.asc beside it\n\n\
+sigwatch verify foo-1.2.tar.gz --checksums SHA256SUMS --keyring KEYS --fingerprint A…   # SHA256SUMS.asc beside it\n  \
+sigwatch verify foo-1.2.tar.gz --watch watch/foo.toml   # the watch file's keyring and pins\n\n\
 Exit codes: 0 verified, 1 rejected, 2 usage or configuration error.")]
     Verify(VerifyArgs),
 
@@ -161,16 +162,32 @@ pub struct VerifyArgs {
     pub signature: Option<PathBuf>,
 
     /// Keyring holding the pinned certificates: armored (one or many blocks) or binary.
-    #[arg(long, short = 'k', value_name = "K", required = true)]
-    pub keyring: PathBuf,
+    #[arg(
+        long,
+        short = 'k',
+        value_name = "K",
+        required_unless_present = "watch",
+        conflicts_with = "watch"
+    )]
+    pub keyring: Option<PathBuf>,
 
     /// Full fingerprint allowed to sign (40 or 64 hex digits, spaces allowed). Repeatable.
-    #[arg(long = "fingerprint", short = 'f', value_name = "F", required = true)]
+    #[arg(
+        long = "fingerprint",
+        short = 'f',
+        value_name = "F",
+        required_unless_present = "watch",
+        conflicts_with = "watch"
+    )]
     pub fingerprints: Vec<String>,
 
-    /// How many distinct pinned certificates must have signed.
-    #[arg(long, short = 't', default_value_t = 1, value_name = "N")]
-    pub threshold: usize,
+    /// Take the keyring, pins and threshold from a watch file instead.
+    #[arg(long, short = 'w', value_name = "W")]
+    pub watch: Option<PathBuf>,
+
+    /// How many distinct pinned certificates must have signed (default 1, or the watch file's).
+    #[arg(long, short = 't', value_name = "N")]
+    pub threshold: Option<usize>,
 
     /// Verify FILE through a signed checksum file (SHA256SUMS, BSD or coreutils format):
     /// its signature (--signature, default SUMS.asc then SUMS.sig, or clearsigned) is

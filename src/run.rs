@@ -97,12 +97,28 @@ pub fn run(cli: Cli) -> u8 {
 }
 
 fn verify_command(printer: &Printer, args: &VerifyArgs) -> anyhow::Result<u8> {
-    let pins = verify::parse_pins(&args.fingerprints, |_| "--fingerprint".to_string())?;
-    let keyring = Keyring::load(&args.keyring)?;
+    let (keyring_path, pins, threshold) = match &args.watch {
+        Some(w) => {
+            let watch = crate::watch::Watch::load(w)?;
+            (
+                watch.keyring,
+                watch.pins,
+                args.threshold.unwrap_or(watch.threshold),
+            )
+        }
+        None => (
+            args.keyring
+                .clone()
+                .expect("clap requires --keyring without --watch"),
+            verify::parse_pins(&args.fingerprints, |_| "--fingerprint".to_string())?,
+            args.threshold.unwrap_or(1),
+        ),
+    };
+    let keyring = Keyring::load(&keyring_path)?;
     for w in &keyring.warnings {
         printer.detail(w);
     }
-    let checker = Checker::new(&keyring, &pins, args.threshold)?;
+    let checker = Checker::new(&keyring, &pins, threshold)?;
     if let Some(sums) = &args.checksums {
         return verify_through_checksums(printer, args, &checker, sums);
     }

@@ -1525,3 +1525,96 @@ fn expiry_after_the_signature_is_warned_about_once() {
         .count();
     out.check(n == 1, "one warning for one expired key");
 }
+
+// ---------------------------------------------------------------------------------------------
+// --watch: the watch file's keyring, pins and threshold
+
+fn watch_file(dir: &TestDir, keys: &[&str], pins: &[&str], threshold: usize) -> std::path::PathBuf {
+    let f = fixtures();
+    let keyring = f.keyring_of(dir, keys);
+    let rel = keyring.file_name().unwrap().to_string_lossy().into_owned();
+    let pins: Vec<String> = pins.iter().map(|p| format!("{p:?}")).collect();
+    dir.write(
+        "project.toml",
+        format!(
+            "[source]\npypi = \"project\"\n[keys]\nkeyring = {rel:?}\nfingerprints = [{}]\nthreshold = {threshold}\n",
+            pins.join(", ")
+        ),
+    )
+}
+
+#[test]
+fn verify_with_watch_uses_the_watch_files_keyring_and_pins() {
+    let f = fixtures();
+    let dir = TestDir::new("verify-watch");
+    let watch = watch_file(&dir, &["rsa2048", "other"], &[&f.fingerprint("rsa2048")], 1);
+    let run = |sig: &str| {
+        dir.cmd(["verify"])
+            .arg(f.path("data.bin"))
+            .arg("--signature")
+            .arg(f.path(sig))
+            .arg("--watch")
+            .arg(&watch)
+            .run()
+    };
+    run("sigs/rsa2048.sig")
+        .assert_code(0)
+        .assert_stdout_contains(&["verified: ", &f.fingerprint("rsa2048")]);
+    // other is in the watch file's keyring but not pinned there.
+    run("sigs/other.sig")
+        .assert_code(1)
+        .assert_stdout_contains(&["not pinned", &f.fingerprint("other")]);
+}
+
+#[test]
+fn verify_with_watch_takes_the_threshold_from_the_watch_file() {
+    let f = fixtures();
+    let dir = TestDir::new("verify-watch-threshold");
+    let pins = [f.fingerprint("rsa2048"), f.fingerprint("ed25519")];
+    let watch = watch_file(&dir, &["rsa2048", "ed25519"], &[&pins[0], &pins[1]], 2);
+    let out = dir
+        .cmd(["verify"])
+        .arg(f.path("data.bin"))
+        .arg("--signature")
+        .arg(f.path("sigs/rsa2048.sig"))
+        .arg("--watch")
+        .arg(&watch)
+        .arg("--json")
+        .run();
+    out.assert_code(1);
+    let v = out.json();
+    out.check(v["threshold"] == 2, "threshold 2 from the watch file");
+    dir.cmd(["verify"])
+        .arg(f.path("data.bin"))
+        .arg("--signature")
+        .arg(f.path("sigs/multi.sig"))
+        .arg("--watch")
+        .arg(&watch)
+        .run()
+        .assert_code(0);
+}
+
+#[test]
+fn verify_with_watch_refuses_keyring_or_fingerprint_beside_it_and_bad_watch_files() {
+    let f = fixtures();
+    let dir = TestDir::new("verify-watch-conflict");
+    let watch = watch_file(&dir, &["rsa2048"], &[&f.fingerprint("rsa2048")], 1);
+    dir.cmd(["verify"])
+        .arg(f.path("data.bin"))
+        .arg("--watch")
+        .arg(&watch)
+        .args(["--fingerprint", &f.fingerprint("rsa2048")])
+        .run()
+        .assert_code(2);
+    let bad = dir.write(
+        "bad.toml",
+        "[source]\npypi = \"x\"\n[keys]\nkeyring = \"nope.asc\"\nfingerprints = [\"3372DCFA\"]\n",
+    );
+    dir.cmd(["verify"])
+        .arg(f.path("data.bin"))
+        .arg("--watch")
+        .arg(&bad)
+        .run()
+        .assert_code(2)
+        .assert_stderr_contains(&["bad.toml", "keys.keyring"]);
+}
