@@ -1,7 +1,8 @@
 //! Output: human text on a terminal or in a pipe, one JSON object with `--json`.
 //!
-//! The only module that prints. Results go to stdout; warnings, notes, hints and errors to
-//! stderr, so pipes carry results only. Colour follows `--color` (default: only on a terminal
+//! The only module that prints. Results go to stdout — for `check` and `fetch` that is one
+//! line per project, a failed project's line included — while warnings, notes, hints and
+//! command errors go to stderr, so pipes carry results only. Colour follows `--color` (default: only on a terminal
 //! and never under `NO_COLOR`, which `anstream` handles).
 
 use std::io::Write;
@@ -341,6 +342,38 @@ impl Printer {
                 let _ = writeln!(
                     err,
                     "{GOOD}imported{GOOD:#}: {} pins {} key(s) and verifies like debian/watch",
+                    r.watch,
+                    r.pinned.len()
+                );
+            } else {
+                let _ = writeln!(
+                    err,
+                    "{BAD}not verifying{BAD:#}: {} was written with TODOs; sigwatch refuses it until a human fixes them",
+                    r.watch
+                );
+            }
+        }
+        let _ = writeln!(anstream::stdout(), "{}", r.watch);
+    }
+
+    /// `sigwatch import-arch` as human text: notes on stderr, the watch file on stdout.
+    pub fn imported_arch(&self, r: &crate::import::arch::Imported) {
+        use crate::import::debian::Severity;
+        for n in &r.notes {
+            match n.severity {
+                Severity::Info => self.note(&n.to_string()),
+                Severity::Review => self.warning(&n.to_string()),
+                Severity::Error => {
+                    let _ = writeln!(anstream::stderr(), "{BAD}error{BAD:#}: {n}");
+                }
+            }
+        }
+        if !self.quiet {
+            let mut err = anstream::stderr();
+            if r.verifies {
+                let _ = writeln!(
+                    err,
+                    "{GOOD}imported{GOOD:#}: {} pins {} key(s) from validpgpkeys",
                     r.watch,
                     r.pinned.len()
                 );

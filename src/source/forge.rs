@@ -180,8 +180,18 @@ pub fn is_auxiliary(name: &str) -> bool {
     ]
     .iter()
     .any(|ext| lower.ends_with(ext))
-        || lower.contains("sums")
-        || lower.starts_with("checksums")
+        || lower.ends_with("sums")
+        || lower.ends_with("sums.txt")
+        || [
+            "sha256sums",
+            "sha512sums",
+            "sha1sums",
+            "md5sums",
+            "b2sums",
+            "checksums",
+        ]
+        .iter()
+        .any(|p| lower.starts_with(p))
 }
 
 /// Fetches a forge's releases (following `Link: rel="next"`), newest first.
@@ -305,6 +315,8 @@ mod tests {
             assert!(is_auxiliary(name), "{name}");
         }
         assert!(!is_auxiliary("foo-1.0.tar.gz"));
+        assert!(!is_auxiliary("gosums-1.0.tar.gz"));
+        assert!(is_auxiliary("foo-1.0-SHA256SUMS.txt"));
     }
 
     #[test]

@@ -48,6 +48,7 @@ pub fn parse(text: &str) -> Sums {
                     && algo_for_len(hex.len()) == Some(algo)
                     && hex.bytes().all(|b| b.is_ascii_hexdigit())
                 {
+                    let name = name.strip_prefix("./").unwrap_or(name);
                     sums.insert(name.to_string(), (algo, hex.to_ascii_lowercase()));
                 }
                 continue;
