@@ -528,13 +528,7 @@ impl<'a> Checker<'a> {
                 continue;
             }
             let mut r = report.clone();
-            r.key = Some(fpr.to_hex());
-            r.certificate = Some(cert.fingerprint().to_hex());
-            r.user_id = primary_user_id(cert, &self.policy);
-            r.pinned = self
-                .pins
-                .iter()
-                .any(|p| p.0 == cert.fingerprint() || p.0 == fpr);
+            self.name_signer(&mut r, cert, &fpr);
             match self.validity(sig, created, cert, &fpr, r.pinned, &mut r.warnings) {
                 Ok(()) => {
                     r.status = Status::Good;
@@ -557,13 +551,7 @@ impl<'a> Checker<'a> {
         let Some((fpr, e)) = crypto_error else {
             let (cert, fpr, key_created) =
                 predates.expect("every candidate was skipped for a reason");
-            report.key = Some(fpr.to_hex());
-            report.certificate = Some(cert.fingerprint().to_hex());
-            report.user_id = primary_user_id(cert, &self.policy);
-            report.pinned = self
-                .pins
-                .iter()
-                .any(|p| p.0 == cert.fingerprint() || p.0 == fpr);
+            self.name_signer(&mut report, cert, &fpr);
             set(
                 &mut report,
                 Status::NoBinding,
@@ -576,14 +564,9 @@ impl<'a> Checker<'a> {
             );
             return report;
         };
-        report.key = Some(fpr.to_hex());
-        if let Some(cert) = self.keyring.find(&fpr) {
-            report.certificate = Some(cert.fingerprint().to_hex());
-            report.user_id = primary_user_id(cert, &self.policy);
-            report.pinned = self
-                .pins
-                .iter()
-                .any(|p| p.0 == cert.fingerprint() || p.0 == fpr);
+        match self.keyring.find(&fpr) {
+            Some(cert) => self.name_signer(&mut report, cert, &fpr),
+            None => report.key = Some(fpr.to_hex()),
         }
         set(
             &mut report,
@@ -595,6 +578,17 @@ impl<'a> Checker<'a> {
             ),
         );
         report
+    }
+
+    /// Fills in who made a signature: key, certificate, user ID, and whether it is pinned.
+    fn name_signer(&self, report: &mut SignatureReport, cert: &Cert, key: &Fingerprint) {
+        report.key = Some(key.to_hex());
+        report.certificate = Some(cert.fingerprint().to_hex());
+        report.user_id = primary_user_id(cert, &self.policy);
+        report.pinned = self
+            .pins
+            .iter()
+            .any(|p| p.0 == cert.fingerprint() || &p.0 == key);
     }
 
     /// Judges a cryptographically good signature by `key_fpr` of `cert`, made at `created`.
