@@ -549,3 +549,153 @@ fn imported_url_watch_file_fetches_and_verifies_a_signed_release() {
         .args(["--retries", "0", "--timeout", "5"])
         .assert_code(1);
 }
+
+#[test]
+fn github_release_page_with_an_asset_pattern_becomes_a_github_source() {
+    let dir = TestDir::new("imp-gh-assets");
+    let key = std::fs::read(fixtures().path("keys/rsa2048.asc")).expect("fixture key");
+    inline_tree(
+        &dir,
+        "gadget",
+        "1.0-1",
+        "version=4\nopts=\"pgpsigurlmangle=s/$/.asc/\" \\\n  https://github.com/example/gadget/releases .*/download/v?@ANY_VERSION@/gadget-@ANY_VERSION@\\.tar\\.gz\n",
+        Some(&key),
+    );
+    let out = import(&dir, "gadget");
+    out.assert_code(0);
+    let j = out.json();
+    out.check(j["source"]["github"] == "example/gadget", "GitHub source");
+    out.check(j["source"]["url"].is_null(), "not a URL source");
+    let pattern = j["source"]["pattern"].as_str().unwrap_or_default();
+    out.check(
+        pattern.starts_with("gadget-")
+            && pattern.contains("(?P<version>")
+            && !pattern.contains('/'),
+        &format!("the asset's file-name pattern: {pattern}"),
+    );
+    out.check(
+        strings(&j["signature_templates"]) == ["{url}.asc"],
+        "the mangle still gives the signature",
+    );
+    has_note(
+        &out,
+        &j,
+        "info",
+        "debian/watch:2: https://github.com/example/gadget/releases is GitHub's",
+    );
+    let text = written(&dir, "gadget");
+    out.check(text.contains("github = \"example/gadget\""), &text);
+    lint_ok(&dir);
+}
+
+#[test]
+fn github_tag_archives_stay_a_url_source_with_an_explanation() {
+    let dir = TestDir::new("imp-gh-archive");
+    let key = std::fs::read(fixtures().path("keys/rsa2048.asc")).expect("fixture key");
+    inline_tree(
+        &dir,
+        "gizmo",
+        "0.3-2",
+        "version=4\nopts=pgpsigurlmangle=s/$/.sig/ https://github.com/example/gizmo/tags .*/archive/refs/tags/v?@ANY_VERSION@\\.tar\\.gz\n",
+        Some(&key),
+    );
+    let out = import(&dir, "gizmo");
+    out.assert_code(0);
+    let j = out.json();
+    out.check(
+        j["source"]["url"] == "https://github.com/example/gizmo/tags"
+            && j["source"]["github"].is_null(),
+        "a URL source on the tags page",
+    );
+    has_note(
+        &out,
+        &j,
+        "review",
+        "debian/watch:2: https://github.com/example/gizmo/tags is the GitHub project example/gizmo, but the pattern matches tag archives",
+    );
+    lint_ok(&dir);
+
+    // The v5 GitHub template watches tag archives too, so it says the same.
+    let out = {
+        tree(
+            &dir,
+            "v5-github",
+            Some(("keys/ed25519.asc", "signing-key.asc")),
+        );
+        import(&dir, "v5-github")
+    };
+    out.assert_code(0);
+    has_note(
+        &out,
+        &out.json(),
+        "review",
+        "debian/watch:3: https://github.com/example/widget/tags is the GitHub project example/widget, but the pattern matches tag archives",
+    );
+}
+
+#[test]
+fn gitlab_release_pages_and_v5_gitlab_templates_become_gitlab_sources() {
+    let dir = TestDir::new("imp-gitlab");
+    let key = std::fs::read(fixtures().path("keys/rsa2048.asc")).expect("fixture key");
+    inline_tree(
+        &dir,
+        "thing",
+        "2.1-1",
+        "version=4\nopts=pgpsigurlmangle=s/$/.asc/ https://salsa.debian.org/team/thing/-/releases .*/-/releases/.*/downloads/thing-@ANY_VERSION@\\.tar\\.gz\n",
+        Some(&key),
+    );
+    inline_tree(
+        &dir,
+        "lab",
+        "5.0-1",
+        "Version: 5\n\nTemplate: GitLab\nDist: https://gitlab.example.org/group/sub/lab\nMatching-Pattern: .*/-/releases/.*/downloads/lab-@ANY_VERSION@\\.tar\\.gz\nPgp-Sig-Url-Mangle: s/$/.sig/\n",
+        Some(&key),
+    );
+    inline_tree(
+        &dir,
+        "tagged",
+        "1.0-1",
+        "version=4\nopts=pgpsigurlmangle=s/$/.asc/ https://gitlab.com/group/tagged/-/tags .*/-/archive/.*/tagged-v?@ANY_VERSION@\\.tar\\.gz\n",
+        Some(&key),
+    );
+    let out = import(&dir, "thing");
+    out.assert_code(0);
+    let j = out.json();
+    out.check(j["source"]["gitlab"] == "team/thing", "GitLab project");
+    out.check(
+        j["source"]["api"] == "https://salsa.debian.org",
+        "self-hosted GitLab API",
+    );
+    lint_ok(&dir);
+
+    let out = import(&dir, "lab");
+    out.assert_code(0);
+    let j = out.json();
+    out.check(j["source"]["gitlab"] == "group/sub/lab", "from Dist");
+    out.check(
+        j["source"]["api"] == "https://gitlab.example.org",
+        "the instance",
+    );
+    out.check(
+        strings(&j["signature_templates"]) == ["{url}.sig"],
+        "signature",
+    );
+    out.check(
+        !notes(&j).iter().any(|(_, m)| m.contains("mode=gitlab")),
+        "mode=gitlab is what the GitLab source does: not reported",
+    );
+
+    let out = import(&dir, "tagged");
+    out.assert_code(0);
+    let j = out.json();
+    out.check(
+        j["source"]["url"] == "https://gitlab.com/group/tagged/-/tags",
+        "tag archives stay a URL source",
+    );
+    has_note(
+        &out,
+        &j,
+        "review",
+        "debian/watch:2: https://gitlab.com/group/tagged/-/tags is the GitLab project group/tagged, but the pattern matches tag archives",
+    );
+}

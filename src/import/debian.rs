@@ -19,7 +19,7 @@ use crate::fetch::place_bytes;
 use crate::report::{Printer, spaced};
 use crate::verify::keyring::{describe, export_pinned};
 use crate::verify::{Keyring, Pin, policy};
-use crate::watch::{NewWatch, Watch, render};
+use crate::watch::{ForgeKind, NewWatch, Watch, render};
 
 /// How much a note matters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -73,7 +73,8 @@ impl std::fmt::Display for Note {
 /// - `pinned`: the pinned primary fingerprints (uppercase hex); empty when the original does
 ///   not verify signatures (the watch file then has `fingerprints = []` and does not load).
 /// - `candidates`: every primary fingerprint in the key file (pinned or not).
-/// - `source`: `{"pypi": NAME}` or `{"url": URL, "pattern": REGEX}`, as written.
+/// - `source`: `{"pypi": NAME}`, `{"github"|"gitlab": PROJECT, ["api": URL,] "pattern": REGEX}`
+///   or `{"url": URL, "pattern": REGEX}`, as written.
 /// - `signature_templates`: the signature URL templates written, in order.
 /// - `notes`: `[{file, line, message, severity}]`; `line` is 1-based or null, `severity` is
 ///   `info` (dropped on purpose), `review` (a human must check) or `error` (does not verify).
@@ -780,6 +781,7 @@ fn translate(
         });
     let is_pypi = pypi_name.is_some();
     let mut source = Vec::new();
+    let mut forge_used = false;
     if let Some(name) = &pypi_name {
         source.push(("pypi".to_string(), toml::Value::String(name.clone())));
         notes.push(note(
@@ -787,6 +789,9 @@ fn translate(
             Severity::Info,
             format!("{url} is PyPI: translated to the PyPI source `pypi = {name:?}`, which also checks the index's sha256 digests"),
         ));
+    } else if let Some(forge) = forge_source(&url, pattern.as_deref(), entry, notes) {
+        forge_used = true;
+        source = forge;
     } else {
         let (listing, listing_notes) = listing_url(&url, entry.line);
         notes.extend(listing_notes);
@@ -875,6 +880,7 @@ fn translate(
             )),
             "mode" => match o.value.trim() {
                 "lwp" | "http" => {}
+                "gitlab" if forge_used => {}
                 "git" | "svn" => refuse(
                     notes,
                     o.line,
@@ -1019,6 +1025,122 @@ fn translate(
         signature_note,
         not_verifying,
     }
+}
+
+/// A GitHub or GitLab project named by a watch URL (a project, releases or tags page):
+/// (kind, project, API base for self-hosted GitLab).
+fn forge_project(url: &url::Url, gitlab_mode: bool) -> Option<(ForgeKind, String, Option<String>)> {
+    let host = url.host_str()?.to_ascii_lowercase();
+    let segs: Vec<&str> = url.path_segments()?.filter(|s| !s.is_empty()).collect();
+    if host == "github.com" {
+        let page_ok = segs.len() == 2
+            || (segs.len() >= 3 && ["releases", "tags", "downloads"].contains(&segs[2]));
+        return (segs.len() >= 2 && page_ok)
+            .then(|| (ForgeKind::Github, format!("{}/{}", segs[0], segs[1]), None));
+    }
+    let gitlab_host = host == "gitlab.com" || host.contains("gitlab") || host == "salsa.debian.org";
+    if !(gitlab_host || gitlab_mode) {
+        return None;
+    }
+    let project: Vec<&str> = match segs.iter().position(|s| *s == "-") {
+        Some(d) if ["tags", "releases"].contains(segs.get(d + 1).unwrap_or(&"")) => {
+            segs[..d].to_vec()
+        }
+        Some(_) => return None,
+        None if gitlab_mode => segs.clone(),
+        None => return None,
+    };
+    if project.len() < 2 {
+        return None;
+    }
+    let api = (host != "gitlab.com").then(|| format!("{}://{host}", url.scheme()));
+    Some((ForgeKind::Gitlab, project.join("/"), api))
+}
+
+/// A `github`/`gitlab` source when the watch URL is a forge's release or tag page and the
+/// pattern names release assets. Tag archives (`/archive/…`) are not release assets, so those
+/// stay URL sources, with a note saying why.
+fn forge_source(
+    url: &str,
+    pattern: Option<&str>,
+    entry: &Entry,
+    notes: &mut Vec<Note>,
+) -> Option<Vec<(String, toml::Value)>> {
+    let parsed = url::Url::parse(url).ok()?;
+    let gitlab_mode = entry
+        .opt("mode")
+        .is_some_and(|m| m.value.trim() == "gitlab");
+    let (kind, project, api) = forge_project(&parsed, gitlab_mode)?;
+    let (forge, field) = match kind {
+        ForgeKind::Github => ("GitHub", "github"),
+        ForgeKind::Gitlab => ("GitLab", "gitlab"),
+    };
+    let p = pattern?;
+    let (fp, extra) = file_pattern(p).ok()?;
+    let lower = p.to_ascii_lowercase();
+    let names_assets = [
+        "releases/download",
+        "/-/releases/",
+        "downloads/",
+        "/uploads/",
+    ]
+    .iter()
+    .any(|m| lower.contains(m));
+    let names_archives = [
+        "archive/",
+        "/tarball/",
+        "/zipball/",
+        "refs/tags",
+        "-/archive",
+    ]
+    .iter()
+    .any(|m| lower.contains(m));
+    // A file name that starts with the version (`v1.2.tar.gz`) is how forges name tag archives.
+    let bare = fp
+        .trim_start_matches("v?")
+        .trim_start_matches('v')
+        .trim_start_matches("[-_]?")
+        .starts_with("(?P<version>");
+    let web = format!(
+        "{}{project}",
+        match kind {
+            ForgeKind::Github => "https://github.com/".to_string(),
+            ForgeKind::Gitlab => format!(
+                "{}://{}/",
+                parsed.scheme(),
+                parsed.host_str().unwrap_or_default()
+            ),
+        }
+    );
+    if !names_assets && (names_archives || bare) {
+        notes.push(note(
+            Some(entry.line),
+            Severity::Review,
+            format!("{url} is the {forge} project {project}, but the pattern matches tag archives (/archive/…), which the forge makes on demand and which are not release assets: the `{field}` source reads release assets only, so this stays a URL source; check the page lists the archives (GitHub's tags page does), and if upstream attaches signed release files, use `{field} = {project:?}` with a pattern for them"),
+        ));
+        return None;
+    }
+    for m in extra {
+        notes.push(note(Some(entry.line), Severity::Review, m));
+    }
+    notes.push(note(
+        Some(entry.line),
+        Severity::Info,
+        format!("{url} is {forge}'s {web}: translated to the {forge} source `{field} = {project:?}`, which lists release assets through the forge's API"),
+    ));
+    if !names_assets {
+        notes.push(note(
+            Some(entry.line),
+            Severity::Review,
+            format!("the pattern {p:?} was taken to name release assets (files attached to {forge} releases); check them, as tag archives would need a URL source"),
+        ));
+    }
+    let mut source = vec![(field.to_string(), toml::Value::String(project))];
+    if let Some(api) = api {
+        source.push(("api".to_string(), toml::Value::String(api)));
+    }
+    source.push(("pattern".to_string(), toml::Value::String(fp)));
+    Some(source)
 }
 
 /// The PyPI project named by a PyPI URL (index page, project page, sdist path, redirector).
