@@ -324,10 +324,18 @@ impl Printer {
         }
     }
 
-    /// `sigwatch import-debian` as human text: notes on stderr, the watch file on stdout.
-    pub fn imported(&self, r: &crate::import::debian::Imported) {
-        use crate::import::debian::Severity;
-        for n in &r.notes {
+    /// An import (`import-debian`, `import-arch`) as human text: notes on stderr, the watch
+    /// file written on stdout. `origin` says what the pins reproduce.
+    pub fn imported(
+        &self,
+        notes: &[crate::import::Note],
+        verifies: bool,
+        watch: &str,
+        pinned: usize,
+        origin: &str,
+    ) {
+        use crate::import::Severity;
+        for n in notes {
             match n.severity {
                 Severity::Info => self.note(&n.to_string()),
                 Severity::Review => self.warning(&n.to_string()),
@@ -338,54 +346,19 @@ impl Printer {
         }
         if !self.quiet {
             let mut err = anstream::stderr();
-            if r.verifies {
+            if verifies {
                 let _ = writeln!(
                     err,
-                    "{GOOD}imported{GOOD:#}: {} pins {} key(s) and verifies like debian/watch",
-                    r.watch,
-                    r.pinned.len()
+                    "{GOOD}imported{GOOD:#}: {watch} pins {pinned} key(s) {origin}"
                 );
             } else {
                 let _ = writeln!(
                     err,
-                    "{BAD}not verifying{BAD:#}: {} was written with TODOs; sigwatch refuses it until a human fixes them",
-                    r.watch
+                    "{BAD}not verifying{BAD:#}: {watch} was written with TODOs; sigwatch refuses it until a human fixes them"
                 );
             }
         }
-        let _ = writeln!(anstream::stdout(), "{}", r.watch);
-    }
-
-    /// `sigwatch import-arch` as human text: notes on stderr, the watch file on stdout.
-    pub fn imported_arch(&self, r: &crate::import::arch::Imported) {
-        use crate::import::debian::Severity;
-        for n in &r.notes {
-            match n.severity {
-                Severity::Info => self.note(&n.to_string()),
-                Severity::Review => self.warning(&n.to_string()),
-                Severity::Error => {
-                    let _ = writeln!(anstream::stderr(), "{BAD}error{BAD:#}: {n}");
-                }
-            }
-        }
-        if !self.quiet {
-            let mut err = anstream::stderr();
-            if r.verifies {
-                let _ = writeln!(
-                    err,
-                    "{GOOD}imported{GOOD:#}: {} pins {} key(s) from validpgpkeys",
-                    r.watch,
-                    r.pinned.len()
-                );
-            } else {
-                let _ = writeln!(
-                    err,
-                    "{BAD}not verifying{BAD:#}: {} was written with TODOs; sigwatch refuses it until a human fixes them",
-                    r.watch
-                );
-            }
-        }
-        let _ = writeln!(anstream::stdout(), "{}", r.watch);
+        let _ = writeln!(anstream::stdout(), "{watch}");
     }
 }
 

@@ -17,14 +17,13 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use super::{Note, Severity};
 use crate::cli::ImportArchArgs;
 use crate::error::config;
-use crate::fetch::place_bytes;
-use crate::import::debian::{Note, Severity};
 use crate::report::{Printer, spaced};
 use crate::verify::keyring::{describe, export_pinned};
 use crate::verify::{FINGERPRINT_HINT, Keyring, Pin, parse_pin, policy};
-use crate::watch::{NewWatch, Watch, render};
+use crate::watch::NewWatch;
 
 /// The result of `import-arch`; with `--json` it is printed as one object:
 ///
@@ -86,7 +85,13 @@ pub fn command(printer: &Printer, args: &ImportArchArgs) -> anyhow::Result<u8> {
         }
         printer.json(&imported);
     } else {
-        printer.imported_arch(&imported);
+        printer.imported(
+            &imported.notes,
+            imported.verifies,
+            &imported.watch,
+            imported.pinned.len(),
+            "from validpgpkeys",
+        );
     }
     Ok(if imported.verifies { 0 } else { 1 })
 }
@@ -404,28 +409,7 @@ pub fn import(dir: &Path, out: &Path) -> anyhow::Result<Imported> {
         None => format!("Imported by `sigwatch import-arch` from {PKGBUILD} of {package}."),
     }];
     header.push("The PKGBUILD was read, never run.".into());
-    let checks: Vec<&Note> = notes
-        .iter()
-        .filter(|n| n.severity >= Severity::Review)
-        .collect();
-    if checks.is_empty() {
-        header.push("Nothing needed a human's review.".into());
-    } else {
-        header.push("A human must check:".into());
-        for n in &checks {
-            header.push(format!("- TODO {n}"));
-        }
-    }
-    let dropped: Vec<&Note> = notes
-        .iter()
-        .filter(|n| n.severity == Severity::Info)
-        .collect();
-    if !dropped.is_empty() {
-        header.push("Dropped on purpose:".into());
-        for n in dropped {
-            header.push(format!("- {n}"));
-        }
-    }
+    header.extend(super::review_lines(&notes));
 
     let new = NewWatch {
         name: package.clone(),
@@ -441,84 +425,37 @@ pub fn import(dir: &Path, out: &Path) -> anyhow::Result<Imported> {
             .collect(),
         keys_note: Some(keys_note),
     };
-    let text_out = render(&new);
 
-    // Validate what is written with the parser `check` and `fetch` use (a probe with a
-    // placeholder pin when nothing is pinned, as import-debian does).
     let minimal = match &keyring {
         Some(k) if !in_keyring.is_empty() => Some(export_pinned(k, &in_keyring)?),
         _ => None,
     };
-    std::fs::create_dir_all(out)
-        .map_err(|e| config(format!("{}: cannot create: {e}", out.display())))?;
-    let staged = tempfile::tempdir_in(out)
-        .map_err(|e| config(format!("{}: cannot write: {e}", out.display())))?;
-    std::fs::create_dir(staged.path().join("keyrings"))
-        .map_err(|e| config(format!("{}: {e}", staged.path().display())))?;
-    std::fs::write(
-        staged.path().join(&keyring_rel),
-        minimal.as_deref().unwrap_or(b"placeholder"),
-    )
-    .map_err(|e| config(format!("{}: {e}", staged.path().display())))?;
-    let staged_watch = staged.path().join(format!("{package}.toml"));
-    let probe = render(&NewWatch {
-        pins: vec![(
-            "0000000000000000000000000000000000000000".into(),
-            String::new(),
-        )],
-        ..new.clone()
-    });
-    let mut loads = false;
     let source_line = signed.first().map(|(f, _)| f.line);
-    match Watch::parse(&probe, &staged_watch) {
-        Ok(_) if pins.is_empty() => {}
-        Ok(_) => match Watch::parse(&text_out, &staged_watch) {
-            Ok(_) => loads = true,
-            Err(e) => notes.push(note(
-                None,
-                Severity::Error,
-                format!("the translated watch file does not load: {}", e.message),
-            )),
-        },
-        Err(e) => notes.push(note(
-            source_line,
-            Severity::Error,
-            format!(
-                "the translated watch file does not load: {}; fix it by hand",
-                e.message
-            ),
-        )),
-    }
-    drop(staged);
-
-    let watch_out = out.join(format!("{package}.toml"));
-    let keyring_out = out.join(&keyring_rel);
-    if let Some(bytes) = &minimal {
-        let kdir = keyring_out
-            .parent()
-            .expect("keyrings/NAME.asc has a parent");
-        std::fs::create_dir_all(kdir)
-            .map_err(|e| config(format!("{}: cannot create: {e}", kdir.display())))?;
-        place_bytes(kdir, &keyring_out, bytes)?;
-    }
-    place_bytes(out, &watch_out, text_out.as_bytes())?;
-
+    let written = super::write_out(
+        out,
+        &package,
+        &keyring_rel,
+        &new,
+        minimal.as_deref(),
+        pins.is_empty(),
+    )?;
+    let loads = match written.load_error {
+        None => true,
+        Some(message) => {
+            notes.push(note(source_line, Severity::Error, message));
+            false
+        }
+    };
+    let (watch_out, keyring_out) = (written.watch, written.keyring);
     let verifies =
         loads && !pins.is_empty() && !notes.iter().any(|n| n.severity == Severity::Error);
-    let source = tr
-        .source
-        .iter()
-        .map(|(k, v)| {
-            let v = v.as_str().map(str::to_string).unwrap_or_default();
-            (k.clone(), serde_json::Value::String(v))
-        })
-        .collect();
+    let source = super::source_json(&tr.source);
     Ok(Imported {
         package,
         packages,
         current,
         watch: watch_out.display().to_string(),
-        keyring: minimal.map(|_| keyring_out.display().to_string()),
+        keyring: keyring_out.map(|k| k.display().to_string()),
         key_files,
         pinned: pins.iter().map(|p| p.to_string()).collect(),
         candidates: candidates.iter().map(|p| p.to_string()).collect(),

@@ -15,51 +15,12 @@ use serde::Serialize;
 
 use crate::cli::ImportDebianArgs;
 use crate::error::config;
-use crate::fetch::place_bytes;
 use crate::report::{Printer, spaced};
 use crate::verify::keyring::{describe, export_pinned};
 use crate::verify::{Keyring, Pin, policy};
-use crate::watch::{ForgeKind, NewWatch, Watch, render};
+use crate::watch::{ForgeKind, NewWatch};
 
-/// How much a note matters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    /// Dropped or adjusted on purpose; nothing to do.
-    Info,
-    /// Translated approximately or not at all; a human must check the watch file.
-    Review,
-    /// The written watch file does not verify signatures until a human fixes it (exit 1).
-    Error,
-}
-
-/// One finding about the input, located by file and line.
-#[derive(Debug, Clone, Serialize)]
-pub struct Note {
-    /// The file, relative to DIR (`debian/watch`, `debian/upstream/signing-key.asc`).
-    pub file: String,
-    /// The 1-based line, when the finding has one.
-    pub line: Option<usize>,
-    /// What was found and what was done about it.
-    pub message: String,
-    /// How much it matters.
-    pub severity: Severity,
-}
-
-impl Note {
-    fn place(&self) -> String {
-        match self.line {
-            Some(l) => format!("{}:{l}", self.file),
-            None => self.file.clone(),
-        }
-    }
-}
-
-impl std::fmt::Display for Note {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.place(), self.message)
-    }
-}
+pub use super::{Note, Severity};
 
 /// The result of `import-debian`; with `--json` it is printed as one object:
 ///
@@ -117,7 +78,13 @@ pub fn command(printer: &Printer, args: &ImportDebianArgs) -> anyhow::Result<u8>
         }
         printer.json(&imported);
     } else {
-        printer.imported(&imported);
+        printer.imported(
+            &imported.notes,
+            imported.verifies,
+            &imported.watch,
+            imported.pinned.len(),
+            "and verifies like debian/watch",
+        );
     }
     Ok(if imported.verifies { 0 } else { 1 })
 }
@@ -294,28 +261,7 @@ pub fn import(dir: &Path, out: &Path) -> anyhow::Result<Imported> {
         "Imported by `sigwatch import-debian` from {} ({}, line {}) of {package}.",
         WATCH, tr.format, entry.line
     )];
-    let checks: Vec<&Note> = notes
-        .iter()
-        .filter(|n| n.severity >= Severity::Review)
-        .collect();
-    if checks.is_empty() {
-        header.push("Nothing needed a human's review.".into());
-    } else {
-        header.push("A human must check:".into());
-        for n in &checks {
-            header.push(format!("- TODO {n}"));
-        }
-    }
-    let dropped: Vec<&Note> = notes
-        .iter()
-        .filter(|n| n.severity == Severity::Info)
-        .collect();
-    if !dropped.is_empty() {
-        header.push("Dropped on purpose:".into());
-        for n in dropped {
-            header.push(format!("- {n}"));
-        }
-    }
+    header.extend(super::review_lines(&notes));
 
     let new = NewWatch {
         name: package.clone(),
@@ -331,83 +277,35 @@ pub fn import(dir: &Path, out: &Path) -> anyhow::Result<Imported> {
             .collect(),
         keys_note: Some(keys_note),
     };
-    let text_out = render(&new);
 
-    // Validate what is written with the parser `check` and `fetch` use. A file without pins
-    // cannot load (that is the point), so everything else is checked on a probe with a
-    // placeholder pin.
     let minimal = match &keyring {
         Some(k) if !candidates.is_empty() => Some(export_pinned(k, &candidates)?),
         _ => None,
     };
-    std::fs::create_dir_all(out)
-        .map_err(|e| config(format!("{}: cannot create: {e}", out.display())))?;
-    let staged = tempfile::tempdir_in(out)
-        .map_err(|e| config(format!("{}: cannot write: {e}", out.display())))?;
-    std::fs::create_dir(staged.path().join("keyrings"))
-        .map_err(|e| config(format!("{}: {e}", staged.path().display())))?;
-    std::fs::write(
-        staged.path().join(&keyring_rel),
-        minimal.as_deref().unwrap_or(b"placeholder"),
-    )
-    .map_err(|e| config(format!("{}: {e}", staged.path().display())))?;
-    let staged_watch = staged.path().join(format!("{package}.toml"));
-    let probe = render(&NewWatch {
-        pins: vec![(
-            "0000000000000000000000000000000000000000".into(),
-            String::new(),
-        )],
-        ..new.clone()
-    });
-    let mut loads = false;
-    match Watch::parse(&probe, &staged_watch) {
-        Ok(_) if pins.is_empty() => {}
-        Ok(_) => match Watch::parse(&text_out, &staged_watch) {
-            Ok(_) => loads = true,
-            Err(e) => notes.push(note(
-                None,
-                Severity::Error,
-                format!("the translated watch file does not load: {}", e.message),
-            )),
-        },
-        Err(e) => notes.push(note(
-            Some(entry.line),
-            Severity::Error,
-            format!(
-                "the translated watch file does not load: {}; fix it by hand",
-                e.message
-            ),
-        )),
-    }
-    drop(staged);
-
-    let watch_out = out.join(format!("{package}.toml"));
-    let keyring_out = out.join(&keyring_rel);
-    if let Some(bytes) = &minimal {
-        let kdir = keyring_out
-            .parent()
-            .expect("keyrings/NAME.asc has a parent");
-        std::fs::create_dir_all(kdir)
-            .map_err(|e| config(format!("{}: cannot create: {e}", kdir.display())))?;
-        place_bytes(kdir, &keyring_out, bytes)?;
-    }
-    place_bytes(out, &watch_out, text_out.as_bytes())?;
-
+    let written = super::write_out(
+        out,
+        &package,
+        &keyring_rel,
+        &new,
+        minimal.as_deref(),
+        pins.is_empty(),
+    )?;
+    let loads = match written.load_error {
+        None => true,
+        Some(message) => {
+            notes.push(note(Some(entry.line), Severity::Error, message));
+            false
+        }
+    };
+    let (watch_out, keyring_out) = (written.watch, written.keyring);
     let verifies =
         loads && !pins.is_empty() && !notes.iter().any(|n| n.severity == Severity::Error);
-    let source = tr
-        .source
-        .iter()
-        .map(|(k, v)| {
-            let v = v.as_str().map(|s| s.to_string()).unwrap_or_default();
-            (k.clone(), serde_json::Value::String(v))
-        })
-        .collect();
+    let source = super::source_json(&tr.source);
     Ok(Imported {
         package,
         current,
         watch: watch_out.display().to_string(),
-        keyring: minimal.map(|_| keyring_out.display().to_string()),
+        keyring: keyring_out.map(|k| k.display().to_string()),
         key_file: key_file.map(str::to_string),
         pinned: pins.iter().map(|p| p.to_string()).collect(),
         candidates: candidates.iter().map(|p| p.to_string()).collect(),
