@@ -69,18 +69,26 @@ pub fn command(printer: &Printer, args: &AddArgs) -> anyhow::Result<u8> {
                 .into());
         }
     }
+    // Validate exactly what will be written, with the same parser `check` and `fetch` use,
+    // before anything is created; errors name the file the user asked for.
+    let staged = tempfile::tempdir()
+        .map_err(|e| config(format!("cannot create a temporary directory: {e}")))?;
+    std::fs::create_dir(staged.path().join("keyrings")).map_err(|e| config(format!("{e}")))?;
+    std::fs::write(staged.path().join(&keyring_rel), &minimal)
+        .map_err(|e| config(format!("{e}")))?;
+    let staged_watch = staged.path().join(format!("{name}.toml"));
+    Watch::parse(&text, &staged_watch).map_err(|mut e| {
+        e.message = e.message.replace(
+            &staged_watch.display().to_string(),
+            &watch_path.display().to_string(),
+        );
+        e
+    })?;
     let keyring_dir = keyring_path
         .parent()
         .expect("keyrings/NAME.asc has a parent");
     std::fs::create_dir_all(keyring_dir)
         .map_err(|e| config(format!("{}: cannot create: {e}", keyring_dir.display())))?;
-    // Validate exactly what will be written, with the same parser `check` and `fetch` use.
-    let staged = tempfile::tempdir_in(&args.dir)
-        .map_err(|e| config(format!("{}: {e}", args.dir.display())))?;
-    std::fs::create_dir(staged.path().join("keyrings")).map_err(|e| config(format!("{e}")))?;
-    std::fs::write(staged.path().join(&keyring_rel), &minimal)
-        .map_err(|e| config(format!("{e}")))?;
-    Watch::parse(&text, &staged.path().join(format!("{name}.toml")))?;
     place_bytes(keyring_dir, &keyring_path, &minimal)?;
     place_bytes(&args.dir, &watch_path, text.as_bytes())?;
     printer.note(&format!(
@@ -98,6 +106,12 @@ fn name_from_url(url: &str, pattern: &str) -> String {
         .chars()
         .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
         .collect();
+    // "example-1\.0\.tar\.gz" names "example", not "example-1".
+    let prefix = prefix
+        .split(['-', '_'])
+        .take_while(|part| !part.starts_with(|c: char| c.is_ascii_digit()))
+        .collect::<Vec<_>>()
+        .join("-");
     let prefix = prefix.trim_end_matches(['-', '_']);
     if !prefix.is_empty() {
         return prefix.to_string();

@@ -129,6 +129,7 @@ pub fn lint_file(path: &Path, now: SystemTime) -> Vec<Finding> {
             }
         }
     }
+    let mut can_sign_now = false;
     for cert in &pinned_certs {
         let fpr = cert.fingerprint().to_hex();
         let uid = cert
@@ -224,14 +225,53 @@ pub fn lint_file(path: &Path, now: SystemTime) -> Vec<Finding> {
             ),
             _ => {}
         }
-        let signing = vcert.keys().for_signing().alive().revoked(false).count();
-        if signing == 0 && watch.pins.iter().any(|p| p.0 == cert.fingerprint()) {
-            add(
-                Severity::Error,
+        // Keys that can sign now; GnuPG keys usually expire on their signing subkey only.
+        let revoked = matches!(vcert.revocation_status(), RevocationStatus::Revoked(_));
+        let primary_expired = expiry.is_some_and(|e| e <= now);
+        let signers: Vec<Option<SystemTime>> = vcert
+            .keys()
+            .for_signing()
+            .alive()
+            .revoked(false)
+            .map(|k| k.key_expiration_time())
+            .collect();
+        if !signers.is_empty() {
+            can_sign_now = true;
+        }
+        // The last moment any of its signing keys is valid (None: one never expires).
+        let last = signers.iter().copied().reduce(|a, b| match (a, b) {
+            (None, _) | (_, None) => None,
+            (Some(x), Some(y)) => Some(x.max(y)),
+        });
+        match last {
+            _ if revoked || primary_expired => {}
+            None if signers.is_empty() => add(
+                Severity::Warning,
                 "pin-cannot-sign",
                 format!("pinned certificate {who} has no valid signing key now"),
-                "check the pin; upstream may sign with another key".into(),
-            );
+                refresh_fix(
+                    &watch,
+                    "check the pin; upstream may sign with another key or an extended subkey",
+                ),
+            ),
+            Some(Some(t))
+                if expiry.is_none_or(|e| e > t)
+                    && t.duration_since(now).unwrap_or_default() < EXPIRY_WARNING =>
+            {
+                add(
+                    Severity::Warning,
+                    "pin-expiring",
+                    format!(
+                        "the signing key(s) of pinned certificate {who} expire on {}, within 90 days",
+                        rfc3339(t)
+                    ),
+                    refresh_fix(
+                        &watch,
+                        "get the key with its extended expiry from upstream before then",
+                    ),
+                )
+            }
+            _ => {}
         }
         let sha1 = std::iter::once(vcert.primary_key().binding_signature())
             .chain(vcert.keys().subkeys().map(|k| k.binding_signature()))
@@ -255,6 +295,20 @@ pub fn lint_file(path: &Path, now: SystemTime) -> Vec<Finding> {
                 "keep only what verification needs: `sigwatch add` writes minimal copies (or gpg --export-options export-minimal)".into(),
             );
         }
+    }
+    if !pinned_certs.is_empty() && !can_sign_now {
+        add(
+            Severity::Error,
+            "no-pin-can-sign",
+            format!(
+                "none of the pinned certificates in {} can make a valid signature now",
+                keyring.path.display()
+            ),
+            refresh_fix(
+                &watch,
+                "new releases will be rejected: pin upstream's current key",
+            ),
+        );
     }
     for cert in &keyring.certs {
         if !pinned_certs
