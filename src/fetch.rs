@@ -6,7 +6,7 @@
 //! (locked: left alone).
 
 use std::fs::File;
-use std::io::{Read, Seek, Write};
+use std::io::{Seek, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
@@ -217,21 +217,15 @@ pub fn verify_existing(
     signature: &[u8],
     path: &Path,
 ) -> Result<(String, Verdict), Failure> {
-    let mut file =
+    let file =
         File::open(path).map_err(|e| config(format!("{}: cannot read: {e}", path.display())))?;
     let mut pending = checker.start(signature);
     let mut sha = Sha256::new();
-    let mut buf = vec![0u8; 256 * 1024];
-    loop {
-        let n = file
-            .read(&mut buf)
-            .map_err(|e| config(format!("{}: cannot read: {e}", path.display())))?;
-        if n == 0 {
-            break;
-        }
-        sha.update(&buf[..n]);
-        pending.update(&buf[..n]);
-    }
+    crate::verify::read_overlapped(file, |chunk| {
+        sha.update(chunk);
+        pending.update(chunk);
+    })
+    .map_err(|e| config(format!("{}: cannot read: {e}", path.display())))?;
     Ok((hex(&sha.finalize()), checker.finish(pending)))
 }
 

@@ -166,23 +166,14 @@ pub fn verify(checker: &Checker<'_>, file: &[u8], signature: Option<&[u8]>) -> (
 }
 
 /// Hex digest of everything `reader` yields, streamed.
-pub fn digest_reader<R: std::io::Read>(mut reader: R, algo: Algo) -> std::io::Result<String> {
+pub fn digest_reader<R: std::io::Read + Send>(reader: R, algo: Algo) -> std::io::Result<String> {
     use sha2::Digest as _;
-    let mut buf = vec![0u8; 256 * 1024];
     let mut s256 = sha2::Sha256::new();
     let mut s512 = sha2::Sha512::new();
-    loop {
-        let n = match reader.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        match algo {
-            Algo::Sha256 => s256.update(&buf[..n]),
-            Algo::Sha512 => s512.update(&buf[..n]),
-        }
-    }
+    super::read_overlapped(reader, |chunk| match algo {
+        Algo::Sha256 => s256.update(chunk),
+        Algo::Sha512 => s512.update(chunk),
+    })?;
     Ok(match algo {
         Algo::Sha256 => crate::fetch::hex(&s256.finalize()),
         Algo::Sha512 => crate::fetch::hex(&s512.finalize()),

@@ -342,18 +342,9 @@ impl<'a> Checker<'a> {
     /// Verifies `data` (streamed, never held in memory) against the signature file's bytes.
     ///
     /// Errors only when reading `data` fails; every judgement is in the [`Verdict`].
-    pub fn verify<R: Read>(&self, mut data: R, signature: &[u8]) -> io::Result<Verdict> {
+    pub fn verify<R: Read + Send>(&self, data: R, signature: &[u8]) -> io::Result<Verdict> {
         let mut pending = self.start(signature);
-        let mut buf = vec![0u8; CHUNK];
-        loop {
-            let n = match data.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            };
-            pending.update(&buf[..n]);
-        }
+        read_overlapped(data, |chunk| pending.update(chunk))?;
         Ok(self.finish(pending))
     }
 
@@ -876,6 +867,45 @@ fn primary_user_id(cert: &Cert, policy: &dyn Policy) -> Option<String> {
 
 fn first_line(s: &str) -> &str {
     s.lines().next().unwrap_or(s)
+}
+
+/// Streams `reader` to `each` in fixed-size chunks, reading the next chunk on another thread
+/// while `each` hashes the current one, so reading overlaps hashing (memory: three chunks).
+pub fn read_overlapped<R: Read + Send>(
+    mut reader: R,
+    mut each: impl FnMut(&[u8]),
+) -> io::Result<()> {
+    use std::sync::mpsc;
+    let (full_tx, full_rx) = mpsc::sync_channel::<(Vec<u8>, usize)>(2);
+    let (empty_tx, empty_rx) = mpsc::channel::<Vec<u8>>();
+    for _ in 0..3 {
+        empty_tx
+            .send(vec![0u8; CHUNK])
+            .expect("the receiver is alive");
+    }
+    std::thread::scope(|scope| {
+        let reading = scope.spawn(move || -> io::Result<()> {
+            while let Ok(mut buf) = empty_rx.recv() {
+                let n = loop {
+                    match reader.read(&mut buf) {
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                        other => break other?,
+                    }
+                };
+                if n == 0 || full_tx.send((buf, n)).is_err() {
+                    break;
+                }
+            }
+            Ok(())
+        });
+        for (buf, n) in full_rx.iter() {
+            each(&buf[..n]);
+            // The reader may have finished; then the buffer is simply dropped.
+            let _ = empty_tx.send(buf);
+        }
+        drop(empty_tx);
+        reading.join().expect("the reading thread does not panic")
+    })
 }
 
 /// Reads every signature packet of a detached signature (armored or binary).
