@@ -70,23 +70,17 @@ pub struct Imported {
 /// Runs `import-debian`.
 pub fn command(printer: &Printer, args: &ImportDebianArgs) -> anyhow::Result<u8> {
     let imported = import(&args.dir, &args.out)?;
-    if args.json {
-        for n in &imported.notes {
-            if n.severity >= Severity::Review {
-                printer.warning(&n.to_string());
-            }
-        }
-        printer.json(&imported);
-    } else {
-        printer.imported(
-            &imported.notes,
-            imported.verifies,
-            &imported.watch,
-            imported.pinned.len(),
-            "and verifies like debian/watch",
-        );
-    }
-    Ok(if imported.verifies { 0 } else { 1 })
+    let (notes, verifies, pinned) = (&imported.notes, imported.verifies, imported.pinned.len());
+    Ok(super::report(
+        printer,
+        args.json,
+        &imported,
+        notes,
+        verifies,
+        &imported.watch,
+        pinned,
+        "and verifies like debian/watch",
+    ))
 }
 
 const WATCH: &str = "debian/watch";

@@ -157,6 +157,30 @@ pub fn write_out(
     })
 }
 
+/// Prints an import's outcome (JSON, or notes and the watch file) and returns its exit code:
+/// 0 when the watch file verifies like the original, 1 when a human must finish it.
+#[allow(clippy::too_many_arguments)]
+pub fn report(
+    printer: &crate::report::Printer,
+    json: bool,
+    imported: &impl Serialize,
+    notes: &[Note],
+    verifies: bool,
+    watch: &str,
+    pinned: usize,
+    origin: &str,
+) -> u8 {
+    if json {
+        for n in notes.iter().filter(|n| n.severity >= Severity::Review) {
+            printer.warning(&n.to_string());
+        }
+        printer.json(imported);
+    } else {
+        printer.imported(notes, verifies, watch, pinned, origin);
+    }
+    if verifies { 0 } else { 1 }
+}
+
 /// The `source` member of an import report: the `[source]` fields as strings.
 pub fn source_json(source: &[(String, toml::Value)]) -> serde_json::Map<String, serde_json::Value> {
     source
