@@ -319,7 +319,6 @@ async fn fetch_file(
             ));
         }
     }
-    let reused = existing.is_some();
     let (sha256, verdict, tmp) = match existing {
         Some((sha, verdict)) => (sha, verdict, None),
         None => {
@@ -337,43 +336,21 @@ async fn fetch_file(
     };
     record_verdict(out, &verdict);
     out.sha256 = Some(sha256.clone());
-    let Some(signer) = verdict.signers().first().cloned() else {
-        let mut failure = error::verification(format!("{}: {}", file.filename, verdict.summary()));
-        if let Some(hint) = verdict.hint() {
-            failure = failure.hint(hint);
-        }
-        return Err(failure);
-    };
-    notices.extend(history.check(
+    let signer = signer_of(&verdict, &file.filename)?;
+    let signature_file = (sig_dest.as_path(), signature.as_slice());
+    settle(
+        history,
         version,
         filename,
-        &sha256,
-        &signer.cert.to_hex(),
-        opts.allow_downgrade,
-    )?);
-    let fetched = out.fetched.get_or_insert_with(Fetched::default);
-    fetched.reused = reused;
-    if let Some(tmp) = tmp {
-        fetch::place(tmp, &dest)?;
-    } else {
-        notices.push(format!(
-            "{}: already present; verified again",
-            dest.display()
-        ));
-    }
-    fetch::place_bytes(&opts.dest, &sig_dest, &signature)?;
-    fetched.path = Some(dest.display().to_string());
-    fetched.signature_path = Some(sig_dest.display().to_string());
-    history.record(Entry {
-        version: version.to_string(),
-        file: filename.to_string(),
         sha256,
-        key: signer.key.to_hex(),
-        certificate: signer.cert.to_hex(),
-        signed: rfc3339(signer.created),
-        recorded: rfc3339(SystemTime::now()),
-    })?;
-    Ok(())
+        &signer,
+        opts,
+        &dest,
+        tmp,
+        Some(signature_file),
+        out,
+        notices,
+    )
 }
 
 /// Verified checksum files of one project, by URL: (signature URL, verdict, sums).
@@ -442,13 +419,7 @@ async fn fetch_through_checksums(
     let (sig_url, verdict, sums) = verified_checksums(http, checker, &sums_url, cache).await?;
     out.signature_url = Some(sig_url.clone());
     record_verdict(out, verdict);
-    let Some(signer) = verdict.signers().first().cloned() else {
-        let mut failure = error::verification(format!("{sums_url}: {}", verdict.summary()));
-        if let Some(hint) = verdict.hint() {
-            failure = failure.hint(hint);
-        }
-        return Err(failure);
-    };
+    let signer = signer_of(verdict, &sums_url)?;
     let Some((algo, want)) = sums.get(filename).cloned() else {
         return Err(error::verification(format!(
             "{sums_url} (signed by pinned key {}) has no line for {filename}",
@@ -474,10 +445,6 @@ async fn fetch_through_checksums(
     };
     let reused = dest.is_file() && digest_of(&dest)? == want;
     let tmp = if reused {
-        notices.push(format!(
-            "{}: already present; verified again",
-            dest.display()
-        ));
         None
     } else {
         // The artifact carries no signature of its own: its line in the signed file is its proof.
@@ -511,6 +478,39 @@ async fn fetch_through_checksums(
         .map_err(|e| config(format!("{e}")))?,
     };
     out.sha256 = Some(sha256.clone());
+    settle(
+        history, version, filename, sha256, &signer, opts, &dest, tmp, None, out, notices,
+    )
+}
+
+/// The pinned signer of a verdict, or the rejection naming `what` was rejected.
+fn signer_of(verdict: &Verdict, what: &str) -> Result<crate::verify::Signer, Failure> {
+    verdict.signers().first().cloned().ok_or_else(|| {
+        let failure = error::verification(format!("{what}: {}", verdict.summary()));
+        match verdict.hint() {
+            Some(hint) => failure.hint(hint),
+            None => failure,
+        }
+    })
+}
+
+/// The last steps for a verified file: the history's judgement (rollback, re-upload,
+/// replay, rotation notice), then the rename into place (with the signature file, if any),
+/// then the record. `tmp` is `None` when the file already there was verified again.
+#[allow(clippy::too_many_arguments)]
+fn settle(
+    history: &mut History,
+    version: &str,
+    filename: &str,
+    sha256: String,
+    signer: &crate::verify::Signer,
+    opts: &FetchOptions,
+    dest: &Path,
+    tmp: Option<tempfile::NamedTempFile>,
+    signature_file: Option<(&Path, &[u8])>,
+    out: &mut FileReport,
+    notices: &mut Vec<String>,
+) -> Result<(), Failure> {
     notices.extend(history.check(
         version,
         filename,
@@ -518,12 +518,22 @@ async fn fetch_through_checksums(
         &signer.cert.to_hex(),
         opts.allow_downgrade,
     )?);
-    if let Some(tmp) = tmp {
-        fetch::place(tmp, &dest)?;
-    }
     let fetched = out.fetched.get_or_insert_with(Fetched::default);
-    fetched.reused = reused;
+    fetched.reused = tmp.is_none();
+    match tmp {
+        Some(tmp) => {
+            fetch::place(tmp, dest)?;
+        }
+        None => notices.push(format!(
+            "{}: already present; verified again",
+            dest.display()
+        )),
+    }
     fetched.path = Some(dest.display().to_string());
+    if let Some((sig_dest, bytes)) = signature_file {
+        fetch::place_bytes(&opts.dest, sig_dest, bytes)?;
+        fetched.signature_path = Some(sig_dest.display().to_string());
+    }
     history.record(Entry {
         version: version.to_string(),
         file: filename.to_string(),
@@ -532,8 +542,7 @@ async fn fetch_through_checksums(
         certificate: signer.cert.to_hex(),
         signed: rfc3339(signer.created),
         recorded: rfc3339(SystemTime::now()),
-    })?;
-    Ok(())
+    })
 }
 
 fn record_verdict(out: &mut FileReport, verdict: &Verdict) {
