@@ -32,7 +32,7 @@ pub struct GlobalArgs {
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
 
-    /// Say more: every signature's verdict, every URL fetched. Repeat for more.
+    /// Say more: every signature's verdict, each file's URLs and digest, HTTP totals.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
 
@@ -83,7 +83,7 @@ missing signature, digest or size mismatch, rollback), 2 configuration error, 3 
 source failure; the worst project wins (1 > 2 > 3).")]
     Fetch(FetchArgs),
 
-    /// Inspect keyrings.
+    /// Inspect keyrings, and refresh the pinned certificates in them.
     #[command(subcommand)]
     Keys(KeysCommand),
 
