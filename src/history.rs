@@ -129,11 +129,13 @@ impl History {
         certificate: &str,
         allow_downgrade: bool,
     ) -> Result<Vec<String>, Failure> {
-        if let Some(old) = self
-            .entries
-            .iter()
-            .find(|e| e.file == file && e.sha256 != sha256)
-        {
+        if let Some(old) = self.entries.iter().find(|e| {
+            // Per version: forge assets often carry no version in their name, so a
+            // new release may reuse a recorded file name with new content.
+            e.file == file
+                && e.sha256 != sha256
+                && crate::source::version::same_version(&e.version, version)
+        }) {
             return Err(Failure::new(
                 Kind::Reuploaded,
                 format!(
@@ -144,9 +146,7 @@ impl History {
             .hint(format!("ask upstream why; if the new file is legitimate, remove its entry from {}", self.path.display())));
         }
         if let Some(old) = self.entries.iter().find(|e| {
-            e.sha256 == sha256
-                && e.file != file
-                && !crate::source::version::same_version(&e.version, version)
+            e.sha256 == sha256 && !crate::source::version::same_version(&e.version, version)
         }) {
             return Err(Failure::new(
                 Kind::Replayed,
@@ -184,11 +184,11 @@ impl History {
 
     /// Records an entry (replacing an identical file's entry) and writes the lock file atomically.
     pub fn record(&mut self, entry: Entry) -> Result<(), Failure> {
-        if let Some(existing) = self
-            .entries
-            .iter_mut()
-            .find(|e| e.file == entry.file && e.sha256 == entry.sha256)
-        {
+        if let Some(existing) = self.entries.iter_mut().find(|e| {
+            e.file == entry.file
+                && e.sha256 == entry.sha256
+                && crate::source::version::same_version(&e.version, &entry.version)
+        }) {
             // Re-verifying a recorded file keeps its first record.
             if existing.certificate == entry.certificate && existing.key == entry.key {
                 return Ok(());
@@ -276,6 +276,32 @@ mod tests {
             .check("1.11", "foo-1.11.tar.gz", "dd", "B", false)
             .unwrap();
         assert!(notices[0].contains("signer changed"), "{notices:?}");
+    }
+
+    #[test]
+    fn old_content_under_a_new_version_is_a_replay_even_with_the_same_file_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let watch = dir.path().join("tool.toml");
+        let mut h = History::load(&watch).unwrap();
+        h.record(entry("1.0", "tool-linux-amd64.tar.gz", "aa", "A"))
+            .unwrap();
+        let e = h
+            .check("2.0", "tool-linux-amd64.tar.gz", "aa", "A", false)
+            .unwrap_err();
+        assert_eq!(e.kind, Kind::Replayed);
+        // A version-less asset name with new content in a new release is a new release.
+        assert!(
+            h.check("2.0", "tool-linux-amd64.tar.gz", "bb", "A", false)
+                .is_ok()
+        );
+        h.record(entry("2.0", "tool-linux-amd64.tar.gz", "bb", "A"))
+            .unwrap();
+        assert_eq!(History::load(&watch).unwrap().entries.len(), 2);
+        // The same version re-published with other content is a re-upload.
+        let e = h
+            .check("2.0", "tool-linux-amd64.tar.gz", "cc", "A", false)
+            .unwrap_err();
+        assert_eq!(e.kind, Kind::Reuploaded);
     }
 
     #[test]

@@ -518,6 +518,17 @@ fn settle(
         &signer.cert.to_hex(),
         opts.allow_downgrade,
     )?);
+    // The signature goes into its temporary file first, so a failure to write it leaves
+    // nothing placed.
+    let signature_tmp = match signature_file {
+        Some((sig_dest, bytes)) => {
+            let mut t = fetch::temp_in(&opts.dest)?;
+            std::io::Write::write_all(&mut t, bytes)
+                .map_err(|e| config(format!("{}: cannot write: {e}", sig_dest.display())))?;
+            Some((t, sig_dest))
+        }
+        None => None,
+    };
     let fetched = out.fetched.get_or_insert_with(Fetched::default);
     fetched.reused = tmp.is_none();
     match tmp {
@@ -530,8 +541,8 @@ fn settle(
         )),
     }
     fetched.path = Some(dest.display().to_string());
-    if let Some((sig_dest, bytes)) = signature_file {
-        fetch::place_bytes(&opts.dest, sig_dest, bytes)?;
+    if let Some((t, sig_dest)) = signature_tmp {
+        fetch::place(t, sig_dest)?;
         fetched.signature_path = Some(sig_dest.display().to_string());
     }
     history.record(Entry {

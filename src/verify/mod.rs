@@ -307,6 +307,26 @@ impl<'a> Checker<'a> {
             ))
             .hint("pins naming subkeys of one certificate count once"));
         }
+        // A pinned key bound into a second certificate (which takes the key's secret for the
+        // backsig, as a thief of a compromised key has) would let that certificate's clean
+        // record vouch for the key: refuse such a keyring.
+        for pin in pins {
+            let holders: Vec<String> = keyring
+                .certs
+                .iter()
+                .filter(|c| c.keys().any(|k| k.key().fingerprint() == pin.0))
+                .map(|c| c.fingerprint().to_hex())
+                .collect();
+            if holders.len() > 1 {
+                return Err(config(format!(
+                    "keyring {}: pinned key {pin} is bound to {} certificates ({}); sigwatch will not guess which one speaks for it",
+                    keyring.path.display(),
+                    holders.len(),
+                    holders.join(", ")
+                ))
+                .hint("keep only upstream's certificate in the keyring (sigwatch add writes a minimal copy)"));
+            }
+        }
         let missing: Vec<&Pin> = pins
             .iter()
             .filter(|p| keyring.find(&p.0).is_none())
@@ -698,7 +718,17 @@ impl<'a> Checker<'a> {
                             .key_handle(key_fpr.clone())
                             .next()
                             .expect("checked");
-                        let bound = vka.binding_signature().signature_creation_time();
+                        // The newest binding in this view (the key's own, or the primary's
+                        // when a subkey signed) is what postdates the signature.
+                        let bound = [
+                            vka.binding_signature().signature_creation_time(),
+                            vc.primary_key()
+                                .binding_signature()
+                                .signature_creation_time(),
+                        ]
+                        .into_iter()
+                        .flatten()
+                        .max();
                         if vka.key().creation_time() > created || bound.is_none_or(|b| b <= created)
                         {
                             return Err((Status::NoBinding, err_at_sig));
