@@ -76,13 +76,15 @@ impl PageCache {
     /// The cached page for `url`, if any and if it has a validator.
     pub fn load(&self, url: &str, accept: &str) -> Option<Cached> {
         let key = Self::key(url, accept);
-        let meta: Meta =
-            serde_json::from_slice(&std::fs::read(self.dir.join(format!("{key}.json"))).ok()?)
-                .ok()?;
+        // One file per page: a line of metadata, then the body, so a validator is never
+        // paired with another run's body.
+        let bytes = std::fs::read(self.dir.join(format!("{key}.page"))).ok()?;
+        let split = bytes.iter().position(|&b| b == b'\n')?;
+        let meta: Meta = serde_json::from_slice(&bytes[..split]).ok()?;
         if meta.url != url || (meta.etag.is_none() && meta.last_modified.is_none()) {
             return None;
         }
-        let body = std::fs::read(self.dir.join(format!("{key}.body"))).ok()?;
+        let body = bytes[split + 1..].to_vec();
         Some(Cached {
             page: Page {
                 url: reqwest::Url::parse(&meta.final_url).ok()?,
@@ -113,12 +115,10 @@ impl PageCache {
             etag: page.etag.clone(),
             last_modified: page.last_modified.clone(),
         };
-        // Body first, then metadata: a reader that finds the metadata finds its body.
-        self.write(&format!("{key}.body"), &page.body)?;
-        self.write(
-            &format!("{key}.json"),
-            &serde_json::to_vec(&meta).map_err(std::io::Error::other)?,
-        )?;
+        let mut bytes = serde_json::to_vec(&meta).map_err(std::io::Error::other)?;
+        bytes.push(b'\n');
+        bytes.extend_from_slice(&page.body);
+        self.write(&format!("{key}.page"), &bytes)?;
         Ok(())
     }
 

@@ -493,7 +493,7 @@ impl Http {
         {
             return Err(network(format!(
                 "{url}: HTTP {status}: the API rate limit is exhausted until {}",
-                humantime::format_rfc3339_seconds(reset)
+                reset.map_or_else(|| "a time too far to print".to_string(), rfc3339_checked)
             ))
             .hint(
                 "run again after that time, or set token_env in the watch file to an API token",
@@ -512,11 +512,15 @@ impl Http {
             };
         }
         if status.is_server_error() {
-            let wait = retry_after(response.headers()).filter(|w| *w <= limits.max_retry_after);
-            return Ok(Attempt::Retry(
-                network(format!("{url}: HTTP {status}")),
-                wait,
-            ));
+            return match retry_after(response.headers()) {
+                Some(w) if w > limits.max_retry_after => Err(network(format!(
+                    "{url}: HTTP {status}; the server asks to wait {} s, longer than the {} s sigwatch waits",
+                    w.as_secs(),
+                    limits.max_retry_after.as_secs()
+                ))
+                .hint("run again later")),
+                wait => Ok(Attempt::Retry(network(format!("{url}: HTTP {status}")), wait)),
+            };
         }
         if !status.is_success() {
             return Err(network(format!("{url}: HTTP {status}")));
@@ -638,7 +642,7 @@ impl Http {
 
 /// When an exhausted API rate limit resets: GitHub's `x-ratelimit-remaining: 0` with
 /// `x-ratelimit-reset` (epoch seconds), GitLab's `ratelimit-remaining`/`ratelimit-reset`.
-fn rate_limit_reset(headers: &HeaderMap) -> Option<std::time::SystemTime> {
+fn rate_limit_reset(headers: &HeaderMap) -> Option<Option<std::time::SystemTime>> {
     let get = |name: &str| {
         headers
             .get(name)
@@ -653,7 +657,21 @@ fn rate_limit_reset(headers: &HeaderMap) -> Option<std::time::SystemTime> {
         .or_else(|| get("ratelimit-reset"))?
         .parse()
         .ok()?;
-    Some(std::time::UNIX_EPOCH + Duration::from_secs(reset))
+    // A hostile value must not overflow: Some(None) is "exhausted, until who knows when".
+    Some(std::time::UNIX_EPOCH.checked_add(Duration::from_secs(reset)))
+}
+
+/// RFC 3339 for times humantime can print (years up to 9999), else seconds since the epoch.
+fn rfc3339_checked(t: std::time::SystemTime) -> String {
+    let secs = t
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    if secs < 253_402_300_800 {
+        humantime::format_rfc3339_seconds(t).to_string()
+    } else {
+        format!("{secs} seconds after 1970")
+    }
 }
 
 /// The Retry-After header as a duration (delta-seconds or an HTTP date).
@@ -785,6 +803,22 @@ mod tests {
             "Sun, 06 Nov 1994 08:49:37 GMT".parse().unwrap(),
         );
         assert_eq!(retry_after(&h), Some(Duration::ZERO));
+    }
+
+    #[test]
+    fn absurd_rate_limit_resets_neither_overflow_nor_break_formatting() {
+        let mut h = HeaderMap::new();
+        h.insert("x-ratelimit-remaining", "0".parse().unwrap());
+        h.insert("x-ratelimit-reset", u64::MAX.to_string().parse().unwrap());
+        assert_eq!(rate_limit_reset(&h), Some(None));
+        h.insert("x-ratelimit-reset", "300000000000".parse().unwrap());
+        let t = rate_limit_reset(&h).unwrap().unwrap();
+        assert!(rfc3339_checked(t).contains("seconds after 1970"));
+        h.insert("x-ratelimit-reset", "1893456000".parse().unwrap());
+        assert_eq!(
+            rfc3339_checked(rate_limit_reset(&h).unwrap().unwrap()),
+            "2030-01-01T00:00:00Z"
+        );
     }
 
     #[test]

@@ -115,6 +115,13 @@ pub struct ProjectReport {
 }
 
 impl ProjectReport {
+    /// The report of a project that failed before it could say more.
+    pub fn failed(path: &Path, failure: Failure) -> ProjectReport {
+        let mut report = ProjectReport::new(path);
+        report.error = Some(failure.into());
+        report
+    }
+
     fn new(path: &Path) -> ProjectReport {
         ProjectReport {
             name: path

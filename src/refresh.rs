@@ -216,6 +216,20 @@ pub async fn refresh(http: &Http, watch: &Watch) -> Result<RefreshReport, Failur
                         Ok(certs) => {
                             let (keep, other): (Vec<Cert>, Vec<Cert>) =
                                 certs.into_iter().partition(|c| holds_pin(c, &watch.pins));
+                            let impostors: Vec<String> = other
+                                .iter()
+                                .filter(|c| addresses(c).contains(&address))
+                                .map(|c| c.fingerprint().to_hex())
+                                .collect();
+                            if !keep.is_empty() && !impostors.is_empty() {
+                                report.conflicts.push(format!(
+                                    "{url}: the directory answers for {address} with the pinned {} and also with {}; not merged",
+                                    cert.fingerprint().to_hex(),
+                                    impostors.join(", ")
+                                ));
+                                report.dropped_certificates += other.len() + keep.len();
+                                continue;
+                            }
                             if keep.is_empty() {
                                 let fprs: Vec<String> =
                                     other.iter().map(|c| c.fingerprint().to_hex()).collect();
@@ -340,8 +354,13 @@ fn holds_pin(cert: &Cert, pins: &[Pin]) -> bool {
         .any(|k| pins.iter().any(|p| p.0 == k.key().fingerprint()))
 }
 
+/// The e-mail addresses of the certificate's valid user IDs (self-signed under the policy).
 fn addresses(cert: &Cert) -> BTreeSet<String> {
-    cert.userids()
+    let p = policy();
+    let Ok(vc) = cert.with_policy(&p, None) else {
+        return BTreeSet::new();
+    };
+    vc.userids()
         .filter_map(|u| u.userid().email_normalized().ok().flatten())
         .collect()
 }

@@ -386,10 +386,13 @@ fn projects(
         }
         let mut reports = Vec::with_capacity(tasks.len());
         for (task, path) in tasks.into_iter().zip(&watch_files) {
-            reports.push(
-                task.await
-                    .with_context(|| format!("{}: the task failed", path.display()))?,
-            );
+            // A project whose task died (a bug) is reported as such; the others stand.
+            reports.push(task.await.unwrap_or_else(|e| {
+                crate::pipeline::ProjectReport::failed(
+                    path,
+                    crate::error::source(format!("{}: internal error: {e}", path.display())),
+                )
+            }));
         }
         progress.finish_and_clear();
         anyhow::Ok((reports, http.stats.to_json()))

@@ -296,6 +296,16 @@ impl Watch {
                 if project.trim().is_empty() {
                     return Err(err("source.pypi", "must not be empty".into()));
                 }
+                if !project
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+                {
+                    return Err(err(
+                        "source.pypi",
+                        format!("{project:?} is not a project name (letters, digits, '-', '_' and '.' only)"),
+                    )
+                    .hint("name the project, not a URL; set `index` for another index"));
+                }
                 if let Some(index) = &s.index {
                     check_url(index).map_err(|m| err("source.index", m))?;
                 }
@@ -444,7 +454,11 @@ impl Watch {
 fn check_url(url: &str) -> Result<(), String> {
     let parsed = url::Url::parse(url).map_err(|e| format!("{url:?} is not a URL: {e}"))?;
     match parsed.scheme() {
-        "https" | "http" => Ok(()),
+        "https" => Ok(()),
+        "http" if crate::http::is_loopback(&parsed) => Ok(()),
+        "http" => Err(format!(
+            "{url:?}: plain http is refused; sigwatch fetches over https only (http only to loopback hosts)"
+        )),
         other => Err(format!(
             "{url:?}: scheme {other:?} is not supported (use https)"
         )),
@@ -626,6 +640,28 @@ mod tests {
         ))
         .unwrap_err();
         assert!(e.message.contains("source.pattern"), "{}", e.message);
+    }
+
+    #[test]
+    fn plain_http_to_other_hosts_and_url_like_pypi_names_are_refused_at_load() {
+        let e = parse(&format!(
+            "[source]\nurl = \"http://example.org/releases/\"\npattern = 'x-(?P<version>.+)\\.tgz'\n[keys]\nkeyring = \"keyrings/k.asc\"\nfingerprints = [\"{FPR}\"]\n"
+        ))
+        .unwrap_err();
+        assert!(
+            e.message.contains("source.url") && e.message.contains("plain http"),
+            "{}",
+            e.message
+        );
+        let e = parse(&format!(
+            "[source]\npypi = \"https://evil.example/x\"\n[keys]\nkeyring = \"keyrings/k.asc\"\nfingerprints = [\"{FPR}\"]\n"
+        ))
+        .unwrap_err();
+        assert!(e.message.contains("source.pypi"), "{}", e.message);
+        assert!(parse(&format!(
+            "[source]\nurl = \"http://127.0.0.1:8080/r/\"\npattern = 'x-(?P<version>.+)\\.tgz'\n[keys]\nkeyring = \"keyrings/k.asc\"\nfingerprints = [\"{FPR}\"]\n"
+        ))
+        .is_ok());
     }
 
     #[test]

@@ -659,6 +659,31 @@ impl World {
 }
 
 #[test]
+fn pinned_key_served_together_with_another_key_for_the_address_is_a_conflict_exit_1() {
+    let (old, extended, fpr) = expired_and_extended();
+    let impostor = key_made("Up <up@example.org>", ago(DAY), None);
+    let w = World::new("wkd-pinned-and-impostor", &[&old]);
+    w.watch(std::slice::from_ref(&fpr), &["wkd"]);
+    let [advanced, _] = wkd_paths(&w, "up@example.org");
+    let mut both = pgp::armored_public(&extended);
+    both.extend(pgp::armored_public(&impostor));
+    w.server.file(&advanced, both);
+    let before = w.keyring();
+
+    let (out, report) = w.wkd_refresh_json(1);
+    let conflicts = strings(&report["conflicts"]);
+    out.check(
+        conflicts.len() == 1 && conflicts[0].contains(&pgp::fingerprint(&impostor)),
+        "the extra key for the address is a conflict naming it",
+    )
+    .check(
+        report["updated"] == false,
+        "not even the pinned update is merged",
+    );
+    out.check(w.keyring() == before, "the keyring bytes are unchanged");
+}
+
+#[test]
 fn wkd_advanced_method_serves_the_pinned_key_and_it_is_merged() {
     let (old, extended, fpr) = expired_and_extended();
     let w = World::new("wkd-advanced", &[&old]);
@@ -772,7 +797,7 @@ fn one_broken_source_among_good_ones_is_reported_but_exits_0() {
 }
 
 #[test]
-fn plain_http_source_off_loopback_is_refused_without_connecting() {
+fn plain_http_source_off_loopback_is_refused_as_configuration_without_connecting() {
     let old = key_made("Up <up@example.org>", ago(30 * DAY), None);
     let fpr = pgp::fingerprint(&old);
     let w = World::new("plain-http", &[&old]);
@@ -780,12 +805,10 @@ fn plain_http_source_off_loopback_is_refused_without_connecting() {
         std::slice::from_ref(&fpr),
         &["http://keys.example.invalid/KEYS"],
     );
-    let (out, report) = w.refresh_json(3, &[]);
-    let errors = strings(&report["source_errors"]);
-    out.check(
-        errors.len() == 1 && errors[0].contains("plain http is refused"),
-        "the http URL is refused as such",
-    );
+    // The watch file itself is wrong: exit 2 naming the field, before any request.
+    w.refresh(&[])
+        .assert_code(2)
+        .assert_stderr_contains(&["keys.refresh[0]", "plain http is refused"]);
 }
 
 #[test]

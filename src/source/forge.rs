@@ -194,6 +194,13 @@ pub fn is_auxiliary(name: &str) -> bool {
         .any(|p| lower.starts_with(p))
 }
 
+fn same_origin(a: &str, b: &str) -> bool {
+    match (url::Url::parse(a), url::Url::parse(b)) {
+        (Ok(a), Ok(b)) => a.origin() == b.origin(),
+        _ => false,
+    }
+}
+
 /// Fetches a forge's releases (following `Link: rel="next"`), newest first.
 pub async fn discover(http: &Http, src: &Source) -> Result<Vec<Release>, Failure> {
     let Source::Forge {
@@ -244,7 +251,13 @@ pub async fn discover(http: &Http, src: &Source) -> Result<Vec<Release>, Failure
         let empty = releases.is_empty();
         all.extend(releases);
         match page.next {
-            Some(next) if !empty => url = next,
+            // The token goes with every page: follow only links to the same origin.
+            Some(next) if !empty && same_origin(&next, &url) => url = next,
+            Some(next) if !empty => {
+                return Err(source(format!(
+                    "{url}: the next page is on another host ({next}); not followed"
+                )));
+            }
             _ => break,
         }
     }
@@ -317,6 +330,22 @@ mod tests {
         assert!(!is_auxiliary("foo-1.0.tar.gz"));
         assert!(!is_auxiliary("gosums-1.0.tar.gz"));
         assert!(is_auxiliary("foo-1.0-SHA256SUMS.txt"));
+    }
+
+    #[test]
+    fn pagination_stays_on_the_first_pages_origin() {
+        assert!(same_origin(
+            "https://api.github.com/x?page=2",
+            "https://api.github.com/repos/a/b/releases"
+        ));
+        assert!(!same_origin(
+            "https://evil.example/x",
+            "https://api.github.com/repos/a/b/releases"
+        ));
+        assert!(!same_origin(
+            "http://api.github.com/x",
+            "https://api.github.com/x"
+        ));
     }
 
     #[test]

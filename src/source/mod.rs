@@ -147,18 +147,29 @@ pub fn anchored(pattern: &str) -> Result<regex::Regex, regex::Error> {
 
 /// Groups versioned files into releases, newest first.
 pub fn group(files: Vec<(String, IndexFile)>) -> Vec<Release> {
+    // PEP 440 spellings of one version (1.0 and 1.0.0) are one release: pep440_rs hashes
+    // them alike. A map keeps this linear, whatever a hostile page lists.
+    #[derive(PartialEq, Eq, Hash)]
+    enum Same {
+        Pep440(pep440_rs::Version),
+        Raw(String),
+    }
+    let mut first_spelling: std::collections::HashMap<Same, String> =
+        std::collections::HashMap::new();
     let mut by_version: BTreeMap<String, Vec<IndexFile>> = BTreeMap::new();
     let mut order: Vec<String> = Vec::new();
     for (version, file) in files {
-        // PEP 440 spellings of one version (1.0 and 1.0.0) are one release.
-        let existing = order
-            .iter()
-            .find(|v| version::same_version(v, &version))
-            .cloned();
-        let key = existing.unwrap_or_else(|| {
-            order.push(version.clone());
-            version.clone()
-        });
+        let same = match <pep440_rs::Version as std::str::FromStr>::from_str(&version) {
+            Ok(v) => Same::Pep440(v),
+            Err(_) => Same::Raw(version.clone()),
+        };
+        let key = first_spelling
+            .entry(same)
+            .or_insert_with(|| {
+                order.push(version.clone());
+                version.clone()
+            })
+            .clone();
         by_version.entry(key).or_default().push(file);
     }
     let versions: Vec<&str> = order.iter().map(String::as_str).collect();
@@ -290,6 +301,19 @@ mod tests {
             "1.10"
         );
         assert!(choose(&releases, Some("3"), false).is_none());
+    }
+
+    #[test]
+    fn many_versions_group_in_linear_time_and_spellings_merge() {
+        let mut files: Vec<(String, IndexFile)> = (0..20_000)
+            .map(|i| (format!("1.{i}"), file(&format!("x-1.{i}.tar.gz"))))
+            .collect();
+        files.push(("1.0.0".into(), file("x-1.0.0.zip")));
+        let releases = group(files);
+        assert_eq!(releases.len(), 20_000);
+        assert_eq!(releases[0].version, "1.19999");
+        let one = releases.iter().find(|r| r.version == "1.0").unwrap();
+        assert_eq!(one.files.len(), 2, "1.0 and 1.0.0 are one release");
     }
 
     #[test]

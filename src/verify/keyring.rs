@@ -409,12 +409,20 @@ pub fn minimal(cert: &Cert) -> anyhow::Result<Cert> {
     packets.push(primary.key().clone().into());
     packets.extend(primary.self_signatures().cloned().map(Packet::from));
     packets.extend(primary.self_revocations().cloned().map(Packet::from));
+    // Components without a self-signature or self-revocation bind nothing: anyone can glue
+    // a user ID or a key onto a certificate, so they are dropped, never merged.
     for ua in cert.userids() {
+        if ua.self_signatures().next().is_none() && ua.self_revocations().next().is_none() {
+            continue;
+        }
         packets.push(ua.userid().clone().into());
         packets.extend(ua.self_signatures().cloned().map(Packet::from));
         packets.extend(ua.self_revocations().cloned().map(Packet::from));
     }
     for ka in cert.keys().subkeys() {
+        if ka.self_signatures().next().is_none() && ka.self_revocations().next().is_none() {
+            continue;
+        }
         packets.push(ka.key().clone().into());
         packets.extend(ka.self_signatures().cloned().map(Packet::from));
         packets.extend(ka.self_revocations().cloned().map(Packet::from));
@@ -490,6 +498,30 @@ mod tests {
         assert_eq!(blocks.len(), 2);
         assert!(blocks[0].ends_with(b"BLOCK-----\n"));
         assert!(blocks[1].starts_with(b"-----BEGIN") && blocks[1].ends_with(b"BLOCK-----"));
+    }
+
+    #[test]
+    fn minimal_copies_drop_components_that_nothing_binds() {
+        use openpgp::packet::UserID;
+        let (cert, _) = openpgp::cert::CertBuilder::new()
+            .add_userid("Up <up@example.org>")
+            .add_signing_subkey()
+            .generate()
+            .unwrap();
+        let (other, _) = openpgp::cert::CertBuilder::new().generate().unwrap();
+        let glued = cert
+            .clone()
+            .insert_packets(vec![
+                openpgp::Packet::from(UserID::from("Mallory <m@evil.example>")),
+                openpgp::Packet::from(other.primary_key().key().clone().role_into_subordinate()),
+            ])
+            .unwrap()
+            .0;
+        assert_eq!(glued.userids().count(), 2);
+        let m = minimal(&glued).unwrap();
+        assert_eq!(m.userids().count(), 1);
+        assert_eq!(m.keys().subkeys().count(), 1);
+        assert_eq!(m.fingerprint(), cert.fingerprint());
     }
 
     #[test]
