@@ -193,7 +193,8 @@ pub async fn download_verified(
         .await?;
     if !found {
         return Err(crate::error::network(format!(
-            "{url}: HTTP 404 Not Found (the index lists it)"
+            "{url}: HTTP {} (the index lists it)",
+            http.absent_status(url)
         )));
     }
     let DownloadSink {

@@ -340,7 +340,11 @@ impl Http {
         else {
             return Ok(None);
         };
-        if status == StatusCode::NOT_FOUND || status == StatusCode::GONE {
+        if matches!(
+            status,
+            StatusCode::NOT_FOUND | StatusCode::GONE | StatusCode::FORBIDDEN
+        ) {
+            // Recorded under the caller's spelling of the URL too, for messages.
             self.absent
                 .lock()
                 .expect("absent-status lock")
@@ -480,14 +484,6 @@ impl Http {
                 status,
             })));
         }
-        if status == StatusCode::NOT_FOUND || status == StatusCode::GONE {
-            return Ok(Attempt::Done(Some(Got {
-                url: response.url().clone(),
-                headers: HeaderMap::new(),
-                not_modified: false,
-                status,
-            })));
-        }
         if (status == StatusCode::FORBIDDEN || status == StatusCode::TOO_MANY_REQUESTS)
             && let Some(reset) = rate_limit_reset(response.headers())
         {
@@ -498,6 +494,23 @@ impl Http {
             .hint(
                 "run again after that time, or set token_env in the watch file to an API token",
             ));
+        }
+        // Absent: 404 and 410, and 403, which object stores (S3) answer for a missing file.
+        // Callers decide: a page must exist, a signature template may be absent.
+        if matches!(
+            status,
+            StatusCode::NOT_FOUND | StatusCode::GONE | StatusCode::FORBIDDEN
+        ) {
+            self.absent
+                .lock()
+                .expect("absent-status lock")
+                .insert(url.to_string(), status);
+            return Ok(Attempt::Done(Some(Got {
+                url: response.url().clone(),
+                headers: HeaderMap::new(),
+                not_modified: false,
+                status,
+            })));
         }
         if status == StatusCode::TOO_MANY_REQUESTS {
             let wait = retry_after(response.headers());

@@ -690,6 +690,28 @@ fn second_fetch_of_the_same_release_reuses_it_and_keeps_one_history_entry() {
 }
 
 #[test]
+fn a_403_on_a_signature_template_counts_as_absent_like_object_stores_answer() {
+    let w = World::new("alt-sig-403");
+    let bytes = tarball("1.0");
+    w.server.file("/files/example-1.0.tar.gz", bytes.clone());
+    w.server
+        .respond("/files/example-1.0.tar.gz.asc", Response::status(403));
+    let sig = pgp::sign_detached(&w.upstream, &bytes, SystemTime::now(), false, false);
+    w.server.file("/files/example-1.0.tar.gz.sig", sig);
+    w.json_index("example", &[entry("example-1.0.tar.gz", &bytes)]);
+    w.example_watch("", "");
+
+    let out = w.fetch("example.toml", &[]);
+    out.assert_code(0);
+    expect(
+        &out,
+        &only_project(&out)["files"][0]["signature_url"],
+        w.server.url("/files/example-1.0.tar.gz.sig"),
+        "the .sig template after a 403 on .asc",
+    );
+}
+
+#[test]
 fn alternate_signature_url_is_used_when_the_first_template_404s() {
     let w = World::new("alt-sig");
     let bytes = tarball("1.0");
