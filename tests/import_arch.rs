@@ -13,6 +13,7 @@ use serde_json::Value;
 use server::Server;
 use util::pgp::{self, CertSpec};
 use util::{Output, TestDir, fixtures};
+use util::{import_notes, strings, written};
 
 /// A fingerprint in blocks of four, as gpg prints it.
 fn spaced(fpr: &str) -> String {
@@ -51,48 +52,10 @@ fn import(dir: &TestDir, case: &str) -> Output {
         .run()
 }
 
-/// The written watch file's text.
-fn written(dir: &TestDir, name: &str) -> String {
-    let p = dir.join("out").join(format!("{name}.toml"));
-    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
-
-/// Strings of a JSON array.
-fn strings(v: &Value) -> Vec<String> {
-    v.as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|s| s.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// The notes as (severity, `file:line: message`).
-fn notes(j: &Value) -> Vec<(String, String)> {
-    j["notes"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|n| {
-                    let place = match n["line"].as_u64() {
-                        Some(l) => format!("{}:{l}", n["file"].as_str().unwrap_or("")),
-                        None => n["file"].as_str().unwrap_or("").to_string(),
-                    };
-                    (
-                        n["severity"].as_str().unwrap_or("").to_string(),
-                        format!("{place}: {}", n["message"].as_str().unwrap_or("")),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 /// Panics, explaining, unless some note has `severity`, starts with `prefix` and contains
 /// `needle`.
 fn has_note(out: &Output, j: &Value, severity: &str, prefix: &str, needle: &str) {
-    let all = notes(j);
+    let all = import_notes(j);
     out.check(
         all.iter()
             .any(|(s, m)| s == severity && m.starts_with(prefix) && m.contains(needle)),

@@ -13,6 +13,7 @@ use serde_json::Value;
 use server::Server;
 use util::pgp::{self, CertSpec};
 use util::{Output, TestDir, fixtures};
+use util::{import_notes, strings, written};
 
 /// Copies `tests/fixtures/debian/NAME` into the test directory as `NAME/`, installing the key
 /// file `key` (relative to tests/fixtures) as `debian/upstream/AS`.
@@ -56,47 +57,9 @@ fn import(dir: &TestDir, tree: &str) -> Output {
         .run()
 }
 
-/// The written watch file's text.
-fn written(dir: &TestDir, name: &str) -> String {
-    let p = dir.join("out").join(format!("{name}.toml"));
-    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
-
-/// Strings of a JSON array.
-fn strings(v: &Value) -> Vec<String> {
-    v.as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|s| s.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// The notes as `file:line: message` lines, with their severity.
-fn notes(j: &Value) -> Vec<(String, String)> {
-    j["notes"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|n| {
-                    let place = match n["line"].as_u64() {
-                        Some(l) => format!("{}:{l}", n["file"].as_str().unwrap_or("")),
-                        None => n["file"].as_str().unwrap_or("").to_string(),
-                    };
-                    (
-                        n["severity"].as_str().unwrap_or("").to_string(),
-                        format!("{place}: {}", n["message"].as_str().unwrap_or("")),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 /// Panics, explaining, unless some note has `severity` and starts with `prefix`.
 fn has_note(out: &Output, j: &Value, severity: &str, prefix: &str) {
-    let all = notes(j);
+    let all = import_notes(j);
     out.check(
         all.iter()
             .any(|(s, m)| s == severity && m.starts_with(prefix)),
@@ -681,7 +644,9 @@ fn gitlab_release_pages_and_v5_gitlab_templates_become_gitlab_sources() {
         "signature",
     );
     out.check(
-        !notes(&j).iter().any(|(_, m)| m.contains("mode=gitlab")),
+        !import_notes(&j)
+            .iter()
+            .any(|(_, m)| m.contains("mode=gitlab")),
         "mode=gitlab is what the GitLab source does: not reported",
     );
 

@@ -27,6 +27,7 @@ use openpgp::types::{KeyFlags, ReasonForRevocation, SignatureType};
 
 use server::{Body, Response, Server};
 use util::pgp::{self, CertSpec};
+use util::strings;
 use util::{Output, TestDir};
 
 const DAY: Duration = Duration::from_secs(24 * 3600);
@@ -370,17 +371,6 @@ fn assert_verified(out: &Output) {
         out.json()["verdict"] == "verified",
         "verdict should be verified",
     );
-}
-
-/// The strings of a JSON array.
-fn strings(v: &Value) -> Vec<String> {
-    v.as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|s| s.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// The one change a report lists, for certificate `fpr`.

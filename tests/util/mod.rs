@@ -723,3 +723,44 @@ pub mod pgp {
             .collect()
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Reading JSON reports
+
+/// Strings of a JSON array (empty when it is not one).
+pub fn strings(v: &serde_json::Value) -> Vec<String> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// An import report's notes as (severity, `file:line: message`).
+pub fn import_notes(j: &serde_json::Value) -> Vec<(String, String)> {
+    j["notes"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|n| {
+                    let place = match n["line"].as_u64() {
+                        Some(l) => format!("{}:{l}", n["file"].as_str().unwrap_or("")),
+                        None => n["file"].as_str().unwrap_or("").to_string(),
+                    };
+                    (
+                        n["severity"].as_str().unwrap_or("").to_string(),
+                        format!("{place}: {}", n["message"].as_str().unwrap_or("")),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The text of the watch file an import wrote to `out/NAME.toml`.
+pub fn written(dir: &TestDir, name: &str) -> String {
+    let p = dir.join("out").join(format!("{name}.toml"));
+    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
