@@ -10,7 +10,6 @@ use std::io::{Seek, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use sha2::{Digest, Sha256};
 use tempfile::NamedTempFile;
 
 use crate::error::{Failure, Kind, config, source};
@@ -144,7 +143,6 @@ pub struct Downloaded {
 
 struct DownloadSink<'a> {
     tmp: NamedTempFile,
-    sha: Sha256,
     size: u64,
     checker: &'a Checker<'a>,
     signature: &'a [u8],
@@ -154,7 +152,6 @@ struct DownloadSink<'a> {
 impl Sink for DownloadSink<'_> {
     fn write(&mut self, chunk: &[u8]) -> std::io::Result<()> {
         self.tmp.write_all(chunk)?;
-        self.sha.update(chunk);
         self.pending.update(chunk);
         self.size += chunk.len() as u64;
         Ok(())
@@ -163,8 +160,7 @@ impl Sink for DownloadSink<'_> {
     fn reset(&mut self) -> std::io::Result<()> {
         self.tmp.as_file_mut().set_len(0)?;
         self.tmp.as_file_mut().rewind()?;
-        self.sha = Sha256::new();
-        self.pending = self.checker.start(self.signature);
+        self.pending = self.checker.start_with_sha256(self.signature);
         self.size = 0;
         Ok(())
     }
@@ -182,11 +178,10 @@ pub async fn download_verified(
 ) -> Result<Downloaded, Failure> {
     let mut sink = DownloadSink {
         tmp: temp_in(dir)?,
-        sha: Sha256::new(),
         size: 0,
         checker,
         signature,
-        pending: checker.start(signature),
+        pending: checker.start_with_sha256(signature),
     };
     let found = http
         .download(url, http.limits.artifact_bytes, expected_size, &mut sink)
@@ -198,16 +193,13 @@ pub async fn download_verified(
         )));
     }
     let DownloadSink {
-        tmp,
-        sha,
-        size,
-        pending,
-        ..
+        tmp, size, pending, ..
     } = sink;
+    let sha256 = pending.sha256().expect("started with a SHA-256 slot");
     let verdict = checker.finish(pending);
     Ok(Downloaded {
         tmp,
-        sha256: hex(&sha.finalize()),
+        sha256,
         size,
         verdict,
     })
@@ -221,20 +213,14 @@ pub fn verify_existing(
 ) -> Result<(String, Verdict), Failure> {
     let file =
         File::open(path).map_err(|e| config(format!("{}: cannot read: {e}", path.display())))?;
-    let mut pending = checker.start(signature);
-    let mut sha = Sha256::new();
-    crate::verify::read_overlapped(file, |chunk| {
-        sha.update(chunk);
-        pending.update(chunk);
-    })
-    .map_err(|e| config(format!("{}: cannot read: {e}", path.display())))?;
-    Ok((hex(&sha.finalize()), checker.finish(pending)))
+    let mut pending = checker.start_with_sha256(signature);
+    crate::verify::read_overlapped(file, |chunk| pending.update(chunk))
+        .map_err(|e| config(format!("{}: cannot read: {e}", path.display())))?;
+    let sha256 = pending.sha256().expect("started with a SHA-256 slot");
+    Ok((sha256, checker.finish(pending)))
 }
 
-/// Lowercase hex.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+pub use crate::verify::hex;
 
 /// A digest mismatch between the index and the bytes.
 pub fn digest_mismatch(url: &str, expected: &str, actual: &str) -> Failure {

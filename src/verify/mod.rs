@@ -378,13 +378,24 @@ impl<'a> Checker<'a> {
                 Pending {
                     parsed: Ok((sigs, slots)),
                     hashers,
+                    sha256_slot: None,
                 }
             }
             Err(msg) => Pending {
                 parsed: Err(msg),
                 hashers: Hashers::default(),
+                sha256_slot: None,
             },
         }
+    }
+
+    /// Like [`Checker::start`], and also computes the plain SHA-256 of the data
+    /// ([`Pending::sha256`]), sharing the hash context with any binary, unsalted SHA-256
+    /// signature instead of hashing the data a second time.
+    pub fn start_with_sha256(&self, signature: &[u8]) -> Pending {
+        let mut pending = self.start(signature);
+        pending.sha256_slot = Some(pending.hashers.plain_slot(HashAlgorithm::SHA256));
+        pending
     }
 
     /// Judges every signature over the data fed to `pending`.
@@ -938,6 +949,11 @@ pub fn read_overlapped<R: Read + Send>(
     })
 }
 
+/// Lowercase hex.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// Reads every signature packet of a detached signature (armored or binary).
 ///
 /// Refuses anything that is not a bare list of signatures: cleartext-signed and inline-signed
@@ -1008,12 +1024,21 @@ pub fn parse_signatures(bytes: &[u8]) -> Result<Vec<Signature>, String> {
 pub struct Pending {
     parsed: Result<(Vec<Signature>, Vec<Option<usize>>), String>,
     hashers: Hashers,
+    /// The slot holding the plain SHA-256 of the data, when asked for.
+    sha256_slot: Option<usize>,
 }
 
 impl Pending {
     /// Feeds the next chunk of the signed data.
     pub fn update(&mut self, data: &[u8]) {
         self.hashers.update(data);
+    }
+
+    /// The SHA-256 of the data fed so far (lowercase hex), when started with
+    /// [`Checker::start_with_sha256`].
+    pub fn sha256(&self) -> Option<String> {
+        let ctx = self.hashers.context(self.sha256_slot?).ok()?;
+        ctx.into_digest().ok().map(|d| hex(&d))
     }
 }
 
@@ -1060,6 +1085,30 @@ impl Hashers {
             ctx,
         });
         Some(self.slots.len() - 1)
+    }
+
+    /// A slot hashing the data itself (binary, unsalted), shared with any signature that
+    /// hashes the same way; the signature version only changes the trailer added later.
+    fn plain_slot(&mut self, algo: HashAlgorithm) -> usize {
+        if let Some(i) = self
+            .slots
+            .iter()
+            .position(|s| s.algo == algo && s.salt.is_empty() && !s.text)
+        {
+            return i;
+        }
+        self.slots.push(Slot {
+            algo,
+            version: 4,
+            salt: Vec::new(),
+            text: false,
+            last_was_cr: false,
+            ctx: algo
+                .context()
+                .map(|b| b.for_signature(4))
+                .map_err(|e| format!("hash algorithm {algo} is not supported: {e}")),
+        });
+        self.slots.len() - 1
     }
 
     fn update(&mut self, data: &[u8]) {
@@ -1129,6 +1178,27 @@ mod tests {
         assert_eq!(
             text_digest(&[b"a\nb", b"\r", b"\n", b"c\r\r", b"\nd"]),
             want
+        );
+    }
+
+    #[test]
+    fn the_plain_sha256_slot_is_the_sha256_of_the_data() {
+        let mut hashers = Hashers::default();
+        let i = hashers.plain_slot(HashAlgorithm::SHA256);
+        assert_eq!(
+            hashers.plain_slot(HashAlgorithm::SHA256),
+            i,
+            "one slot serves all"
+        );
+        hashers.update(b"abc");
+        let pending = Pending {
+            parsed: Err(String::new()),
+            hashers,
+            sha256_slot: Some(i),
+        };
+        assert_eq!(
+            pending.sha256().unwrap(),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
     }
 
