@@ -627,6 +627,20 @@ pub mod pgp {
         sign_with(cert, data, created, text, armor, |b| b)
     }
 
+    /// An armored detached signature over `data` made now with the data hashed by `hash`
+    /// (e.g. SHA-1, which Sequoia still makes when asked).
+    pub fn sign_hashed(cert: &Cert, data: &[u8], hash: openpgp::types::HashAlgorithm) -> Vec<u8> {
+        sign_inner(
+            cert,
+            data,
+            SystemTime::now(),
+            false,
+            true,
+            Some(hash),
+            |b| b,
+        )
+    }
+
     /// Like [`sign_detached`], letting `template` adjust the signature (e.g. its validity).
     pub fn sign_with(
         cert: &Cert,
@@ -634,6 +648,18 @@ pub mod pgp {
         created: SystemTime,
         text: bool,
         armor: bool,
+        template: impl FnOnce(SignatureBuilder) -> SignatureBuilder,
+    ) -> Vec<u8> {
+        sign_inner(cert, data, created, text, armor, None, template)
+    }
+
+    fn sign_inner(
+        cert: &Cert,
+        data: &[u8],
+        created: SystemTime,
+        text: bool,
+        armor: bool,
+        hash: Option<openpgp::types::HashAlgorithm>,
         template: impl FnOnce(SignatureBuilder) -> SignatureBuilder,
     ) -> Vec<u8> {
         let policy = StandardPolicy::new();
@@ -668,9 +694,11 @@ pub mod pgp {
                 Signer::with_template(message, keypair, template(SignatureBuilder::new(typ)))
                     .expect("signer")
                     .creation_time(created)
-                    .detached()
-                    .build()
-                    .expect("building the signer");
+                    .detached();
+            if let Some(hash) = hash {
+                signer = signer.hash_algo(hash).expect("a hash Sequoia implements");
+            }
+            let mut signer = signer.build().expect("building the signer");
             signer.write_all(data).expect("hashing data in memory");
             signer.finalize().expect("finishing the signature");
         }
@@ -763,4 +791,15 @@ pub fn import_notes(j: &serde_json::Value) -> Vec<(String, String)> {
 pub fn written(dir: &TestDir, name: &str) -> String {
     let p = dir.join("out").join(format!("{name}.toml"));
     std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+/// The sha256 of a file, lowercase hex.
+#[allow(dead_code)]
+pub fn sha256_file(path: &Path) -> String {
+    use sha2::Digest as _;
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    sha2::Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
