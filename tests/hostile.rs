@@ -10,49 +10,23 @@
 //! --retries 0 --min-rate 1000`) so the suite stays fast; the defaults are checked on the
 //! clap definitions and `Limits::default()`, never by waiting for them.
 
-mod server;
 mod util;
 
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
-use sequoia_openpgp as openpgp;
 use serde::Deserialize;
-use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
+use serde_json::json;
 
-use server::{Body, Fault, Response, Server};
 use util::pgp::{self, CertSpec};
-use util::{Output, TestDir};
-
-/// The PEP 691 media type.
-const PEP691: &str = "application/vnd.pypi.simple.v1+json";
+use util::server::{Body, Fault, Response};
+use util::world::{PEP691, entry, names_in, sign, tarball};
+use util::{Output, TestDir, World, sha256_hex};
 
 /// The artifact of the usual project.
 const FILE: &str = "example-1.0.tar.gz";
-
-/// Lowercase hex sha256.
-fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-/// An armored detached signature over `data`, made now by `cert`'s signing subkey.
-fn sign(cert: &openpgp::Cert, data: &[u8]) -> Vec<u8> {
-    pgp::sign_detached(cert, data, SystemTime::now(), false, true)
-}
-
-/// Release bytes that look like a small sdist (a real gzip stream).
-fn tarball(label: &str) -> Vec<u8> {
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    enc.write_all(format!("pretend tar of {label}\n").repeat(50).as_bytes())
-        .expect("gzip in memory");
-    enc.finish().expect("gzip in memory")
-}
 
 /// `len` zero bytes, gzip-compressed (a decompression bomb when served as a page).
 fn gzip_zeros(len: usize) -> Vec<u8> {
@@ -93,75 +67,8 @@ fn net_flags(overrides: &[(&str, &str)]) -> Vec<String> {
         .collect()
 }
 
-/// One test's world: a directory, a server, an upstream key in `keyrings/project.asc`.
-struct World {
-    dir: TestDir,
-    server: Server,
-    upstream: openpgp::Cert,
-}
-
+/// What this file runs in a [`World`].
 impl World {
-    fn new(name: &str) -> World {
-        let world = World {
-            dir: TestDir::new(name),
-            server: Server::start(),
-            upstream: CertSpec::v4("Upstream <up@example.org>").generate(),
-        };
-        world.keyring(&[&world.upstream]);
-        world
-    }
-
-    /// The upstream key's primary fingerprint.
-    fn fpr(&self) -> String {
-        pgp::fingerprint(&self.upstream)
-    }
-
-    /// Writes `keyrings/project.asc` holding these certificates (public parts).
-    fn keyring(&self, certs: &[&openpgp::Cert]) {
-        let mut bytes = Vec::new();
-        for c in certs {
-            bytes.extend(pgp::armored_public(c));
-            bytes.push(b'\n');
-        }
-        self.dir.write("keyrings/project.asc", bytes);
-    }
-
-    /// Serves `bytes` at `/files/NAME` and `signer`'s signature at `/files/NAME.asc`;
-    /// returns the PEP 691 entry (with sha256).
-    fn publish(&self, name: &str, bytes: &[u8], signer: &openpgp::Cert) -> Value {
-        self.server.file(&format!("/files/{name}"), bytes.to_vec());
-        self.server
-            .file(&format!("/files/{name}.asc"), sign(signer, bytes));
-        entry(name, bytes)
-    }
-
-    /// The PEP 691 JSON project page for `files`.
-    fn json_page(&self, project: &str, files: &[Value]) -> String {
-        json!({"meta": {"api-version": "1.1"}, "name": project, "files": files}).to_string()
-    }
-
-    /// Serves a PEP 691 JSON project page at `/simple/PROJECT/`.
-    fn json_index(&self, project: &str, files: &[Value]) {
-        self.server.respond(
-            &format!("/simple/{project}/"),
-            Response::ok(self.json_page(project, files)).header("Content-Type", PEP691),
-        );
-    }
-
-    /// Writes watch file `rel` for PyPI project `project` on this server, pinning upstream.
-    fn watch(&self, rel: &str, project: &str) -> PathBuf {
-        let depth = Path::new(rel).components().count() - 1;
-        self.dir.write(
-            rel,
-            format!(
-                "[source]\npypi = \"{project}\"\nindex = \"{}\"\n[keys]\nkeyring = \"{}keyrings/project.asc\"\nfingerprints = [\"{}\"]\n",
-                self.server.url("/simple/"),
-                "../".repeat(depth),
-                self.fpr()
-            ),
-        )
-    }
-
     /// The binary in this world's directory, with its page cache kept inside it.
     fn cmd<I, S>(&self, args: I) -> util::TestCommand
     where
@@ -190,13 +97,8 @@ impl World {
         let bytes = tarball("example 1.0");
         let files = [self.publish(FILE, &bytes, &self.upstream)];
         self.json_index("example", &files);
-        self.watch("example.toml", "example");
+        self.pypi_watch("example.toml", "example");
         bytes
-    }
-
-    /// Names in `dest/`, sorted (empty when it does not exist).
-    fn dest_names(&self) -> Vec<String> {
-        names_in(&self.dir.join("dest"))
     }
 }
 
@@ -205,28 +107,6 @@ impl World {
 fn isolate_cache(cmd: &mut util::TestCommand, dir: &Path) {
     cmd.env("SIGWATCH_CACHE_DIR", dir.join(".cache"))
         .env("XDG_CACHE_HOME", dir.join(".cache"));
-}
-
-/// A PEP 691 file entry for a file served at `/files/NAME`, with its sha256.
-fn entry(name: &str, bytes: &[u8]) -> Value {
-    json!({
-        "filename": name,
-        "url": format!("../../files/{name}"),
-        "hashes": {"sha256": sha256_hex(bytes)},
-    })
-}
-
-/// Entry names in `dir`, sorted; empty when it does not exist.
-fn names_in(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .map(|rd| {
-            rd.flatten()
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .collect()
-        })
-        .unwrap_or_default();
-    names.sort();
-    names
 }
 
 /// Asserts the run took less than `limit`.
@@ -712,7 +592,7 @@ fn artifact_redirect_to_plain_http_on_another_host_is_refused() {
 #[test]
 fn http_404_on_the_index_is_a_source_error() {
     let w = World::new("404-index");
-    w.watch("example.toml", "example");
+    w.pypi_watch("example.toml", "example");
     let url = w.server.url("/simple/example/");
     let (out, took) = w.fetch("example.toml", &[]);
     assert_error(&out, 3, "source", &[&url, "404"]);
@@ -964,7 +844,7 @@ fn a_faulty_project_does_not_affect_a_healthy_one_in_the_same_run() {
         "/simple/stalled/",
         Response::ok("{}").fault(Fault::StallBeforeHeaders(Duration::from_secs(60))),
     );
-    w.watch("watch/a-stalled.toml", "stalled");
+    w.pypi_watch("watch/a-stalled.toml", "stalled");
     // b-endless: its artifact never ends.
     let endless = tarball("endless");
     let mut e = w.publish("endless-1.0.tar.gz", &endless, &w.upstream);
@@ -974,12 +854,12 @@ fn a_faulty_project_does_not_affect_a_healthy_one_in_the_same_run() {
         "/files/endless-1.0.tar.gz",
         Response::ok(Vec::new()).body(Body::Endless),
     );
-    w.watch("watch/b-endless.toml", "endless");
+    w.pypi_watch("watch/b-endless.toml", "endless");
     // c-good.
     let good = tarball("good");
     let files = [w.publish("good-1.0.tar.gz", &good, &w.upstream)];
     w.json_index("good", &files);
-    w.watch("watch/c-good.toml", "good");
+    w.pypi_watch("watch/c-good.toml", "good");
 
     let (out, took) = w.fetch("watch", &[]);
     // Digest (1) outranks network (3).
@@ -1100,7 +980,7 @@ fn a_100_mib_artifact_is_streamed_and_verified_under_200_mib_rss() {
     let mut e = w.publish(FILE, &bytes, &w.upstream);
     e["size"] = json!(bytes.len());
     w.json_index("example", &[e]);
-    w.watch("example.toml", "example");
+    w.pypi_watch("example.toml", "example");
     // Generated by the server while sending, so only the test process holds a copy.
     w.server.respond(
         &format!("/files/{FILE}"),
@@ -1207,11 +1087,11 @@ fn tuf_arbitrary_package_signed_by_an_unpinned_key_is_rejected_and_the_signer_na
     let w = World::new("tuf-unpinned");
     let attacker = CertSpec::v4("Mallory <m@example.org>").generate();
     // In the keyring, but not pinned.
-    w.keyring(&[&w.upstream, &attacker]);
+    w.write_keyring(&[&w.upstream, &attacker]);
     let bytes = tarball("evil");
     let files = [w.publish(FILE, &bytes, &attacker)];
     w.json_index("example", &files);
-    w.watch("example.toml", "example");
+    w.pypi_watch("example.toml", "example");
     let (out, took) = w.fetch("example.toml", &[]);
     assert_error(&out, 1, "verification", &[FILE]);
     let json = out.json();
@@ -1224,7 +1104,7 @@ fn tuf_arbitrary_package_signed_by_an_unpinned_key_is_rejected_and_the_signer_na
     assert_dest_empty(&w, &out);
 
     // Not in the keyring at all: missing_key.
-    w.keyring(&[&w.upstream]);
+    w.write_keyring(&[&w.upstream]);
     let (out, _) = w.fetch("example.toml", &[]);
     assert_error(&out, 1, "verification", &[FILE]);
     let json = out.json();
@@ -1246,7 +1126,7 @@ fn tuf_mix_and_match_signature_over_another_release_is_rejected() {
     w.server
         .file(&format!("/files/{name}.asc"), sign(&w.upstream, &old));
     w.json_index("example", &[entry(name, &new)]);
-    w.watch("example.toml", "example");
+    w.pypi_watch("example.toml", "example");
     let (out, took) = w.fetch("example.toml", &[]);
     assert_error(&out, 1, "verification", &[name]);
     let json = out.json();
@@ -1288,7 +1168,7 @@ fn tuf_rollback_to_an_older_version_than_recorded_is_refused() {
     let e1 = w.publish(FILE, &v1, &w.upstream);
     let e2 = w.publish("example-2.0.tar.gz", &v2, &w.upstream);
     w.json_index("example", &[e1.clone(), e2]);
-    w.watch("example.toml", "example");
+    w.pypi_watch("example.toml", "example");
     let (out, _) = w.fetch("example.toml", &[]);
     out.assert_code(0);
     // The mirror now hides 2.0: the newest it offers is the older, genuinely signed 1.0.
@@ -1416,7 +1296,7 @@ fn sigkill_at_random_points_never_leaves_an_unverified_file_or_a_broken_lock() {
         }),
     );
     w.json_index("example", &[entry(FILE, &bytes)]);
-    w.watch("example.toml", "example");
+    w.pypi_watch("example.toml", "example");
     let args = [
         "fetch",
         "example.toml",
@@ -1519,7 +1399,7 @@ fn two_concurrent_fetches_of_the_same_project_both_succeed_and_agree() {
         }),
     );
     w.json_index("example", &[entry(FILE, &bytes)]);
-    w.watch("example.toml", "example");
+    w.pypi_watch("example.toml", "example");
     let spawn = || {
         Command::new(util::BIN)
             .args([
