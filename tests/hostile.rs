@@ -156,41 +156,203 @@ fn assert_error(out: &Output, code: i32, kind: &str, needles: &[&str]) -> String
 }
 
 // ---------------------------------------------------------------------------------------------
+// Tables: one hostile response on one URL of the usual project, and how the run must fail.
+// ---------------------------------------------------------------------------------------------
+
+/// Which URL of the usual project ([`World::example`]) misbehaves.
+#[derive(Clone, Copy, Debug)]
+enum At {
+    /// The PEP 691 index page, `/simple/example/`.
+    Index,
+    /// The artifact, `/files/example-1.0.tar.gz`.
+    Artifact,
+    /// Its signature, `/files/example-1.0.tar.gz.asc`.
+    Signature,
+}
+
+impl At {
+    fn path(self) -> String {
+        match self {
+            At::Index => "/simple/example/".to_string(),
+            At::Artifact => format!("/files/{FILE}"),
+            At::Signature => format!("/files/{FILE}.asc"),
+        }
+    }
+}
+
+/// One case of a fault table: what one URL of the usual project serves instead, and how
+/// `fetch` must fail. Every case asserts the exit code, the error kind, a one-line reason
+/// containing the needles, a bounded wall time, and that nothing is left at --dest.
+struct FaultCase {
+    /// What the case proves (most were a test of that name); every failure message starts
+    /// with it.
+    name: &'static str,
+    /// The URL that misbehaves.
+    at: At,
+    /// What it serves, given the world and the genuine artifact's bytes.
+    serve: fn(&World, &[u8]) -> Response,
+    /// Replacements for the fast network flags.
+    flags: &'static [(&'static str, &'static str)],
+    /// The exit code.
+    code: i32,
+    /// The error kind.
+    kind: &'static str,
+    /// Whether the reason names the misbehaving URL (before `needles`).
+    names_url: bool,
+    /// What else the reason says.
+    needles: &'static [&'static str],
+    /// How many requests the misbehaving URL sees, and why (unchecked when `None`).
+    hits: Option<(usize, &'static str)>,
+    /// When set, the artifact is never requested, for this reason.
+    no_artifact: Option<&'static str>,
+    /// The bound on wall time, in seconds.
+    within: u64,
+}
+
+/// A case failing with a network error (exit 3) that names the URL, within 8 s; rows
+/// override the rest.
+fn network(name: &'static str, at: At, serve: fn(&World, &[u8]) -> Response) -> FaultCase {
+    FaultCase {
+        name,
+        at,
+        serve,
+        flags: &[],
+        code: 3,
+        kind: "network",
+        names_url: true,
+        needles: &[],
+        hits: None,
+        no_artifact: None,
+        within: 8,
+    }
+}
+
+/// A case failing with a source error (exit 3) that names the index URL, within 5 s.
+fn source(name: &'static str, serve: fn(&World, &[u8]) -> Response) -> FaultCase {
+    FaultCase {
+        kind: "source",
+        within: 5,
+        ..network(name, At::Index, serve)
+    }
+}
+
+/// Runs each case in a world of its own: the usual project, then the fault.
+fn run_fault_cases(cases: &[FaultCase]) {
+    for case in cases {
+        let dir_name: String = case
+            .name
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect();
+        let w = World::new(&dir_name);
+        let bytes = w.example();
+        let path = case.at.path();
+        let url = w.server.url(&path);
+        w.server.respond(&path, (case.serve)(&w, &bytes));
+        let (out, took) = w.fetch("example.toml", case.flags);
+        let out = out.in_case(case.name);
+        let mut needles: Vec<&str> = Vec::new();
+        if case.names_url {
+            needles.push(&url);
+        }
+        needles.extend(case.needles);
+        assert_error(&out, case.code, case.kind, &needles);
+        if let Some((hits, why)) = case.hits {
+            out.check(w.server.hits(&path) == hits, why);
+        }
+        if let Some(why) = case.no_artifact {
+            out.check(w.server.hits(&At::Artifact.path()) == 0, why);
+        }
+        assert_fast(&out, took, Duration::from_secs(case.within));
+        assert_dest_empty(&w, &out);
+    }
+}
+
+/// `bomb` (compressed bytes) served as a PEP 691 page with this `Content-Encoding`.
+fn bomb_page(bomb: Vec<u8>, encoding: &str) -> Response {
+    Response::ok(bomb)
+        .header("Content-Type", PEP691)
+        .header("Content-Encoding", encoding)
+}
+
+// ---------------------------------------------------------------------------------------------
 // Time: stalls, trickles, retries.
 // ---------------------------------------------------------------------------------------------
 
+/// Stalls, trickles and failing statuses: given up after the stall timeout, the minimum rate
+/// or the retries, each a one-line network error naming the URL, leaving nothing.
 #[test]
-fn stall_before_headers_on_the_index_is_given_up_after_timeout() {
-    let w = World::new("stall-headers-index");
-    w.example();
-    let url = w.server.url("/simple/example/");
-    w.server.respond(
-        "/simple/example/",
-        Response::ok("{}").fault(Fault::StallBeforeHeaders(Duration::from_secs(60))),
-    );
-    let (out, took) = w.fetch("example.toml", &[("--retries", "2")]);
-    assert_error(&out, 3, "network", &[&url, "no response within 2 s"]);
-    assert_fast(&out, took, Duration::from_secs(8));
-    out.check(
-        w.server.hits("/simple/example/") == 1,
-        "a stall is not retried: the stall time is a promise",
-    );
-    assert_dest_empty(&w, &out);
-}
-
-#[test]
-fn tuf_slow_retrieval_stall_before_headers_on_the_artifact_leaves_nothing() {
-    let w = World::new("stall-headers-artifact");
-    let bytes = w.example();
-    let url = w.server.url(&format!("/files/{FILE}"));
-    w.server.respond(
-        &format!("/files/{FILE}"),
-        Response::ok(bytes).fault(Fault::StallBeforeHeaders(Duration::from_secs(60))),
-    );
-    let (out, took) = w.fetch("example.toml", &[]);
-    assert_error(&out, 3, "network", &[&url, "no response within 2 s"]);
-    assert_fast(&out, took, Duration::from_secs(8));
-    assert_dest_empty(&w, &out);
+fn slow_and_failing_servers_are_network_errors_that_leave_nothing() {
+    run_fault_cases(&[
+        FaultCase {
+            flags: &[("--retries", "2")],
+            needles: &["no response within 2 s"],
+            hits: Some((1, "a stall is not retried: the stall time is a promise")),
+            ..network(
+                "stall_before_headers_on_the_index_is_given_up_after_timeout",
+                At::Index,
+                |_, _| Response::ok("{}").fault(Fault::StallBeforeHeaders(Duration::from_secs(60))),
+            )
+        },
+        FaultCase {
+            needles: &["no response within 2 s"],
+            ..network(
+                "tuf_slow_retrieval_stall_before_headers_on_the_artifact_leaves_nothing",
+                At::Artifact,
+                |_, bytes| {
+                    Response::ok(bytes).fault(Fault::StallBeforeHeaders(Duration::from_secs(60)))
+                },
+            )
+        },
+        FaultCase {
+            needles: &["too slow", "below the minimum of 1000 bytes/s"],
+            ..network(
+                "tuf_slow_retrieval_trickle_is_aborted_by_the_minimum_rate",
+                At::Artifact,
+                // One byte every 50 ms never trips the 2 s stall timeout, only the rate rule.
+                |_, bytes| {
+                    Response::ok(bytes).fault(Fault::Trickle {
+                        interval: Duration::from_millis(50),
+                    })
+                },
+            )
+        },
+        FaultCase {
+            flags: &[("--retries", "2")],
+            needles: &["429", "3600 s"],
+            hits: Some((1, "a long Retry-After is not retried")),
+            within: 5,
+            ..network(
+                "http_429_with_a_long_retry_after_is_reported_not_slept_through",
+                At::Index,
+                |_, _| Response::status(429).header("Retry-After", "3600"),
+            )
+        },
+        FaultCase {
+            flags: &[("--retries", "2")],
+            needles: &["503"],
+            hits: Some((3, "one attempt and two retries")),
+            // Backoff 1 s then 2 s.
+            within: 15,
+            ..network(
+                "http_503_is_retried_retries_times_then_a_network_error",
+                At::Index,
+                |_, _| Response::status(503),
+            )
+        },
+        FaultCase {
+            flags: &[("--retries", "1")],
+            needles: &["500"],
+            hits: Some((2, "one attempt and one retry")),
+            no_artifact: Some("the artifact is not downloaded without a signature"),
+            within: 10,
+            ..network(
+                "http_500_on_the_signature_is_retried_then_a_network_error",
+                At::Signature,
+                |_, _| Response::status(500),
+            )
+        },
+    ]);
 }
 
 #[test]
@@ -215,29 +377,6 @@ fn tuf_slow_retrieval_stall_mid_body_is_given_up_and_the_partial_file_removed() 
         3,
         "network",
         &[&url, "stopped sending for 2 s after 1000 bytes"],
-    );
-    assert_fast(&out, took, Duration::from_secs(8));
-    assert_dest_empty(&w, &out);
-}
-
-#[test]
-fn tuf_slow_retrieval_trickle_is_aborted_by_the_minimum_rate() {
-    let w = World::new("trickle");
-    let bytes = w.example();
-    let url = w.server.url(&format!("/files/{FILE}"));
-    // One byte every 50 ms never trips the 2 s stall timeout, only the rate rule.
-    w.server.respond(
-        &format!("/files/{FILE}"),
-        Response::ok(bytes).fault(Fault::Trickle {
-            interval: Duration::from_millis(50),
-        }),
-    );
-    let (out, took) = w.fetch("example.toml", &[]);
-    assert_error(
-        &out,
-        3,
-        "network",
-        &[&url, "too slow", "below the minimum of 1000 bytes/s"],
     );
     assert_fast(&out, took, Duration::from_secs(8));
     assert_dest_empty(&w, &out);
@@ -302,76 +441,133 @@ fn http_429_with_a_short_retry_after_is_waited_for_and_retried() {
     );
 }
 
-#[test]
-fn http_429_with_a_long_retry_after_is_reported_not_slept_through() {
-    let w = World::new("429-long");
-    w.example();
-    let path = "/simple/example/";
-    let url = w.server.url(path);
-    w.server
-        .respond(path, Response::status(429).header("Retry-After", "3600"));
-    let (out, took) = w.fetch("example.toml", &[("--retries", "2")]);
-    assert_error(&out, 3, "network", &[&url, "429", "3600 s"]);
-    out.check(
-        w.server.hits(path) == 1,
-        "a long Retry-After is not retried",
-    );
-    assert_fast(&out, took, Duration::from_secs(5));
-    assert_dest_empty(&w, &out);
-}
-
-#[test]
-fn http_503_is_retried_retries_times_then_a_network_error() {
-    let w = World::new("503");
-    w.example();
-    let path = "/simple/example/";
-    let url = w.server.url(path);
-    w.server.respond(path, Response::status(503));
-    let (out, took) = w.fetch("example.toml", &[("--retries", "2")]);
-    assert_error(&out, 3, "network", &[&url, "503"]);
-    out.check(w.server.hits(path) == 3, "one attempt and two retries");
-    // Backoff 1 s then 2 s.
-    assert_fast(&out, took, Duration::from_secs(15));
-    assert_dest_empty(&w, &out);
-}
-
-#[test]
-fn http_500_on_the_signature_is_retried_then_a_network_error() {
-    let w = World::new("500-sig");
-    w.example();
-    let path = format!("/files/{FILE}.asc");
-    let url = w.server.url(&path);
-    w.server.respond(&path, Response::status(500));
-    let (out, took) = w.fetch("example.toml", &[("--retries", "1")]);
-    assert_error(&out, 3, "network", &[&url, "500"]);
-    out.check(w.server.hits(&path) == 2, "one attempt and one retry");
-    out.check(
-        w.server.hits(&format!("/files/{FILE}")) == 0,
-        "the artifact is not downloaded without a signature",
-    );
-    assert_fast(&out, took, Duration::from_secs(10));
-    assert_dest_empty(&w, &out);
-}
-
 // ---------------------------------------------------------------------------------------------
 // Size: endless and huge bodies, compression bombs.
 // ---------------------------------------------------------------------------------------------
 
+/// Endless, huge, compressed and badly encoded bodies: cut at their caps (counted after
+/// decoding), or refused, each a one-line network error naming the URL, leaving nothing. A
+/// huge signature is a network failure too, announced by Content-Length or not.
 #[test]
-fn tuf_endless_data_on_the_index_page_is_cut_at_max_page_mib() {
-    let w = World::new("endless-index");
-    w.example();
-    let url = w.server.url("/simple/example/");
-    w.server.respond(
-        "/simple/example/",
-        Response::ok(Vec::new())
-            .body(Body::Endless)
-            .header("Content-Type", PEP691),
-    );
-    let (out, took) = w.fetch("example.toml", &[("--max-page-mib", "1")]);
-    assert_error(&out, 3, "network", &[&url, "larger than the cap of 1 MiB"]);
-    assert_fast(&out, took, Duration::from_secs(8));
-    assert_dest_empty(&w, &out);
+fn endless_huge_and_badly_encoded_bodies_are_network_errors_that_leave_nothing() {
+    run_fault_cases(&[
+        FaultCase {
+            flags: &[("--max-page-mib", "1")],
+            needles: &["larger than the cap of 1 MiB"],
+            ..network(
+                "tuf_endless_data_on_the_index_page_is_cut_at_max_page_mib",
+                At::Index,
+                |_, _| {
+                    Response::ok(Vec::new())
+                        .body(Body::Endless)
+                        .header("Content-Type", PEP691)
+                },
+            )
+        },
+        FaultCase {
+            needles: &["announces", "1 MiB"],
+            within: 5,
+            ..network(
+                "huge_signature_is_cut_at_max_signature_mib_as_a_network_error: announced, refused before reading",
+                At::Signature,
+                |_, _| {
+                    Response::ok(Vec::new()).body(Body::Repeat {
+                        byte: b'A',
+                        len: 64 << 20,
+                    })
+                },
+            )
+        },
+        FaultCase {
+            needles: &["larger than the cap of 1 MiB"],
+            no_artifact: Some("the artifact is not downloaded"),
+            within: 5,
+            ..network(
+                "huge_signature_is_cut_at_max_signature_mib_as_a_network_error: endless, no Content-Length, cut at the cap",
+                At::Signature,
+                |_, _| Response::ok(Vec::new()).body(Body::Endless),
+            )
+        },
+        FaultCase {
+            flags: &[("--max-page-mib", "1")],
+            needles: &["cap", "1 MiB"],
+            ..network(
+                "gzip_bomb_index_page_counts_decoded_size_against_the_cap",
+                At::Index,
+                |_, _| {
+                    let bomb = gzip_zeros(64 << 20);
+                    assert!(
+                        bomb.len() < 200_000,
+                        "case gzip_bomb_index_page_counts_decoded_size_against_the_cap: \
+                         the bomb is small on the wire"
+                    );
+                    bomb_page(bomb, "gzip")
+                },
+            )
+        },
+        FaultCase {
+            flags: &[("--max-page-mib", "1")],
+            needles: &["cap", "1 MiB"],
+            ..network(
+                "deflate_bomb_index_page_counts_decoded_size_against_the_cap",
+                At::Index,
+                |_, _| bomb_page(zlib_zeros(64 << 20), "deflate"),
+            )
+        },
+        FaultCase {
+            needles: &["gzip"],
+            ..network(
+                "corrupt_gzip_index_page_is_a_network_error_not_a_panic",
+                At::Index,
+                |_, _| {
+                    let mut bomb = gzip_zeros(1 << 20);
+                    let mid = bomb.len() / 2;
+                    bomb.truncate(mid);
+                    bomb_page(bomb, "gzip")
+                },
+            )
+        },
+        FaultCase {
+            needles: &["Content-Encoding"],
+            within: 5,
+            ..network(
+                "unsupported_content_encoding_on_the_index_is_a_network_error",
+                At::Index,
+                |w, bytes| {
+                    Response::ok(w.json_page("example", &[entry(FILE, bytes)]))
+                        .header("Content-Type", PEP691)
+                        .header("Content-Encoding", "br")
+                },
+            )
+        },
+        FaultCase {
+            within: 5,
+            ..network(
+                "conflicting_content_length_headers_are_a_network_error_not_a_panic: on the index",
+                At::Index,
+                |w, bytes| {
+                    let page = w.json_page("example", &[entry(FILE, bytes)]);
+                    let len = page.len();
+                    Response::ok(page)
+                        .header("Content-Type", PEP691)
+                        .header("Content-Length", &len.to_string())
+                        .header("Content-Length", &(len + 7).to_string())
+                },
+            )
+        },
+        FaultCase {
+            within: 5,
+            ..network(
+                "conflicting_content_length_headers_are_a_network_error_not_a_panic: on the artifact",
+                At::Artifact,
+                |_, bytes| {
+                    Response::ok(bytes)
+                        .header("Content-Length", &bytes.len().to_string())
+                        .header("Content-Length", "5")
+                },
+            )
+        },
+    ]);
 }
 
 #[test]
@@ -430,117 +626,6 @@ fn huge_index_page_announced_by_content_length_is_refused_before_reading() {
     assert_dest_empty(&w, &out);
 }
 
-/// Documents what a huge signature gives: the size cap is a network failure (exit 3, kind
-/// `network`), announced by Content-Length or not; nothing is downloaded or placed.
-#[test]
-fn huge_signature_is_cut_at_max_signature_mib_as_a_network_error() {
-    let w = World::new("huge-sig");
-    w.example();
-    let path = format!("/files/{FILE}.asc");
-    let url = w.server.url(&path);
-
-    // Announced: refused before reading.
-    w.server.respond(
-        &path,
-        Response::ok(Vec::new()).body(Body::Repeat {
-            byte: b'A',
-            len: 64 << 20,
-        }),
-    );
-    let (out, took) = w.fetch("example.toml", &[]);
-    assert_error(&out, 3, "network", &[&url, "announces", "1 MiB"]);
-    assert_fast(&out, took, Duration::from_secs(5));
-    assert_dest_empty(&w, &out);
-
-    // Endless, no Content-Length: cut at the cap.
-    w.server
-        .respond(&path, Response::ok(Vec::new()).body(Body::Endless));
-    let (out, took) = w.fetch("example.toml", &[]);
-    assert_error(&out, 3, "network", &[&url, "larger than the cap of 1 MiB"]);
-    assert_fast(&out, took, Duration::from_secs(5));
-    out.check(
-        w.server.hits(&format!("/files/{FILE}")) == 0,
-        "the artifact is not downloaded",
-    );
-    assert_dest_empty(&w, &out);
-}
-
-/// Raising --max-signature-mib does not lift the verifier's own 1 MiB limit: a 2 MiB
-/// "signature" that passes the transport cap is a rejected signature (exit 1).
-#[test]
-fn signature_over_one_mib_within_a_raised_cap_is_a_rejected_signature() {
-    let w = World::new("big-sig");
-    w.example();
-    let path = format!("/files/{FILE}.asc");
-    w.server.respond(
-        &path,
-        Response::ok(Vec::new()).body(Body::Repeat {
-            byte: b'A',
-            len: 2 << 20,
-        }),
-    );
-    let (out, took) = w.fetch("example.toml", &[("--max-signature-mib", "4")]);
-    assert_error(&out, 1, "verification", &[FILE]);
-    assert_fast(&out, took, Duration::from_secs(8));
-    assert_dest_empty(&w, &out);
-}
-
-#[test]
-fn gzip_bomb_index_page_counts_decoded_size_against_the_cap() {
-    let w = World::new("gzip-bomb");
-    w.example();
-    let url = w.server.url("/simple/example/");
-    let bomb = gzip_zeros(64 << 20);
-    assert!(bomb.len() < 200_000, "the bomb is small on the wire");
-    w.server.respond(
-        "/simple/example/",
-        Response::ok(bomb)
-            .header("Content-Type", PEP691)
-            .header("Content-Encoding", "gzip"),
-    );
-    let (out, took) = w.fetch("example.toml", &[("--max-page-mib", "1")]);
-    assert_error(&out, 3, "network", &[&url, "cap", "1 MiB"]);
-    assert_fast(&out, took, Duration::from_secs(8));
-    assert_dest_empty(&w, &out);
-}
-
-#[test]
-fn deflate_bomb_index_page_counts_decoded_size_against_the_cap() {
-    let w = World::new("deflate-bomb");
-    w.example();
-    let url = w.server.url("/simple/example/");
-    w.server.respond(
-        "/simple/example/",
-        Response::ok(zlib_zeros(64 << 20))
-            .header("Content-Type", PEP691)
-            .header("Content-Encoding", "deflate"),
-    );
-    let (out, took) = w.fetch("example.toml", &[("--max-page-mib", "1")]);
-    assert_error(&out, 3, "network", &[&url, "cap", "1 MiB"]);
-    assert_fast(&out, took, Duration::from_secs(8));
-    assert_dest_empty(&w, &out);
-}
-
-#[test]
-fn corrupt_gzip_index_page_is_a_network_error_not_a_panic() {
-    let w = World::new("bad-gzip");
-    w.example();
-    let url = w.server.url("/simple/example/");
-    let mut bomb = gzip_zeros(1 << 20);
-    let mid = bomb.len() / 2;
-    bomb.truncate(mid);
-    w.server.respond(
-        "/simple/example/",
-        Response::ok(bomb)
-            .header("Content-Type", PEP691)
-            .header("Content-Encoding", "gzip"),
-    );
-    let (out, took) = w.fetch("example.toml", &[]);
-    assert_error(&out, 3, "network", &[&url, "gzip"]);
-    assert_fast(&out, took, Duration::from_secs(8));
-    assert_dest_empty(&w, &out);
-}
-
 // ---------------------------------------------------------------------------------------------
 // Redirects.
 // ---------------------------------------------------------------------------------------------
@@ -590,17 +675,6 @@ fn artifact_redirect_to_plain_http_on_another_host_is_refused() {
 // ---------------------------------------------------------------------------------------------
 
 #[test]
-fn http_404_on_the_index_is_a_source_error() {
-    let w = World::new("404-index");
-    w.pypi_watch("example.toml", "example");
-    let url = w.server.url("/simple/example/");
-    let (out, took) = w.fetch("example.toml", &[]);
-    assert_error(&out, 3, "source", &[&url, "404"]);
-    assert_fast(&out, took, Duration::from_secs(5));
-    assert_dest_empty(&w, &out);
-}
-
-#[test]
 fn http_410_on_the_signature_is_a_missing_signature() {
     let w = World::new("410-sig");
     w.example();
@@ -628,72 +702,91 @@ fn http_410_on_the_signature_is_a_missing_signature() {
 // Malformed indexes and headers.
 // ---------------------------------------------------------------------------------------------
 
+/// A missing, malformed or mislabelled index page is a one-line source error naming the
+/// index URL; nothing is downloaded or placed.
 #[test]
-fn malformed_html_index_is_a_source_error() {
-    let w = World::new("bad-html");
-    w.example();
-    let url = w.server.url("/simple/example/");
-    let garbage = b"<html><body><a href=\"x<<<<\"<<<a href=\0 </div></a <b><table><tr><td>\
-        <a>example-1.0.tar.gz</a><a href=''></a><a href='javascript:alert(1)'>example-1.0.tar.gz</a>\
-        <!-- unclosed comment <script>".to_vec();
-    w.server.respond(
-        "/simple/example/",
-        Response::ok(garbage).header("Content-Type", "text/html"),
-    );
-    let (out, took) = w.fetch("example.toml", &[]);
-    assert_error(&out, 3, "source", &[&url, "no release found"]);
-    assert_fast(&out, took, Duration::from_secs(5));
-    assert_dest_empty(&w, &out);
-}
-
-#[test]
-fn malformed_pep691_json_is_a_source_error() {
-    let w = World::new("bad-json");
-    w.example();
-    let url = w.server.url("/simple/example/");
-    for (body, needle) in [
-        (
-            r#"{"meta": {"api-version": "1.1"}, "files": [ {"#,
-            "malformed PEP 691 JSON",
-        ),
-        (
-            r#"{"meta": {"api-version": "2.0"}, "files": []}"#,
-            "unsupported",
-        ),
-        (r#"{"files": "nope"}"#, "malformed PEP 691 JSON"),
-        (
-            r#"{"meta": {"api-version": "1.0"}, "files": [{"filename": "example-1.0.tar.gz", "url": "http://[::1", "hashes": {}}]}"#,
-            "bad url",
-        ),
-        (r#"[1, 2, 3]"#, "malformed PEP 691 JSON"),
-    ] {
-        w.server.respond(
-            "/simple/example/",
-            Response::ok(body).header("Content-Type", PEP691),
-        );
-        let (out, took) = w.fetch("example.toml", &[]);
-        assert_error(&out, 3, "source", &[&url, needle]);
-        assert_fast(&out, took, Duration::from_secs(5));
-        assert_dest_empty(&w, &out);
+fn missing_malformed_and_mislabelled_index_pages_are_source_errors() {
+    fn pep691(body: &'static str) -> Response {
+        Response::ok(body).header("Content-Type", PEP691)
     }
-}
-
-#[test]
-fn invalid_utf8_in_a_json_index_is_a_source_error() {
-    let w = World::new("utf8-json");
-    let bytes = w.example();
-    let url = w.server.url("/simple/example/");
-    let mut body = w.json_page("example", &[entry(FILE, &bytes)]).into_bytes();
-    let at = body.windows(7).position(|x| x == b"example").expect("name");
-    body.splice(at..at, [0xff, 0xfe, 0xc3]);
-    w.server.respond(
-        "/simple/example/",
-        Response::ok(body).header("Content-Type", PEP691),
-    );
-    let (out, took) = w.fetch("example.toml", &[]);
-    assert_error(&out, 3, "source", &[&url, "malformed PEP 691 JSON"]);
-    assert_fast(&out, took, Duration::from_secs(5));
-    assert_dest_empty(&w, &out);
+    run_fault_cases(&[
+        FaultCase {
+            needles: &["404"],
+            ..source("http_404_on_the_index_is_a_source_error", |_, _| {
+                Response::status(404)
+            })
+        },
+        FaultCase {
+            needles: &["no release found"],
+            ..source("malformed_html_index_is_a_source_error", |_, _| {
+                let garbage = b"<html><body><a href=\"x<<<<\"<<<a href=\0 </div></a <b><table><tr><td>\
+                    <a>example-1.0.tar.gz</a><a href=''></a><a href='javascript:alert(1)'>example-1.0.tar.gz</a>\
+                    <!-- unclosed comment <script>".to_vec();
+                Response::ok(garbage).header("Content-Type", "text/html")
+            })
+        },
+        FaultCase {
+            needles: &["malformed PEP 691 JSON"],
+            ..source(
+                "malformed_pep691_json_is_a_source_error: truncated",
+                |_, _| pep691(r#"{"meta": {"api-version": "1.1"}, "files": [ {"#),
+            )
+        },
+        FaultCase {
+            needles: &["unsupported"],
+            ..source(
+                "malformed_pep691_json_is_a_source_error: api-version 2.0",
+                |_, _| pep691(r#"{"meta": {"api-version": "2.0"}, "files": []}"#),
+            )
+        },
+        FaultCase {
+            needles: &["malformed PEP 691 JSON"],
+            ..source(
+                "malformed_pep691_json_is_a_source_error: files is not a list",
+                |_, _| pep691(r#"{"files": "nope"}"#),
+            )
+        },
+        FaultCase {
+            needles: &["bad url"],
+            ..source(
+                "malformed_pep691_json_is_a_source_error: a file's url does not parse",
+                |_, _| {
+                    pep691(
+                        r#"{"meta": {"api-version": "1.0"}, "files": [{"filename": "example-1.0.tar.gz", "url": "http://[::1", "hashes": {}}]}"#,
+                    )
+                },
+            )
+        },
+        FaultCase {
+            needles: &["malformed PEP 691 JSON"],
+            ..source(
+                "malformed_pep691_json_is_a_source_error: an array, not an object",
+                |_, _| pep691(r#"[1, 2, 3]"#),
+            )
+        },
+        FaultCase {
+            needles: &["malformed PEP 691 JSON"],
+            ..source(
+                "invalid_utf8_in_a_json_index_is_a_source_error",
+                |w, bytes| {
+                    let mut body = w.json_page("example", &[entry(FILE, bytes)]).into_bytes();
+                    let at = body.windows(7).position(|x| x == b"example").expect("name");
+                    body.splice(at..at, [0xff, 0xfe, 0xc3]);
+                    Response::ok(body).header("Content-Type", PEP691)
+                },
+            )
+        },
+        FaultCase {
+            needles: &["no release found"],
+            ..source(
+                "json_index_served_as_text_html_is_parsed_as_html_and_finds_nothing",
+                |w, bytes| {
+                    Response::ok(w.json_page("example", &[entry(FILE, bytes)]))
+                        .header("Content-Type", "text/html")
+                },
+            )
+        },
+    ]);
 }
 
 /// An HTML page is read leniently (invalid UTF-8 becomes U+FFFD); the good link still counts,
@@ -716,56 +809,6 @@ fn invalid_utf8_in_an_html_index_is_tolerated_and_the_signature_still_decides() 
         std::fs::read(w.dir.join("dest").join(FILE)).ok() == Some(bytes),
         "the verified artifact is placed",
     );
-}
-
-#[test]
-fn json_index_served_as_text_html_is_parsed_as_html_and_finds_nothing() {
-    let w = World::new("wrong-type");
-    let bytes = w.example();
-    let url = w.server.url("/simple/example/");
-    w.server.respond(
-        "/simple/example/",
-        Response::ok(w.json_page("example", &[entry(FILE, &bytes)]))
-            .header("Content-Type", "text/html"),
-    );
-    let (out, took) = w.fetch("example.toml", &[]);
-    assert_error(&out, 3, "source", &[&url, "no release found"]);
-    assert_fast(&out, took, Duration::from_secs(5));
-    assert_dest_empty(&w, &out);
-}
-
-#[test]
-fn conflicting_content_length_headers_are_a_network_error_not_a_panic() {
-    let w = World::new("dup-length");
-    let bytes = w.example();
-    let url = w.server.url("/simple/example/");
-    let page = w.json_page("example", &[entry(FILE, &bytes)]);
-    let len = page.len();
-    w.server.respond(
-        "/simple/example/",
-        Response::ok(page)
-            .header("Content-Type", PEP691)
-            .header("Content-Length", &len.to_string())
-            .header("Content-Length", &(len + 7).to_string()),
-    );
-    let (out, took) = w.fetch("example.toml", &[]);
-    assert_error(&out, 3, "network", &[&url]);
-    assert_fast(&out, took, Duration::from_secs(5));
-    assert_dest_empty(&w, &out);
-
-    // On the artifact too.
-    w.json_index("example", &[entry(FILE, &bytes)]);
-    let path = format!("/files/{FILE}");
-    w.server.respond(
-        &path,
-        Response::ok(bytes.clone())
-            .header("Content-Length", &bytes.len().to_string())
-            .header("Content-Length", "5"),
-    );
-    let (out, took) = w.fetch("example.toml", &[]);
-    assert_error(&out, 3, "network", &[&w.server.url(&path)]);
-    assert_fast(&out, took, Duration::from_secs(5));
-    assert_dest_empty(&w, &out);
 }
 
 /// Two identical Content-Length headers are one length (RFC 9110 allows the repetition).
@@ -813,23 +856,6 @@ fn duplicate_content_type_headers_use_the_first_without_panicking() {
     );
     let (out, _) = w.fetch("example.toml", &[]);
     out.assert_code(0);
-}
-
-#[test]
-fn unsupported_content_encoding_on_the_index_is_a_network_error() {
-    let w = World::new("br");
-    let bytes = w.example();
-    let url = w.server.url("/simple/example/");
-    w.server.respond(
-        "/simple/example/",
-        Response::ok(w.json_page("example", &[entry(FILE, &bytes)]))
-            .header("Content-Type", PEP691)
-            .header("Content-Encoding", "br"),
-    );
-    let (out, took) = w.fetch("example.toml", &[]);
-    assert_error(&out, 3, "network", &[&url, "Content-Encoding"]);
-    assert_fast(&out, took, Duration::from_secs(5));
-    assert_dest_empty(&w, &out);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1067,19 +1093,50 @@ fn network_defaults_are_bounded_and_match_the_library_limits() {
 // The TUF threat list (the endless-data and slow-retrieval attacks are the `tuf_…` tests above).
 // ---------------------------------------------------------------------------------------------
 
+/// A bad signature, or a "signature" over 1 MiB that passes a raised transport cap, is a
+/// rejected signature (exit 1), not a network error: raising --max-signature-mib does not
+/// lift the verifier's own 1 MiB limit.
 #[test]
-fn tuf_arbitrary_package_with_a_bad_signature_is_rejected() {
-    let w = World::new("tuf-bad-sig");
-    let bytes = w.example();
-    // A binary signature with its last MPI byte flipped: well-formed, cryptographically bad.
-    let mut sig = pgp::sign_detached(&w.upstream, &bytes, SystemTime::now(), false, false);
-    let last = sig.len() - 1;
-    sig[last] ^= 0x55;
-    w.server.file(&format!("/files/{FILE}.asc"), sig);
-    let (out, took) = w.fetch("example.toml", &[]);
-    assert_error(&out, 1, "verification", &[FILE]);
-    assert_fast(&out, took, Duration::from_secs(5));
-    assert_dest_empty(&w, &out);
+fn hostile_signatures_are_rejected_and_nothing_is_placed() {
+    run_fault_cases(&[
+        FaultCase {
+            flags: &[("--max-signature-mib", "4")],
+            code: 1,
+            kind: "verification",
+            names_url: false,
+            needles: &[FILE],
+            ..network(
+                "signature_over_one_mib_within_a_raised_cap_is_a_rejected_signature",
+                At::Signature,
+                |_, _| {
+                    Response::ok(Vec::new()).body(Body::Repeat {
+                        byte: b'A',
+                        len: 2 << 20,
+                    })
+                },
+            )
+        },
+        FaultCase {
+            code: 1,
+            kind: "verification",
+            names_url: false,
+            needles: &[FILE],
+            within: 5,
+            ..network(
+                "tuf_arbitrary_package_with_a_bad_signature_is_rejected",
+                At::Signature,
+                // A binary signature with its last MPI byte flipped: well-formed,
+                // cryptographically bad.
+                |w, bytes| {
+                    let mut sig =
+                        pgp::sign_detached(&w.upstream, bytes, SystemTime::now(), false, false);
+                    let last = sig.len() - 1;
+                    sig[last] ^= 0x55;
+                    Response::ok(sig)
+                },
+            )
+        },
+    ]);
 }
 
 #[test]
