@@ -209,30 +209,79 @@ struct FaultCase {
     within: u64,
 }
 
-/// A case failing with a network error (exit 3) that names the URL, within 8 s; rows
-/// override the rest.
-fn network(name: &'static str, at: At, serve: fn(&World, &[u8]) -> Response) -> FaultCase {
-    FaultCase {
-        name,
-        at,
-        serve,
-        flags: &[],
-        code: 3,
-        kind: "network",
-        names_url: true,
-        needles: &[],
-        hits: None,
-        no_artifact: None,
-        within: 8,
+impl FaultCase {
+    /// A network error (exit 3) whose reason names the URL and `needles`, within 8 s.
+    fn network(
+        name: &'static str,
+        at: At,
+        needles: &'static [&'static str],
+        serve: fn(&World, &[u8]) -> Response,
+    ) -> FaultCase {
+        FaultCase {
+            name,
+            at,
+            serve,
+            flags: &[],
+            code: 3,
+            kind: "network",
+            names_url: true,
+            needles,
+            hits: None,
+            no_artifact: None,
+            within: 8,
+        }
     }
-}
 
-/// A case failing with a source error (exit 3) that names the index URL, within 5 s.
-fn source(name: &'static str, serve: fn(&World, &[u8]) -> Response) -> FaultCase {
-    FaultCase {
-        kind: "source",
-        within: 5,
-        ..network(name, At::Index, serve)
+    /// A source error (exit 3) about the index, naming its URL and `needles`, within 5 s.
+    fn source(
+        name: &'static str,
+        needles: &'static [&'static str],
+        serve: fn(&World, &[u8]) -> Response,
+    ) -> FaultCase {
+        FaultCase {
+            kind: "source",
+            within: 5,
+            ..FaultCase::network(name, At::Index, needles, serve)
+        }
+    }
+
+    /// A rejected signature (exit 1, `verification`) whose reason names the file, within 8 s.
+    fn rejected(name: &'static str, serve: fn(&World, &[u8]) -> Response) -> FaultCase {
+        FaultCase {
+            code: 1,
+            kind: "verification",
+            names_url: false,
+            ..FaultCase::network(name, At::Signature, &[FILE], serve)
+        }
+    }
+
+    /// Replaces these fast network flags.
+    fn flags(self, flags: &'static [(&'static str, &'static str)]) -> FaultCase {
+        FaultCase { flags, ..self }
+    }
+
+    /// Expects exactly `hits` requests of the misbehaving URL, because `why`.
+    fn hits(self, hits: usize, why: &'static str) -> FaultCase {
+        FaultCase {
+            hits: Some((hits, why)),
+            ..self
+        }
+    }
+
+    /// Expects the artifact never to be requested, because `why`.
+    fn no_artifact(self, why: &'static str) -> FaultCase {
+        FaultCase {
+            no_artifact: Some(why),
+            ..self
+        }
+    }
+
+    /// Bounds the wall time at `secs`.
+    fn within(self, secs: u64) -> FaultCase {
+        FaultCase {
+            within: secs,
+            ..self
+        }
     }
 }
 
@@ -284,74 +333,61 @@ fn bomb_page(bomb: Vec<u8>, encoding: &str) -> Response {
 #[test]
 fn slow_and_failing_servers_are_network_errors_that_leave_nothing() {
     run_fault_cases(&[
-        FaultCase {
-            flags: &[("--retries", "2")],
-            needles: &["no response within 2 s"],
-            hits: Some((1, "a stall is not retried: the stall time is a promise")),
-            ..network(
-                "stall_before_headers_on_the_index_is_given_up_after_timeout",
-                At::Index,
-                |_, _| Response::ok("{}").fault(Fault::StallBeforeHeaders(Duration::from_secs(60))),
-            )
-        },
-        FaultCase {
-            needles: &["no response within 2 s"],
-            ..network(
-                "tuf_slow_retrieval_stall_before_headers_on_the_artifact_leaves_nothing",
-                At::Artifact,
-                |_, bytes| {
-                    Response::ok(bytes).fault(Fault::StallBeforeHeaders(Duration::from_secs(60)))
-                },
-            )
-        },
-        FaultCase {
-            needles: &["too slow", "below the minimum of 1000 bytes/s"],
-            ..network(
-                "tuf_slow_retrieval_trickle_is_aborted_by_the_minimum_rate",
-                At::Artifact,
-                // One byte every 50 ms never trips the 2 s stall timeout, only the rate rule.
-                |_, bytes| {
-                    Response::ok(bytes).fault(Fault::Trickle {
-                        interval: Duration::from_millis(50),
-                    })
-                },
-            )
-        },
-        FaultCase {
-            flags: &[("--retries", "2")],
-            needles: &["429", "3600 s"],
-            hits: Some((1, "a long Retry-After is not retried")),
-            within: 5,
-            ..network(
-                "http_429_with_a_long_retry_after_is_reported_not_slept_through",
-                At::Index,
-                |_, _| Response::status(429).header("Retry-After", "3600"),
-            )
-        },
-        FaultCase {
-            flags: &[("--retries", "2")],
-            needles: &["503"],
-            hits: Some((3, "one attempt and two retries")),
-            // Backoff 1 s then 2 s.
-            within: 15,
-            ..network(
-                "http_503_is_retried_retries_times_then_a_network_error",
-                At::Index,
-                |_, _| Response::status(503),
-            )
-        },
-        FaultCase {
-            flags: &[("--retries", "1")],
-            needles: &["500"],
-            hits: Some((2, "one attempt and one retry")),
-            no_artifact: Some("the artifact is not downloaded without a signature"),
-            within: 10,
-            ..network(
-                "http_500_on_the_signature_is_retried_then_a_network_error",
-                At::Signature,
-                |_, _| Response::status(500),
-            )
-        },
+        FaultCase::network(
+            "stall_before_headers_on_the_index_is_given_up_after_timeout",
+            At::Index,
+            &["no response within 2 s"],
+            |_, _| Response::ok("{}").fault(Fault::StallBeforeHeaders(Duration::from_secs(60))),
+        )
+        .flags(&[("--retries", "2")])
+        .hits(1, "a stall is not retried: the stall time is a promise"),
+        FaultCase::network(
+            "tuf_slow_retrieval_stall_before_headers_on_the_artifact_leaves_nothing",
+            At::Artifact,
+            &["no response within 2 s"],
+            |_, bytes| {
+                Response::ok(bytes).fault(Fault::StallBeforeHeaders(Duration::from_secs(60)))
+            },
+        ),
+        // One byte every 50 ms never trips the 2 s stall timeout, only the rate rule.
+        FaultCase::network(
+            "tuf_slow_retrieval_trickle_is_aborted_by_the_minimum_rate",
+            At::Artifact,
+            &["too slow", "below the minimum of 1000 bytes/s"],
+            |_, bytes| {
+                Response::ok(bytes).fault(Fault::Trickle {
+                    interval: Duration::from_millis(50),
+                })
+            },
+        ),
+        FaultCase::network(
+            "http_429_with_a_long_retry_after_is_reported_not_slept_through",
+            At::Index,
+            &["429", "3600 s"],
+            |_, _| Response::status(429).header("Retry-After", "3600"),
+        )
+        .flags(&[("--retries", "2")])
+        .hits(1, "a long Retry-After is not retried")
+        .within(5),
+        FaultCase::network(
+            "http_503_is_retried_retries_times_then_a_network_error",
+            At::Index,
+            &["503"],
+            |_, _| Response::status(503),
+        )
+        .flags(&[("--retries", "2")])
+        .hits(3, "one attempt and two retries")
+        .within(15), // Backoff 1 s then 2 s.
+        FaultCase::network(
+            "http_500_on_the_signature_is_retried_then_a_network_error",
+            At::Signature,
+            &["500"],
+            |_, _| Response::status(500),
+        )
+        .flags(&[("--retries", "1")])
+        .hits(2, "one attempt and one retry")
+        .no_artifact("the artifact is not downloaded without a signature")
+        .within(10),
     ]);
 }
 
@@ -451,122 +487,97 @@ fn http_429_with_a_short_retry_after_is_waited_for_and_retried() {
 #[test]
 fn endless_huge_and_badly_encoded_bodies_are_network_errors_that_leave_nothing() {
     run_fault_cases(&[
-        FaultCase {
-            flags: &[("--max-page-mib", "1")],
-            needles: &["larger than the cap of 1 MiB"],
-            ..network(
-                "tuf_endless_data_on_the_index_page_is_cut_at_max_page_mib",
-                At::Index,
-                |_, _| {
-                    Response::ok(Vec::new())
-                        .body(Body::Endless)
-                        .header("Content-Type", PEP691)
-                },
-            )
-        },
-        FaultCase {
-            needles: &["announces", "1 MiB"],
-            within: 5,
-            ..network(
-                "huge_signature_is_cut_at_max_signature_mib_as_a_network_error: announced, refused before reading",
-                At::Signature,
-                |_, _| {
-                    Response::ok(Vec::new()).body(Body::Repeat {
-                        byte: b'A',
-                        len: 64 << 20,
-                    })
-                },
-            )
-        },
-        FaultCase {
-            needles: &["larger than the cap of 1 MiB"],
-            no_artifact: Some("the artifact is not downloaded"),
-            within: 5,
-            ..network(
-                "huge_signature_is_cut_at_max_signature_mib_as_a_network_error: endless, no Content-Length, cut at the cap",
-                At::Signature,
-                |_, _| Response::ok(Vec::new()).body(Body::Endless),
-            )
-        },
-        FaultCase {
-            flags: &[("--max-page-mib", "1")],
-            needles: &["cap", "1 MiB"],
-            ..network(
-                "gzip_bomb_index_page_counts_decoded_size_against_the_cap",
-                At::Index,
-                |_, _| {
-                    let bomb = gzip_zeros(64 << 20);
-                    assert!(
-                        bomb.len() < 200_000,
-                        "case gzip_bomb_index_page_counts_decoded_size_against_the_cap: \
-                         the bomb is small on the wire"
-                    );
-                    bomb_page(bomb, "gzip")
-                },
-            )
-        },
-        FaultCase {
-            flags: &[("--max-page-mib", "1")],
-            needles: &["cap", "1 MiB"],
-            ..network(
-                "deflate_bomb_index_page_counts_decoded_size_against_the_cap",
-                At::Index,
-                |_, _| bomb_page(zlib_zeros(64 << 20), "deflate"),
-            )
-        },
-        FaultCase {
-            needles: &["gzip"],
-            ..network(
-                "corrupt_gzip_index_page_is_a_network_error_not_a_panic",
-                At::Index,
-                |_, _| {
-                    let mut bomb = gzip_zeros(1 << 20);
-                    let mid = bomb.len() / 2;
-                    bomb.truncate(mid);
-                    bomb_page(bomb, "gzip")
-                },
-            )
-        },
-        FaultCase {
-            needles: &["Content-Encoding"],
-            within: 5,
-            ..network(
-                "unsupported_content_encoding_on_the_index_is_a_network_error",
-                At::Index,
-                |w, bytes| {
-                    Response::ok(w.json_page("example", &[entry(FILE, bytes)]))
-                        .header("Content-Type", PEP691)
-                        .header("Content-Encoding", "br")
-                },
-            )
-        },
-        FaultCase {
-            within: 5,
-            ..network(
-                "conflicting_content_length_headers_are_a_network_error_not_a_panic: on the index",
-                At::Index,
-                |w, bytes| {
-                    let page = w.json_page("example", &[entry(FILE, bytes)]);
-                    let len = page.len();
-                    Response::ok(page)
-                        .header("Content-Type", PEP691)
-                        .header("Content-Length", &len.to_string())
-                        .header("Content-Length", &(len + 7).to_string())
-                },
-            )
-        },
-        FaultCase {
-            within: 5,
-            ..network(
-                "conflicting_content_length_headers_are_a_network_error_not_a_panic: on the artifact",
-                At::Artifact,
-                |_, bytes| {
-                    Response::ok(bytes)
-                        .header("Content-Length", &bytes.len().to_string())
-                        .header("Content-Length", "5")
-                },
-            )
-        },
+        FaultCase::network(
+            "tuf_endless_data_on_the_index_page_is_cut_at_max_page_mib",
+            At::Index,
+            &["larger than the cap of 1 MiB"],
+            |_, _| Response::ok(Vec::new()).body(Body::Endless).header("Content-Type", PEP691),
+        )
+        .flags(&[("--max-page-mib", "1")]),
+        FaultCase::network(
+            "huge_signature_is_cut_at_max_signature_mib_as_a_network_error: announced, refused before reading",
+            At::Signature,
+            &["announces", "1 MiB"],
+            |_, _| Response::ok(Vec::new()).body(Body::Repeat { byte: b'A', len: 64 << 20 }),
+        )
+        .within(5),
+        FaultCase::network(
+            "huge_signature_is_cut_at_max_signature_mib_as_a_network_error: endless, no Content-Length, cut at the cap",
+            At::Signature,
+            &["larger than the cap of 1 MiB"],
+            |_, _| Response::ok(Vec::new()).body(Body::Endless),
+        )
+        .no_artifact("the artifact is not downloaded")
+        .within(5),
+        FaultCase::network(
+            "gzip_bomb_index_page_counts_decoded_size_against_the_cap",
+            At::Index,
+            &["cap", "1 MiB"],
+            |_, _| {
+                let bomb = gzip_zeros(64 << 20);
+                assert!(
+                    bomb.len() < 200_000,
+                    "case gzip_bomb_index_page_counts_decoded_size_against_the_cap: \
+                     the bomb is small on the wire"
+                );
+                bomb_page(bomb, "gzip")
+            },
+        )
+        .flags(&[("--max-page-mib", "1")]),
+        FaultCase::network(
+            "deflate_bomb_index_page_counts_decoded_size_against_the_cap",
+            At::Index,
+            &["cap", "1 MiB"],
+            |_, _| bomb_page(zlib_zeros(64 << 20), "deflate"),
+        )
+        .flags(&[("--max-page-mib", "1")]),
+        FaultCase::network(
+            "corrupt_gzip_index_page_is_a_network_error_not_a_panic",
+            At::Index,
+            &["gzip"],
+            |_, _| {
+                let mut bomb = gzip_zeros(1 << 20);
+                let mid = bomb.len() / 2;
+                bomb.truncate(mid);
+                bomb_page(bomb, "gzip")
+            },
+        ),
+        FaultCase::network(
+            "unsupported_content_encoding_on_the_index_is_a_network_error",
+            At::Index,
+            &["Content-Encoding"],
+            |w, bytes| {
+                Response::ok(w.json_page("example", &[entry(FILE, bytes)]))
+                    .header("Content-Type", PEP691)
+                    .header("Content-Encoding", "br")
+            },
+        )
+        .within(5),
+        FaultCase::network(
+            "conflicting_content_length_headers_are_a_network_error_not_a_panic: on the index",
+            At::Index,
+            &[],
+            |w, bytes| {
+                let page = w.json_page("example", &[entry(FILE, bytes)]);
+                let len = page.len();
+                Response::ok(page)
+                    .header("Content-Type", PEP691)
+                    .header("Content-Length", &len.to_string())
+                    .header("Content-Length", &(len + 7).to_string())
+            },
+        )
+        .within(5),
+        FaultCase::network(
+            "conflicting_content_length_headers_are_a_network_error_not_a_panic: on the artifact",
+            At::Artifact,
+            &[],
+            |_, bytes| {
+                Response::ok(bytes)
+                    .header("Content-Length", &bytes.len().to_string())
+                    .header("Content-Length", "5")
+            },
+        )
+        .within(5),
     ]);
 }
 
@@ -709,83 +720,70 @@ fn missing_malformed_and_mislabelled_index_pages_are_source_errors() {
     fn pep691(body: &'static str) -> Response {
         Response::ok(body).header("Content-Type", PEP691)
     }
+    const MALFORMED: &[&str] = &["malformed PEP 691 JSON"];
     run_fault_cases(&[
-        FaultCase {
-            needles: &["404"],
-            ..source("http_404_on_the_index_is_a_source_error", |_, _| {
-                Response::status(404)
-            })
-        },
-        FaultCase {
-            needles: &["no release found"],
-            ..source("malformed_html_index_is_a_source_error", |_, _| {
+        FaultCase::source(
+            "http_404_on_the_index_is_a_source_error",
+            &["404"],
+            |_, _| Response::status(404),
+        ),
+        FaultCase::source(
+            "malformed_html_index_is_a_source_error",
+            &["no release found"],
+            |_, _| {
                 let garbage = b"<html><body><a href=\"x<<<<\"<<<a href=\0 </div></a <b><table><tr><td>\
                     <a>example-1.0.tar.gz</a><a href=''></a><a href='javascript:alert(1)'>example-1.0.tar.gz</a>\
                     <!-- unclosed comment <script>".to_vec();
                 Response::ok(garbage).header("Content-Type", "text/html")
-            })
-        },
-        FaultCase {
-            needles: &["malformed PEP 691 JSON"],
-            ..source(
-                "malformed_pep691_json_is_a_source_error: truncated",
-                |_, _| pep691(r#"{"meta": {"api-version": "1.1"}, "files": [ {"#),
-            )
-        },
-        FaultCase {
-            needles: &["unsupported"],
-            ..source(
-                "malformed_pep691_json_is_a_source_error: api-version 2.0",
-                |_, _| pep691(r#"{"meta": {"api-version": "2.0"}, "files": []}"#),
-            )
-        },
-        FaultCase {
-            needles: &["malformed PEP 691 JSON"],
-            ..source(
-                "malformed_pep691_json_is_a_source_error: files is not a list",
-                |_, _| pep691(r#"{"files": "nope"}"#),
-            )
-        },
-        FaultCase {
-            needles: &["bad url"],
-            ..source(
-                "malformed_pep691_json_is_a_source_error: a file's url does not parse",
-                |_, _| {
-                    pep691(
-                        r#"{"meta": {"api-version": "1.0"}, "files": [{"filename": "example-1.0.tar.gz", "url": "http://[::1", "hashes": {}}]}"#,
-                    )
-                },
-            )
-        },
-        FaultCase {
-            needles: &["malformed PEP 691 JSON"],
-            ..source(
-                "malformed_pep691_json_is_a_source_error: an array, not an object",
-                |_, _| pep691(r#"[1, 2, 3]"#),
-            )
-        },
-        FaultCase {
-            needles: &["malformed PEP 691 JSON"],
-            ..source(
-                "invalid_utf8_in_a_json_index_is_a_source_error",
-                |w, bytes| {
-                    let mut body = w.json_page("example", &[entry(FILE, bytes)]).into_bytes();
-                    let at = body.windows(7).position(|x| x == b"example").expect("name");
-                    body.splice(at..at, [0xff, 0xfe, 0xc3]);
-                    Response::ok(body).header("Content-Type", PEP691)
-                },
-            )
-        },
-        FaultCase {
-            needles: &["no release found"],
-            ..source(
-                "json_index_served_as_text_html_is_parsed_as_html_and_finds_nothing",
-                |w, bytes| {
-                    Response::ok(w.json_page("example", &[entry(FILE, bytes)]))
-                        .header("Content-Type", "text/html")
-                },
-            )
-        },
+            },
+        ),
+        FaultCase::source(
+            "malformed_pep691_json_is_a_source_error: truncated",
+            MALFORMED,
+            |_, _| pep691(r#"{"meta": {"api-version": "1.1"}, "files": [ {"#),
+        ),
+        FaultCase::source(
+            "malformed_pep691_json_is_a_source_error: api-version 2.0",
+            &["unsupported"],
+            |_, _| pep691(r#"{"meta": {"api-version": "2.0"}, "files": []}"#),
+        ),
+        FaultCase::source(
+            "malformed_pep691_json_is_a_source_error: files is not a list",
+            MALFORMED,
+            |_, _| pep691(r#"{"files": "nope"}"#),
+        ),
+        FaultCase::source(
+            "malformed_pep691_json_is_a_source_error: a file's url does not parse",
+            &["bad url"],
+            |_, _| {
+                pep691(
+                    r#"{"meta": {"api-version": "1.0"}, "files": [{"filename": "example-1.0.tar.gz", "url": "http://[::1", "hashes": {}}]}"#,
+                )
+            },
+        ),
+        FaultCase::source(
+            "malformed_pep691_json_is_a_source_error: an array, not an object",
+            MALFORMED,
+            |_, _| pep691(r#"[1, 2, 3]"#),
+        ),
+        FaultCase::source(
+            "invalid_utf8_in_a_json_index_is_a_source_error",
+            MALFORMED,
+            |w, bytes| {
+                let mut body = w.json_page("example", &[entry(FILE, bytes)]).into_bytes();
+                let at = body.windows(7).position(|x| x == b"example").expect("name");
+                body.splice(at..at, [0xff, 0xfe, 0xc3]);
+                Response::ok(body).header("Content-Type", PEP691)
+            },
+        ),
+        FaultCase::source(
+            "json_index_served_as_text_html_is_parsed_as_html_and_finds_nothing",
+            &["no release found"],
+            |w, bytes| {
+                Response::ok(w.json_page("example", &[entry(FILE, bytes)]))
+                    .header("Content-Type", "text/html")
+            },
+        ),
     ]);
 }
 
@@ -1099,43 +1097,28 @@ fn network_defaults_are_bounded_and_match_the_library_limits() {
 #[test]
 fn hostile_signatures_are_rejected_and_nothing_is_placed() {
     run_fault_cases(&[
-        FaultCase {
-            flags: &[("--max-signature-mib", "4")],
-            code: 1,
-            kind: "verification",
-            names_url: false,
-            needles: &[FILE],
-            ..network(
-                "signature_over_one_mib_within_a_raised_cap_is_a_rejected_signature",
-                At::Signature,
-                |_, _| {
-                    Response::ok(Vec::new()).body(Body::Repeat {
-                        byte: b'A',
-                        len: 2 << 20,
-                    })
-                },
-            )
-        },
-        FaultCase {
-            code: 1,
-            kind: "verification",
-            names_url: false,
-            needles: &[FILE],
-            within: 5,
-            ..network(
-                "tuf_arbitrary_package_with_a_bad_signature_is_rejected",
-                At::Signature,
-                // A binary signature with its last MPI byte flipped: well-formed,
-                // cryptographically bad.
-                |w, bytes| {
-                    let mut sig =
-                        pgp::sign_detached(&w.upstream, bytes, SystemTime::now(), false, false);
-                    let last = sig.len() - 1;
-                    sig[last] ^= 0x55;
-                    Response::ok(sig)
-                },
-            )
-        },
+        FaultCase::rejected(
+            "signature_over_one_mib_within_a_raised_cap_is_a_rejected_signature",
+            |_, _| {
+                Response::ok(Vec::new()).body(Body::Repeat {
+                    byte: b'A',
+                    len: 2 << 20,
+                })
+            },
+        )
+        .flags(&[("--max-signature-mib", "4")]),
+        // A binary signature with its last MPI byte flipped: well-formed, cryptographically bad.
+        FaultCase::rejected(
+            "tuf_arbitrary_package_with_a_bad_signature_is_rejected",
+            |w, bytes| {
+                let mut sig =
+                    pgp::sign_detached(&w.upstream, bytes, SystemTime::now(), false, false);
+                let last = sig.len() - 1;
+                sig[last] ^= 0x55;
+                Response::ok(sig)
+            },
+        )
+        .within(5),
     ]);
 }
 
