@@ -395,6 +395,9 @@ fn projects(
             }));
         }
         progress.finish_and_clear();
+        for w in http.finish() {
+            printer.warning(&w);
+        }
         anyhow::Ok((reports, http.stats.to_json()))
     })?;
     printer.detail(&format!("http: {stats}"));
@@ -465,6 +468,9 @@ fn refresh_command(
                     }));
                 }
             }
+        }
+        for w in http.finish() {
+            printer.warning(&w);
         }
         anyhow::Ok(())
     })?;
