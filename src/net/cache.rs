@@ -37,7 +37,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::http::Page;
+use super::Page;
 
 /// The store's file name inside the cache directory.
 pub const STORE: &str = "pages.bin";
