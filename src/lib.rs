@@ -18,6 +18,7 @@ pub mod pipeline;
 pub mod refresh;
 pub mod report;
 pub mod run;
+pub mod sopv;
 pub mod source;
 pub mod verify;
 pub mod watch;

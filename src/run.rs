@@ -73,6 +73,7 @@ pub fn run(cli: Cli) -> u8 {
                 0
             })
             .map_err(anyhow::Error::new),
+        Command::Sopv { args } => Ok(crate::sopv::main("sigwatch sopv", args)),
         Command::Completions { shell } => {
             clap_complete::generate(
                 shell,

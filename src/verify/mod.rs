@@ -13,6 +13,7 @@
 //! A rejected signature is a [`Verdict`], not an error.
 
 pub mod checksums;
+pub mod inline;
 pub mod keyring;
 pub mod pin;
 
