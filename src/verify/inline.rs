@@ -44,7 +44,7 @@ pub struct Split {
 /// Splits the inline-signed message read from `input`.
 ///
 /// The data as a reader should see it goes to `data`: a signed message's literal body byte
-/// for byte (streamed), or a cleartext message's text with LF line endings, each line ended. Returns the
+/// for byte (streamed), or a cleartext message's signed text with LF line endings. Returns the
 /// signatures; errors are one-line reasons why the input is not an inline-signed message.
 pub fn split<R: Read + Send + Sync, W: Write>(mut input: R, data: &mut W) -> Result<Split, String> {
     // Peek far enough to see a cleartext header after leading whitespace.
@@ -67,10 +67,10 @@ pub fn split<R: Read + Send + Sync, W: Write>(mut input: R, data: &mut W) -> Res
             .map_err(|e| format!("cannot read the message: {e}"))?;
         let ct = split_cleartext(&all)
             .ok_or("a cleartext-signed message without a signature block (or not UTF-8)")?;
-        // Each line as written, with its line ending: the one before the signature armor is
-        // not signed, but it is the text's last line ending (as GnuPG and Sequoia print it).
+        // Exactly the text the signatures cover: the line ending before the signature armor
+        // is not part of it (RFC 9580 §7), so a signer that wants a final newline signs an
+        // empty last line, as Sequoia does.
         data.write_all(ct.text.as_bytes())
-            .and_then(|()| data.write_all(b"\n"))
             .map_err(|e| format!("cannot write the text: {e}"))?;
         return Ok(Split {
             form: Form::Cleartext,
