@@ -7,7 +7,7 @@
 # A package tree (debian/changelog at 1.0, a version=4 debian/watch with pgpsigurlmangle, and
 # debian/upstream/signing-key.asc holding two upstream keys glued with prose, as upstream KEYS
 # files are) is checked against a python3 http.server on 127.0.0.1 serving foo-1.1.tar.gz and
-# its .asc in several scenarios. uscan runs once with a `sopv` link to sigwatch first on PATH,
+# its .asc (or, for pgpmode=self, foo-1.1.tar.gz.gpg) in several scenarios. uscan runs once with a `sopv` link to sigwatch first on PATH,
 # once with no sopv (it then falls back to gpgv). Prints one Markdown row per scenario.
 set -euo pipefail
 export LC_ALL=C TZ=UTC
@@ -71,6 +71,12 @@ echo "appended after signing" >>"$WWW/tampered/foo-1.1.tar.gz"
 G --armor --detach-sign -u intruder@elsewhere.invalid -o "$WWW/unpinned/foo-1.1.tar.gz.asc" "$WWW/unpinned/foo-1.1.tar.gz"
 G --armor --detach-sign --digest-algo SHA1 -u new@upstream.invalid -o "$WWW/sha1-data/foo-1.1.tar.gz.asc" "$WWW/sha1-data/foo-1.1.tar.gz"
 
+# pgpmode=self: the release is a signed message (gpg --sign), uscan extracts it with inline-verify.
+for s in self-good self-unpinned; do make_release "$WWW/$s"; sed -i 's/foo-1.1.tar.gz"/foo-1.1.tar.gz.gpg"/' "$WWW/$s/index.html"; done
+G --sign -u new@upstream.invalid -o "$WWW/self-good/foo-1.1.tar.gz.gpg" "$WWW/self-good/foo-1.1.tar.gz"
+G --sign -u intruder@elsewhere.invalid -o "$WWW/self-unpinned/foo-1.1.tar.gz.gpg" "$WWW/self-unpinned/foo-1.1.tar.gz"
+rm "$WWW"/self-*/foo-1.1.tar.gz
+
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 python3 -m http.server --bind 127.0.0.1 --directory "$WWW" "$PORT" >"$WORK/http.log" 2>&1 &
 SERVER_PID=$!
@@ -85,23 +91,25 @@ USCAN="$DEB13/root/usr/bin/uscan"
 run() { # SCENARIO VERIFIER(sigwatch|gpgv)
     local s=$1 v=$2 out="$WORK/out-$1-$2" path
     mkdir -p "$out"
-    printf 'version=4\nopts="pgpsigurlmangle=s/$/.asc/" http://127.0.0.1:%s/%s/ foo-(\\d[\\d.]*)\\.tar\\.gz\n' "$PORT" "$s" \
-        >"$PKG/debian/watch"
+    case $s in
+        self-*) printf 'version=4\nopts="pgpmode=self" http://127.0.0.1:%s/%s/ foo-(\\d[\\d.]*)\\.tar\\.gz\\.gpg\n' "$PORT" "$s" ;;
+        *) printf 'version=4\nopts="pgpsigurlmangle=s/$/.asc/" http://127.0.0.1:%s/%s/ foo-(\\d[\\d.]*)\\.tar\\.gz\n' "$PORT" "$s" ;;
+    esac >"$PKG/debian/watch"
     if [ "$v" = sigwatch ]; then path="$WORK/bin-sopv:$DEB13/root/usr/bin:/usr/bin:/bin"; else path="$DEB13/root/usr/bin:/usr/bin:/bin"; fi
     local rc=0
     (cd "$PKG" && PATH="$path" perl "$USCAN" --no-conf --download --destdir "$out" --verbose) \
         >"$WORK/log-$s-$v" 2>&1 || rc=$?
     local placed why
-    placed=$(cd "$out" && ls | tr '\n' ' ')
+    placed=$(cd "$out" && for f in *; do [ -e "$f" ] && printf '%s (%s B) ' "$f" "$(stat -Lc %s "$f")"; done || true)
     why=$( (grep -E "^sopv: |^gpgv: (Good|BAD|Can't)|uscan die|^uscan: error" "$WORK/log-$s-$v" | sed -e 's/ at \/.*//' -e "s# $WORK/[^ ]*# …#g" | head -3 | tr '\n' ' ' | sed 's/|/\\|/g') || true)
     printf '| %s | uscan + %s | %s | %s | %s |\n' "$s" "$v" "$rc" "${placed:-nothing}" "$why"
 }
 
 echo "signing key file: two glued blocks; releases signed by the second ($NEW)"
 echo
-echo "| scenario | verifier | uscan exit | placed in --destdir | what the verifier and uscan said |"
+echo "| scenario | verifier | uscan exit | left in --destdir (bytes) | what the verifier and uscan said |"
 echo "|---|---|---|---|---|"
-for s in good tampered unpinned sha1-data; do
+for s in good tampered unpinned sha1-data self-good self-unpinned; do
     run "$s" sigwatch
     run "$s" gpgv
 done
