@@ -739,3 +739,23 @@ fn called_through_a_link_named_sopv_it_is_sopv() {
         explain("sigwatch's own subcommands are not sopv's", &sub)
     );
 }
+
+#[test]
+fn failing_to_write_stdout_is_unspecified_failure() {
+    let w = World::new("sopv-full");
+    let out = sh(
+        &w.dir,
+        "$SOPV verify data.alice.sig alice.cert <data >/dev/full",
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        explain("stdout on /dev/full", &out)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("writing standard output"),
+        "{}",
+        explain("names what failed", &out)
+    );
+}
