@@ -19,8 +19,11 @@ fn main() -> ExitCode {
         .and_then(|p| p.file_name())
         == Some(std::ffi::OsStr::new("sopv"))
     {
-        return ExitCode::from(sigwatch::sopv::main("sopv", args.collect()));
+        return sigwatch::commands::sopv::main("sopv", args.collect()).into();
     }
-    let cli = sigwatch::cli::Cli::parse();
-    ExitCode::from(sigwatch::run::run(cli))
+    let cli = match sigwatch::cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return sigwatch::commands::usage_error(err).into(),
+    };
+    sigwatch::commands::run(cli).into()
 }

@@ -7,6 +7,10 @@
 //! the spec's exit codes, nothing on stdout on failure — while the judgement is sigwatch's
 //! own: every primary key in CERTS is pinned and [`Checker`] decides with the same policy as
 //! `sigwatch verify`, whose words explain a refusal on stderr.
+//!
+//! Unlike the other commands it neither prints through the `Printer` nor ends with an `Exit`:
+//! its output (VERIFICATIONS, the inline message's data) and its exit codes are the draft's,
+//! and they live here, whole, with the argument handling that the draft also prescribes.
 
 use std::ffi::{OsStr, OsString};
 use std::fs::File;
@@ -162,10 +166,10 @@ struct Window {
     not_after: Option<String>,
 }
 
-/// Runs sopv with `args` (without the program name); returns the exit code.
+/// Runs sopv with `args` (without the program name); returns its exit code.
 ///
 /// `bin_name` names the program in help and errors: `sopv` or `sigwatch sopv`.
-pub fn main(bin_name: &str, args: Vec<OsString>) -> u8 {
+pub fn main(bin_name: &str, args: Vec<OsString>) -> Code {
     let argv = std::iter::once(OsString::from(bin_name)).chain(args);
     let cli = match Sopv::try_parse_from(argv) {
         Ok(cli) => cli,
@@ -173,7 +177,7 @@ pub fn main(bin_name: &str, args: Vec<OsString>) -> u8 {
     };
     let debug = cli.debug;
     match run(cli) {
-        Ok(()) => Code::Ok as u8,
+        Ok(()) => Code::Ok,
         Err(f) => {
             let mut err = io::stderr().lock();
             let _ = writeln!(err, "{bin_name}: {}", f.message);
@@ -183,13 +187,25 @@ pub fn main(bin_name: &str, args: Vec<OsString>) -> u8 {
             if debug {
                 let _ = writeln!(err, "exit code {}", f.code as u8);
             }
-            f.code as u8
+            f.code
         }
     }
 }
 
+impl From<Code> for std::process::ExitCode {
+    fn from(code: Code) -> Self {
+        std::process::ExitCode::from(code as u8)
+    }
+}
+
+impl From<Code> for i32 {
+    fn from(code: Code) -> Self {
+        i32::from(code as u8)
+    }
+}
+
 /// Maps clap's verdict on the arguments to the spec's exit codes.
-fn usage_error(e: clap::Error) -> u8 {
+fn usage_error(e: clap::Error) -> Code {
     let code = match e.kind() {
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => Code::Ok,
         ErrorKind::InvalidSubcommand => Code::UnsupportedSubcommand,
@@ -206,7 +222,7 @@ fn usage_error(e: clap::Error) -> u8 {
     } else {
         eprint!("{}", e.render());
     }
-    code as u8
+    code
 }
 
 fn run(cli: Sopv) -> Result<(), Failed> {
