@@ -8,6 +8,8 @@
 #
 # SOP (default rsop) makes the material with setup-sopv-test; OTHERS (default: rsopv and sqopv
 # when on PATH) are run through sopv-test beside sigwatch. Prints each tally and the table.
+# DEFAULT_PROFILE=1 makes both keys with the default profile (v4); otherwise Bob gets the
+# second profile (with rsop: a v6 RFC 9580 key).
 set -euo pipefail
 export LC_ALL=C.UTF-8 TZ=UTC
 
@@ -25,18 +27,23 @@ fi
 
 WORK=${WORK:-$(mktemp -d)}
 cd "$WORK"
-sh "$EXAMPLES/setup-sopv-test" "$SOP" >setup.log 2>&1
+sh "$EXAMPLES/setup-sopv-test" ${DEFAULT_PROFILE:+--default-profile} "$SOP" >setup.log 2>&1
 echo "material: $SOP ($("$SOP" version)), profiles: $("$SOP" list-profiles generate-key | tr '\n' ' ')"
 
 tally() { # NAME COMMAND...
     local name=$1
     shift
-    local rc=0
+    local rc=0 t0 t1
+    t0=$(date +%s.%N)
     sh "$EXAMPLES/sopv-test" "$*" >"sopv-test.$name.log" 2>&1 || rc=$?
-    printf '%s: exit %s; %s\n' "$name" "$rc" \
-        "$(grep -E '^No errors|tests passed|Errors:' "sopv-test.$name.log" | tr '\n' ' ')"
+    t1=$(date +%s.%N)
+    printf '%s: exit %s; %s(%.1f s, load average %s)\n' "$name" "$rc" \
+        "$(grep -E '^No errors|tests passed|Errors:' "sopv-test.$name.log" | tr '\n' ' ')" \
+        "$(echo "$t1 - $t0" | bc)" "$(cut -d' ' -f1 /proc/loadavg)"
 }
-tally sigwatch "$SIGWATCH sopv"
+tally "sigwatch sopv" "$SIGWATCH sopv"
+mkdir -p link && ln -sf "$SIGWATCH" link/sopv
+tally "sopv (a link to sigwatch)" "$WORK/link/sopv"
 for o in $OTHERS; do tally "$o" "$(command -v "$o")"; done
 
 echo

@@ -91,14 +91,19 @@ def cell(rc):
 print("| case | what | " + " | ".join(v for v, _ in verifiers) + " |")
 print("|---|---|" + "---|" * len(verifiers))
 agree = ran = 0
+same = [0] * len(verifiers)
 for name, desc, sig, certs, data in cases:
     if not (os.path.exists(sig) and os.path.exists(data)):
         continue
     ran += 1
     rcs = [f(sig, certs, data) for _, f in verifiers]
     verdicts = {rc == 0 for rc in rcs}
+    for i, rc in enumerate(rcs):
+        same[i] += (rc == 0) == (rcs[0] == 0)
     mark = "" if len(verdicts) == 1 else " **≠**"
     agree += len(verdicts) == 1
     print(f"| {name}{mark} | {desc} | " + " | ".join(cell(rc) for rc in rcs) + " |")
 print()
 print(f"{agree} of {ran} cases: every verifier agrees on accept/refuse; **≠** marks the others.")
+for (name, _), n in list(zip(verifiers, same))[1:]:
+    print(f"{name} agrees with sigwatch sopv on {n} of {ran}.")

@@ -33,7 +33,7 @@ use crate::verify::{Checker, Keyring, MAX_SIGNATURE_BYTES, Outcome, Pin, Reason,
 pub const SOPV_VERSION: &str = "1.1";
 
 /// The SOP draft whose sopv subset this follows; `~` because sopv is only part of it.
-pub const SOP_SPEC: &str = "~draft-dkg-openpgp-stateless-cli-14";
+pub const SOP_SPEC: &str = "~draft-dkg-openpgp-stateless-cli-16";
 
 /// The exit codes sopv uses, from the draft's table of failure modes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
