@@ -149,6 +149,20 @@ refused) and keys/pgp/*.asc. The PKGBUILD is parsed statically, never executed."
     #[command(subcommand)]
     Report(ReportCommand),
 
+    /// Verify OpenPGP signatures as a Stateless OpenPGP `sopv` (for uscan), with sigwatch's policy.
+    #[command(
+        disable_help_flag = true,
+        after_help = "Examples:\n  sigwatch sopv verify foo-1.2.tar.gz.asc debian/upstream/signing-key.asc < foo-1.2.tar.gz\n  \
+ln -s \"$(command -v sigwatch)\" ~/bin/sopv   # uscan runs the first sopv on PATH\n\n\
+Every primary key in CERTS counts as pinned. `sigwatch sopv --help` lists the sopv subcommands \
+and the spec's exit codes."
+    )]
+    Sopv {
+        /// The sopv subcommand and its arguments (version, verify, inline-verify).
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_parser = clap::value_parser!(std::ffi::OsString))]
+        args: Vec<std::ffi::OsString>,
+    },
+
     /// Print shell completions for SHELL on stdout.
     #[command(
         after_help = "Examples:\n  sigwatch completions bash > ~/.local/share/bash-completion/completions/sigwatch\n  sigwatch completions zsh > ~/.zfunc/_sigwatch\n  sigwatch completions fish > ~/.config/fish/completions/sigwatch.fish"

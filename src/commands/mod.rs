@@ -12,6 +12,7 @@ pub mod import;
 pub mod keys;
 pub mod lint;
 pub mod report;
+pub mod sopv;
 pub mod verify;
 
 use crate::cli::{Cli, ColorWhen, Command, KeysCommand, ReportCommand};
@@ -52,6 +53,9 @@ pub fn run(cli: Cli) -> Exit {
             import::arch(&printer, &args)
         }
         Command::Report(ReportCommand::Merge { files }) => report::merge(&printer, &files),
+        // sopv answers with the draft's exit codes (3, 19, 37…), which are not sigwatch's
+        // `Exit`; it has printed everything it will, so its code ends the process here.
+        Command::Sopv { args } => std::process::exit(sopv::main("sigwatch sopv", args).into()),
         Command::Completions { shell } => completions::completions(shell),
         Command::Man { out } => completions::man(&out),
     };

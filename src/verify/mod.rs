@@ -14,6 +14,7 @@
 
 pub mod checksums;
 pub mod exception;
+pub mod inline;
 pub mod keyring;
 pub mod pin;
 pub mod proof;
