@@ -12,7 +12,6 @@ pub use write::{Draft, KeyLine, Written, write_out};
 
 use serde::Serialize;
 
-
 /// How much a note matters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]

@@ -186,7 +186,12 @@ pub fn write_out(draft: Draft, notes: &mut Vec<Note>) -> Result<Written, Failure
             notes.push(Note {
                 file: file_name.clone(),
                 line: None,
-                message: format!("lint {}: {}; fix: {}", f.code, local(&f.message), local(&f.fix)),
+                message: format!(
+                    "lint {}: {}; fix: {}",
+                    f.code,
+                    local(&f.message),
+                    local(&f.fix)
+                ),
                 severity: Severity::Review,
             });
         }

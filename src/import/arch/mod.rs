@@ -22,15 +22,15 @@ mod pkgbuild;
 mod srcinfo;
 mod translate;
 
-use translate::*;
+use super::write::{key_lines, refresh_sources};
+use super::{Draft, KeyLine, write_out};
 use crate::cli::ImportArchArgs;
 use crate::error::config;
 use crate::report::{Printer, spaced};
-use super::write::{key_lines, refresh_sources};
-use super::{Draft, KeyLine, write_out};
 use crate::verify::keyring::export_pinned;
 use crate::verify::{FINGERPRINT_HINT, Pin, parse_pin};
 use crate::watch::NewWatch;
+use translate::*;
 
 /// The result of `import-arch`; with `--json` it is printed as one object:
 ///
@@ -149,8 +149,9 @@ fn read_recipe(dir: &Path, notes: &mut Vec<Note>) -> anyhow::Result<Recipe> {
     }
     let path = dir.join(PKGBUILD);
     let text = std::fs::read_to_string(&path).map_err(|e| {
-        config(format!("{}: cannot read: {e}", path.display()))
-            .hint("pass a directory holding a .SRCINFO or PKGBUILD (an AUR or Arch package checkout)")
+        config(format!("{}: cannot read: {e}", path.display())).hint(
+            "pass a directory holding a .SRCINFO or PKGBUILD (an AUR or Arch package checkout)",
+        )
     })?;
     pkgbuild::read(&text, notes).map_err(|(line, msg)| {
         config(format!("{}:{line}: {msg}", path.display()))
@@ -291,9 +292,9 @@ pub fn import(dir: &Path, out: &Path) -> anyhow::Result<Imported> {
                 },
             };
             tr.templates = vec!["{url}.sig".into(), "{url}.asc".into()];
-            tr.signature_note = Some(
-                format!("TODO: the {file} has no signed source; these templates are guesses."),
-            );
+            tr.signature_note = Some(format!(
+                "TODO: the {file} has no signed source; these templates are guesses."
+            ));
             (tr, None)
         }
     };

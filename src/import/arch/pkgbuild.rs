@@ -63,7 +63,6 @@ pub(super) fn read(text: &str, notes: &mut Vec<Note>) -> Result<Recipe, LexError
     })
 }
 
-
 // ---------------------------------------------------------------------------------------------
 // Lexing (never executing) a PKGBUILD
 
@@ -424,7 +423,6 @@ pub(super) fn lex(text: &str) -> Result<Vec<Tok>, LexError> {
 // ---------------------------------------------------------------------------------------------
 // Evaluating top-level assignments (and nothing else)
 
-
 /// A variable's value; `Err` says why it cannot be known without running the PKGBUILD.
 #[derive(Debug, Clone)]
 pub(super) enum Var {
@@ -475,7 +473,8 @@ impl Vars {
 }
 
 /// Variables makepkg sets while building: never known when reading.
-pub(super) const BUILD_TIME: [&str; 6] = ["srcdir", "pkgdir", "startdir", "CARCH", "CHOST", "SRCDEST"];
+pub(super) const BUILD_TIME: [&str; 6] =
+    ["srcdir", "pkgdir", "startdir", "CARCH", "CHOST", "SRCDEST"];
 
 /// `NAME=` or `NAME+=` at the start of a word: (name, append, the value's segments).
 pub(super) fn assignment(word: &Word) -> Option<(String, bool, Vec<Seg>)> {

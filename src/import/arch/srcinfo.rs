@@ -22,7 +22,11 @@ pub(super) fn read(text: &str) -> Result<Recipe, String> {
     };
     let first_line = |key: &str| -> Option<usize> {
         text.lines()
-            .position(|l| l.trim().split_once('=').is_some_and(|(k, _)| k.trim() == key))
+            .position(|l| {
+                l.trim()
+                    .split_once('=')
+                    .is_some_and(|(k, _)| k.trim() == key)
+            })
             .map(|i| i + 1)
     };
     let element = |key: &str, value: String| Element {

@@ -2,11 +2,14 @@
 
 use std::path::Path;
 
-use super::{KEYS_DIR, Recipe, Note, PKGBUILD, Severity, VERSION_AGAIN, VERSION_GROUP, note};
+use super::{KEYS_DIR, Note, PKGBUILD, Recipe, Severity, VERSION_AGAIN, VERSION_GROUP, note};
 use crate::verify::Keyring;
 
 /// Every certificate of `keys/pgp/*.asc`, merged; and the files read (relative to DIR).
-pub(super) fn load_keys(dir: &Path, notes: &mut Vec<Note>) -> anyhow::Result<(Option<Keyring>, Vec<String>)> {
+pub(super) fn load_keys(
+    dir: &Path,
+    notes: &mut Vec<Note>,
+) -> anyhow::Result<(Option<Keyring>, Vec<String>)> {
     let keys_dir = dir.join(KEYS_DIR);
     let Ok(entries) = std::fs::read_dir(&keys_dir) else {
         return Ok((None, Vec::new()));
@@ -209,7 +212,11 @@ pub(super) const PYPI_HOSTS: [&str; 5] = [
 ];
 
 /// The watch-file source for a release URL.
-pub(super) fn map_source(file: &SourceEntry, pkgver: Option<&str>, notes: &mut Vec<Note>) -> Translation {
+pub(super) fn map_source(
+    file: &SourceEntry,
+    pkgver: Option<&str>,
+    notes: &mut Vec<Note>,
+) -> Translation {
     let here = Some(file.line);
     let url_text = file.url.string();
     if file.renamed {
@@ -411,7 +418,10 @@ pub(super) fn map_source(file: &SourceEntry, pkgver: Option<&str>, notes: &mut V
         ));
         listing = kept;
     }
-    if let Some(rest) = listing.strip_prefix("http://").filter(|_| !loopback(&listing)) {
+    if let Some(rest) = listing
+        .strip_prefix("http://")
+        .filter(|_| !loopback(&listing))
+    {
         listing = format!("https://{rest}");
         notes.push(note(
             here,

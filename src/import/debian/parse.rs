@@ -59,7 +59,12 @@ pub(super) fn changelog_version(debian: &Path) -> Option<String> {
 
 /// The upstream part of a Debian version, with the watch file's `dversionmangle` applied
 /// (that is what the option exists for: mapping Debian versions to upstream ones).
-pub(super) fn upstream_version(version: &str, entry: &Entry, package: &str, notes: &mut Vec<Note>) -> String {
+pub(super) fn upstream_version(
+    version: &str,
+    entry: &Entry,
+    package: &str,
+    notes: &mut Vec<Note>,
+) -> String {
     let no_epoch = version.split_once(':').map_or(version, |(_, v)| v);
     let upstream = no_epoch.rsplit_once('-').map_or(no_epoch, |(u, _)| u);
     for key in ["dversionmangle", "versionmangle"] {
@@ -146,6 +151,8 @@ pub(super) const V5_STRUCTURE: [&str; 9] = [
 struct Logical {
     text: String,
     line: usize,
+    /// The last physical line it spans.
+    end: usize,
 }
 
 /// uscan's reading of a line-based file: comment (also a bare `#`) and blank lines dropped,
@@ -173,17 +180,58 @@ fn logical_lines(text: &str) -> Vec<Logical> {
         let current = open.get_or_insert(Logical {
             text: String::new(),
             line: i + 1,
+            end: i + 1,
         });
         current.text.push_str(piece);
+        current.end = i + 1;
         if !continues {
             out.extend(open.take());
         }
     }
     out.extend(open);
     for l in &mut out {
-        l.text = tidy_assignments(&l.text);
+        l.text = flags_first(&tidy_assignments(&l.text));
     }
     out
+}
+
+/// uscan splits `opts` at unescaped commas and takes items without `=` as flags
+/// (`decompress`, `repack`, `bare`, `pasv`) wherever they stand; the parser takes them only
+/// before the first `key=value`, so they are moved there.
+fn flags_first(line: &str) -> String {
+    let Some(rest) = line.strip_prefix("opts=") else {
+        return line.to_string();
+    };
+    let (quoted, value, tail) = match rest.strip_prefix('"') {
+        Some(r) => match r.find('"') {
+            Some(end) => (true, &r[..end], &r[end + 1..]),
+            None => return line.to_string(),
+        },
+        None => {
+            let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+            (false, &rest[..end], &rest[end..])
+        }
+    };
+    let mut items: Vec<&str> = Vec::new();
+    let mut start = 0;
+    for (i, c) in value.char_indices() {
+        if c == ',' && !value[..i].ends_with('\\') {
+            items.push(&value[start..i]);
+            start = i + 1;
+        }
+    }
+    items.push(&value[start..]);
+    let (flags, pairs): (Vec<&str>, Vec<&str>) = items
+        .iter()
+        .map(|i| i.trim())
+        .filter(|i| !i.is_empty())
+        .partition(|i| !i.contains('='));
+    let joined = flags.into_iter().chain(pairs).collect::<Vec<_>>().join(",");
+    if quoted {
+        format!("opts=\"{joined}\"{tail}")
+    } else {
+        format!("opts={joined}{tail}")
+    }
 }
 
 /// `version = 3` → `version=3`, `opts= a=b` → `opts=a=b`.
@@ -214,6 +262,7 @@ pub(super) fn read_entries(text: &str, notes: &mut Vec<Note>) -> Result<Vec<Entr
         return deb822_entries(text);
     }
     let lines = logical_lines(text);
+    let physical: Vec<&str> = text.lines().collect();
     let Some(version) = lines.first().and_then(|l| {
         l.text
             .strip_prefix("version=")
@@ -228,8 +277,11 @@ pub(super) fn read_entries(text: &str, notes: &mut Vec<Note>) -> Result<Vec<Entr
             Ok(parsed) => {
                 for mut e in entries(&parsed) {
                     e.line = l.line;
+                    // An option's line: the physical line of the logical one that names it.
                     for o in &mut e.opts {
-                        o.line = l.line;
+                        o.line = (l.line..=l.end)
+                            .find(|n| physical.get(n - 1).is_some_and(|t| t.contains(&o.raw_key)))
+                            .unwrap_or(l.line);
                     }
                     out.push(e);
                 }
@@ -266,8 +318,8 @@ fn deb822_entries(text: &str) -> Result<Vec<Entry>, String> {
         // Version line, a blank line, the rest: every later line moves down by one.
         let mut split: Vec<&str> = lines.clone();
         split.insert(start + 1, "");
-        let parsed = debian_watch::parse::parse(&(split.join("\n") + "\n"))
-            .map_err(|e| e.to_string())?;
+        let parsed =
+            debian_watch::parse::parse(&(split.join("\n") + "\n")).map_err(|e| e.to_string())?;
         let mut es = entries(&parsed);
         for e in &mut es {
             let back = |l: usize| if l > start + 1 { l - 1 } else { l };
@@ -434,7 +486,9 @@ fn entries(parsed: &debian_watch::parse::ParsedWatchFile) -> Vec<Entry> {
 pub(super) fn split_url_pattern(url: &str) -> Option<(String, String)> {
     let (dir, last) = url.rsplit_once('/')?;
     // Checked before substitution, so `@ANY_VERSION@` (which becomes a group) counts too.
-    if last.contains('(') || last.contains("_VERSION@") {
+    // A back-reference (`name-\1\.tar\.xz`) names a version captured in a directory.
+    let backref = (1..=9).any(|n| last.contains(&format!("\\{n}")));
+    if last.contains('(') || last.contains("_VERSION@") || backref {
         Some((format!("{dir}/"), last.to_string()))
     } else {
         None

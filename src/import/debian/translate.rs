@@ -322,7 +322,10 @@ pub(super) fn translate(
 
 /// A GitHub or GitLab project named by a watch URL (a project, releases or tags page):
 /// (kind, project, API base for self-hosted GitLab).
-pub(super) fn forge_project(url: &url::Url, gitlab_mode: bool) -> Option<(ForgeKind, String, Option<String>)> {
+pub(super) fn forge_project(
+    url: &url::Url,
+    gitlab_mode: bool,
+) -> Option<(ForgeKind, String, Option<String>)> {
     let host = url.host_str()?.to_ascii_lowercase();
     let segs: Vec<&str> = url.path_segments()?.filter(|s| !s.is_empty()).collect();
     if host == "github.com" {
@@ -631,7 +634,10 @@ pub(super) fn file_pattern(pattern: &str) -> Result<(String, Vec<String>), Strin
     }
     // A '/' in a character class (`[^/]*`) matches no separator; any other one does.
     let in_class = |i: usize, lit: bool| lit && !p[..i].ends_with('\\');
-    if scan(&p).iter().any(|&(i, c, lit)| c == '/' && !in_class(i, lit)) {
+    if scan(&p)
+        .iter()
+        .any(|&(i, c, lit)| c == '/' && !in_class(i, lit))
+    {
         return Err("a '/' remains inside a group; sigwatch matches file names only".into());
     }
     // The version group: an existing named one, else the first capturing group.
@@ -813,7 +819,11 @@ pub(super) fn perl_replacement(text: &str) -> Result<String, String> {
 
 /// A signature URL template that does what a `pgpsigurlmangle` does, found by running the
 /// mangle on sample release URLs and naming the parts of the result.
-pub(super) fn mangle_template(rules: &str, sample_dir: &str, package: &str) -> Result<String, String> {
+pub(super) fn mangle_template(
+    rules: &str,
+    sample_dir: &str,
+    package: &str,
+) -> Result<String, String> {
     let mangle = Mangle::parse(rules)?;
     let version = "1.2.3";
     let mut found: Option<String> = None;
