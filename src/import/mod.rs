@@ -12,45 +12,7 @@ pub use write::{Draft, KeyLine, Written, write_out};
 
 use serde::Serialize;
 
-/// How much a note matters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    /// Dropped or adjusted on purpose; nothing to do.
-    Info,
-    /// Translated approximately or not at all; a human must check the watch file.
-    Review,
-    /// The written watch file does not verify signatures until a human fixes it (exit 2).
-    Error,
-}
-
-/// One finding about the input, located by file and line.
-#[derive(Debug, Clone, Serialize)]
-pub struct Note {
-    /// The file, relative to DIR (`debian/watch`, `PKGBUILD`, …).
-    pub file: String,
-    /// The 1-based line, when the finding has one.
-    pub line: Option<usize>,
-    /// What was found and what was done about it.
-    pub message: String,
-    /// How much it matters.
-    pub severity: Severity,
-}
-
-impl Note {
-    fn place(&self) -> String {
-        match self.line {
-            Some(l) => format!("{}:{l}", self.file),
-            None => self.file.clone(),
-        }
-    }
-}
-
-impl std::fmt::Display for Note {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.place(), self.message)
-    }
-}
+pub use crate::report::model::{Note, NoteSeverity as Severity};
 
 /// The comment lines a written watch file carries about the notes and keys: what a human
 /// must check, which keys are pinned and which are not, and what was dropped on purpose.

@@ -609,5 +609,5 @@ pub(super) struct Element {
 
 /// Whether `url` names a loopback host, where sigwatch allows plain http (local mirrors, tests).
 fn loopback(url: &str) -> bool {
-    url::Url::parse(url).is_ok_and(|u| crate::http::is_loopback(&u))
+    url::Url::parse(url).is_ok_and(|u| crate::base::url::is_loopback(&u))
 }

@@ -941,5 +941,5 @@ mod tests {
 
 /// Whether `url` names a loopback host, where sigwatch allows plain http (local mirrors, tests).
 fn loopback(url: &str) -> bool {
-    url::Url::parse(url).is_ok_and(|u| crate::http::is_loopback(&u))
+    url::Url::parse(url).is_ok_and(|u| crate::base::url::is_loopback(&u))
 }
