@@ -55,6 +55,9 @@ pub struct Draft<'a> {
     /// Where `keys refresh` can learn updates of the pinned keys (`wkd`, upstream's key URL);
     /// written only when a pinned key needs it.
     pub refresh: Vec<String>,
+    /// Refresh sources written whenever keys are pinned (`keyserver`), as far as this
+    /// build's watch-file schema knows them.
+    pub always_refresh: Vec<String>,
     /// Comment lines under `[signature]` (a field the schema does not have yet).
     pub signature_extra: Vec<String>,
     /// The keys considered, for the comments.
@@ -97,17 +100,23 @@ fn compose(draft: &Draft, notes: &[Note], refresh: &[String]) -> String {
             .collect();
         text.insert_str(at, &extra);
     }
-    if !refresh.is_empty() {
-        let items: Vec<String> = refresh
-            .iter()
-            .map(|r| toml::Value::String(r.clone()).to_string())
-            .collect();
-        text.push_str(&format!(
-            "# Where `sigwatch keys refresh` learns updates (new expiry, new subkeys) of the pinned keys.\nrefresh = [{}]\n",
-            items.join(", ")
-        ));
-    }
+    text.push_str(&refresh_lines(refresh));
     text
+}
+
+/// The `refresh = […]` line (with its comment) for the end of `[keys]`, or nothing.
+fn refresh_lines(refresh: &[String]) -> String {
+    if refresh.is_empty() {
+        return String::new();
+    }
+    let items: Vec<String> = refresh
+        .iter()
+        .map(|r| toml::Value::String(r.clone()).to_string())
+        .collect();
+    format!(
+        "# Where `sigwatch keys refresh` learns updates (new expiry, new subkeys) of the pinned keys.\nrefresh = [{}]\n",
+        items.join(", ")
+    )
 }
 
 /// Validates a translated watch file with the parser `check` and `fetch` use, judges it with
@@ -149,16 +158,36 @@ pub fn write_out(draft: Draft, notes: &mut Vec<Note>) -> Result<Written, Failure
         )),
     };
 
+    // Refresh sources for every pinned key, when the schema has them.
+    let always: Vec<String> = draft
+        .always_refresh
+        .iter()
+        .filter(|r| {
+            let with = probe.clone() + &refresh_lines(std::slice::from_ref(*r));
+            Watch::parse(&with, &staged_watch).is_ok()
+        })
+        .cloned()
+        .collect();
+    let with_always = |mut first: Vec<String>| {
+        for r in &always {
+            if !first.contains(r) {
+                first.push(r.clone());
+            }
+        }
+        first
+    };
+
     // Judge what would be written as `lint` would, so the import says what lint would say.
     let mut refresh = Vec::new();
     if load_error.is_none() && !unpinned {
+        refresh = with_always(Vec::new());
         let lint = |refresh: &[String]| -> Result<Vec<Finding>, Failure> {
             std::fs::write(&staged_watch, compose(&draft, notes, refresh)).map_err(staged_err)?;
             Ok(lint_file(&staged_watch, SystemTime::now()))
         };
         let mut findings = lint(&refresh)?;
         if findings.iter().any(|f| KEY_LIFE.contains(&f.code)) && !draft.refresh.is_empty() {
-            refresh = draft.refresh.clone();
+            refresh = with_always(draft.refresh.clone());
             findings = lint(&refresh)?;
         }
         let staged_dir = staged.path().display().to_string();

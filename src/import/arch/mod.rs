@@ -504,6 +504,7 @@ pub fn import(dir: &Path, out: &Path) -> anyhow::Result<Imported> {
             new,
             minimal: minimal.as_deref(),
             refresh,
+            always_refresh: Vec::new(),
             signature_extra: Vec::new(),
             keys: &keys,
         },

@@ -18,7 +18,7 @@ use crate::error::config;
 use crate::report::{Printer, spaced};
 use crate::verify::keyring::export_pinned;
 use crate::verify::{Keyring, Pin};
-use crate::watch::NewWatch;
+use crate::watch::{NewWatch, render};
 
 pub use super::{Note, Severity};
 
@@ -28,7 +28,7 @@ mod translate;
 use super::write::{key_lines, refresh_sources};
 use super::{Draft, KeyLine, write_out};
 use parse::{Entry, changelog_version, package_name, read_entries, upstream_version};
-use translate::translate;
+use translate::translate as translate_source;
 
 /// The result of `import-debian`; with `--json` it is printed as one object:
 ///
@@ -131,9 +131,103 @@ struct Package {
     notes: Vec<Note>,
 }
 
+/// What `import-debian` makes of a debian/ tree, in memory: one watch file per upstream
+/// source, rendered, with the notes about each; nothing is written. `sigwatch uscan` reads
+/// debian/ through this; [`import`] writes it out.
+pub struct Translation {
+    /// The source package name.
+    pub package: String,
+    /// The upstream key file read, relative to DIR.
+    pub key_file: Option<String>,
+    /// Every primary fingerprint of the key file.
+    pub candidates: Vec<Pin>,
+    /// The minimal keyring of those keys (what `keyrings/<package>.asc` holds).
+    pub minimal_keyring: Option<Vec<u8>>,
+    /// One per upstream source; the first is the main one.
+    pub entries: Vec<TranslatedWatch>,
+}
+
+/// One translated watch entry.
+pub struct TranslatedWatch {
+    /// `component=` of the entry, if any.
+    pub component: Option<String>,
+    /// The watch file's stem (`<package>`, `<package>-<component>`, `<package>-2`).
+    pub stem: String,
+    /// The entry's line in debian/watch.
+    pub line: usize,
+    /// The watch file, as data.
+    pub watch: NewWatch,
+    /// The watch file rendered (keyring path `keyrings/<package>.asc`, relative to it);
+    /// without the review comments and lint findings that [`import`] adds.
+    pub toml: String,
+    /// Comment lines for `[signature]` (fields the schema lacks, e.g. `decompress`).
+    pub signature_extra: Vec<String>,
+    /// The pinned fingerprints (empty: the entry does not verify signatures).
+    pub pins: Vec<Pin>,
+    /// Every key of the key file, pinned or not.
+    pub keys: Vec<KeyLine>,
+    /// Refresh sources for when a pinned key cannot sign.
+    pub refresh: Vec<String>,
+    /// The upstream version packaged now.
+    pub current: Option<String>,
+    /// What debian/watch asks of uscan beyond discovery and signatures.
+    pub mangles: Mangles,
+    /// What was dropped, approximated or not translated.
+    pub notes: Vec<Note>,
+}
+
+/// The uscan options sigwatch does not apply itself, as written in debian/watch.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Mangles {
+    /// `uversionmangle`.
+    pub uversionmangle: Option<String>,
+    /// `dversionmangle`.
+    pub dversionmangle: Option<String>,
+    /// `oversionmangle`.
+    pub oversionmangle: Option<String>,
+    /// `filenamemangle`.
+    pub filenamemangle: Option<String>,
+    /// `downloadurlmangle`.
+    pub downloadurlmangle: Option<String>,
+    /// `repacksuffix`.
+    pub repacksuffix: Option<String>,
+    /// `decompress`: upstream signs the uncompressed tarball.
+    pub decompress: bool,
+    /// `repack`.
+    pub repack: bool,
+}
+
+impl Mangles {
+    fn of(entry: &Entry) -> Mangles {
+        let get = |k: &str| entry.opt(k).map(|o| o.value.clone());
+        Mangles {
+            uversionmangle: get("uversionmangle"),
+            dversionmangle: get("dversionmangle"),
+            oversionmangle: get("oversionmangle"),
+            filenamemangle: get("filenamemangle"),
+            downloadurlmangle: get("downloadurlmangle"),
+            repacksuffix: get("repacksuffix"),
+            decompress: entry.opt("decompress").is_some(),
+            repack: entry.opt("repack").is_some(),
+        }
+    }
+}
+
 /// Reads DIR/debian, writes one watch file per upstream source (and the keyring) into `out`,
 /// and says what it did.
 pub fn import(dir: &Path, out: &Path) -> anyhow::Result<Imported> {
+    let t = translate(dir)?;
+    let mut written: Vec<Imported> = Vec::new();
+    for tw in t.entries.iter() {
+        written.push(write_entry(&t, tw, out)?);
+    }
+    let mut main = written.remove(0);
+    main.components = written;
+    Ok(main)
+}
+
+/// Translates DIR/debian in memory: what [`import`] would write, without writing it.
+pub fn translate(dir: &Path) -> anyhow::Result<Translation> {
     let debian = dir.join("debian");
     if !debian.is_dir() {
         return Err(config(format!(
@@ -202,7 +296,7 @@ pub fn import(dir: &Path, out: &Path) -> anyhow::Result<Imported> {
 
     // One watch file per source: the main one named after the package, components after
     // themselves, further sources numbered.
-    let mut written: Vec<Imported> = Vec::new();
+    let mut translated: Vec<TranslatedWatch> = Vec::new();
     let mut unnamed = 0;
     for &i in &groups {
         let entry = &entries[i];
@@ -220,7 +314,7 @@ pub fn import(dir: &Path, out: &Path) -> anyhow::Result<Imported> {
         let next = entries
             .get(i + 1)
             .filter(|n| n.pgpmode() == Some("previous"));
-        let mut notes = if written.is_empty() {
+        let mut notes = if translated.is_empty() {
             pkg.notes.clone()
         } else {
             Vec::new()
@@ -236,27 +330,34 @@ pub fn import(dir: &Path, out: &Path) -> anyhow::Result<Imported> {
                 ),
             ));
         }
-        written.push(import_entry(&pkg, entry, next, &stem, out, notes)?);
+        translated.push(translate_entry(&pkg, entry, next, &stem, notes));
     }
-    let mut main = written.remove(0);
-    main.components = written;
-    Ok(main)
+    let minimal_keyring = match &pkg.keyring {
+        Some(k) if !pkg.candidates.is_empty() => Some(export_pinned(k, &pkg.candidates)?),
+        _ => None,
+    };
+    Ok(Translation {
+        package: pkg.name,
+        key_file: pkg.key_file.map(str::to_string),
+        candidates: pkg.candidates,
+        minimal_keyring,
+        entries: translated,
+    })
 }
 
-/// Translates one watch entry (and its signature line) and writes `<stem>.toml`.
-fn import_entry(
+/// Translates one watch entry (and its signature line) into the watch file `<stem>.toml`.
+fn translate_entry(
     pkg: &Package,
     entry: &Entry,
     next: Option<&Entry>,
     stem: &str,
-    out: &Path,
     mut notes: Vec<Note>,
-) -> anyhow::Result<Imported> {
+) -> TranslatedWatch {
     let current = pkg
         .changelog_version
         .as_deref()
         .map(|v| upstream_version(v, entry, &pkg.name, &mut notes));
-    let tr = translate(entry, next, &pkg.name, &mut notes);
+    let tr = translate_source(entry, next, &pkg.name, &mut notes);
     let (key_file, keyring, candidates) = (pkg.key_file, &pkg.keyring, &pkg.candidates);
     let mut blockers: Vec<String> = tr.not_verifying.clone();
     if key_file.is_none() {
@@ -332,44 +433,60 @@ fn import_entry(
         keys_note: Some(keys_note),
     };
 
-    let minimal = match keyring {
-        Some(k) if !candidates.is_empty() => Some(export_pinned(k, candidates)?),
-        _ => None,
-    };
+    TranslatedWatch {
+        component: entry.opt("component").map(|c| c.value.trim().to_string()),
+        stem: stem.to_string(),
+        line: entry.line,
+        toml: render(&new),
+        watch: new,
+        signature_extra: tr.signature_extra,
+        pins,
+        keys,
+        refresh,
+        current,
+        mangles: Mangles::of(entry),
+        notes,
+    }
+}
+
+/// Judges and writes one translated watch file (and the keyring) into `out`.
+fn write_entry(t: &Translation, tw: &TranslatedWatch, out: &Path) -> anyhow::Result<Imported> {
+    let mut notes = tw.notes.clone();
+    let keyring_rel = format!("keyrings/{}.asc", t.package);
     let written = write_out(
         Draft {
             out,
-            stem,
+            stem: &tw.stem,
             keyring_rel: &keyring_rel,
-            new,
-            minimal: minimal.as_deref(),
-            refresh,
-            signature_extra: tr.signature_extra.clone(),
-            keys: &keys,
+            new: tw.watch.clone(),
+            minimal: t.minimal_keyring.as_deref(),
+            refresh: tw.refresh.clone(),
+            always_refresh: vec!["keyserver".to_string()],
+            signature_extra: tw.signature_extra.clone(),
+            keys: &tw.keys,
         },
         &mut notes,
     )?;
     let loads = match written.load_error {
         None => true,
         Some(message) => {
-            notes.push(note(Some(entry.line), Severity::Error, message));
+            notes.push(note(Some(tw.line), Severity::Error, message));
             false
         }
     };
     let verifies =
-        loads && !pins.is_empty() && !notes.iter().any(|n| n.severity == Severity::Error);
-    let source = super::source_json(&tr.source);
+        loads && !tw.pins.is_empty() && !notes.iter().any(|n| n.severity == Severity::Error);
     Ok(Imported {
-        package: pkg.name.clone(),
-        current,
+        package: t.package.clone(),
+        current: tw.current.clone(),
         watch: written.watch.display().to_string(),
         keyring: written.keyring.map(|k| k.display().to_string()),
-        key_file: key_file.map(str::to_string),
-        pinned: pins.iter().map(|p| p.to_string()).collect(),
-        candidates: candidates.iter().map(|p| p.to_string()).collect(),
-        source,
-        signature_templates: tr.templates,
-        keys,
+        key_file: t.key_file.clone(),
+        pinned: tw.pins.iter().map(|p| p.to_string()).collect(),
+        candidates: t.candidates.iter().map(|p| p.to_string()).collect(),
+        source: super::source_json(&tw.watch.source),
+        signature_templates: tw.watch.signature_templates.clone(),
+        keys: tw.keys.clone(),
         refresh: written.refresh,
         notes,
         verifies,
