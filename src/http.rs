@@ -471,7 +471,12 @@ impl Http {
                 )));
             }
             Ok(Err(e)) => {
-                let failure = unreachable(url, &e, limits.stall);
+                let failure = if e.is_redirect() || e.is_builder() {
+                    // Refused by sigwatch's own policy: its text says why.
+                    network(format!("{url}: {}", describe(&e)))
+                } else {
+                    unreachable(url, &e, limits.stall)
+                };
                 return if e.is_redirect() || e.is_builder() {
                     Err(failure)
                 } else {

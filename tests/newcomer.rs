@@ -268,7 +268,7 @@ fn a_pin_with_39_or_41_digits_says_how_many_digits_it_has() {
     let short = &real[..39];
     verify_case(&dir, "rsa2048", Some(short), &[])
         .assert_code(2)
-        .assert_stderr_contains(&["--fingerprint", "has 39 hex digits", "1 digit(s) short"]);
+        .assert_stderr_contains(&["--fingerprint", "has 39 hex digits", "1 short"]);
     let long = format!("{real}A");
     let (keyring, _) = fixtures().key("rsa2048");
     dir.copy(&keyring, "k.asc");
@@ -283,7 +283,7 @@ fn a_pin_with_39_or_41_digits_says_how_many_digits_it_has() {
         .arg(fixtures().path("data.bin"))
         .run()
         .assert_code(2)
-        .assert_stderr_contains(&["keys.fingerprints[0]", "has 41 hex digits"]);
+        .assert_stderr_contains(&["keys.fingerprints[0]", "has 41 hex digits, 1 too many"]);
 }
 
 #[test]

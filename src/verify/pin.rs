@@ -47,16 +47,15 @@ impl fmt::Display for PinError {
             PinError::WrongLength(v, n) => {
                 let n = *n;
                 // The nearer of the two fingerprint lengths is the one that was meant.
-                let near = if n < 52 { 40 } else { 64 };
-                let what = if n < near {
-                    format!("{} digit(s) short of", near - n)
+                let (near, version) = if n < 52 { (40, 4) } else { (64, 6) };
+                let how = if n < near {
+                    format!("{} short", near - n)
                 } else {
-                    format!("{} digit(s) more than", n - near)
+                    format!("{} too many", n - near)
                 };
                 write!(
                     f,
-                    "{v:?} has {n} hex digits, {what} a full fingerprint ({near} for a v{} key): a digit was lost or added when copying it",
-                    if near == 40 { 4 } else { 6 }
+                    "{v:?} is not a fingerprint: it has {n} hex digits, {how} for a v{version} fingerprint ({near}); a digit was lost or added when copying it"
                 )
             }
             PinError::NotFingerprint(v) => write!(
@@ -162,21 +161,21 @@ mod tests {
         assert_eq!(err, PinError::WrongLength(short.into(), 39));
         assert!(
             err.to_string()
-                .contains("has 39 hex digits, 1 digit(s) short of")
+                .contains("has 39 hex digits, 1 short for a v4")
         );
         let long = format!("{short}78");
         assert!(
             parse_pin(&long)
                 .unwrap_err()
                 .to_string()
-                .contains("has 41 hex digits, 1 digit(s) more than a full fingerprint (40")
+                .contains("has 41 hex digits, 1 too many for a v4 fingerprint (40)")
         );
         let v6 = "AB".repeat(32);
         assert!(
             parse_pin(&v6[1..])
                 .unwrap_err()
                 .to_string()
-                .contains("(64 for a v6 key)")
+                .contains("63 hex digits, 1 short for a v6 fingerprint (64)")
         );
     }
 
