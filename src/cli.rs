@@ -39,6 +39,11 @@ pub struct GlobalArgs {
     /// When to colour output: auto (only on a terminal, never under NO_COLOR), always, never.
     #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto)]
     pub color: ColorWhen,
+
+    /// Print one JSON object on stdout instead of human text (schemas in the README); errors
+    /// become {"error": {"kind", "message", "hint"}}. Every subcommand takes it.
+    #[arg(long, global = true)]
+    pub json: bool,
 }
 
 /// When to colour output.
@@ -194,10 +199,6 @@ pub struct VerifyArgs {
     /// checked against the pins, then FILE's digest must match its line.
     #[arg(long, value_name = "SUMS")]
     pub checksums: Option<PathBuf>,
-
-    /// Print one JSON object on stdout (schema in the README).
-    #[arg(long)]
-    pub json: bool,
 }
 
 /// Options shared by the commands that go to the network.
@@ -288,10 +289,6 @@ pub struct CheckArgs {
     #[arg(long)]
     pub fail_on_update: bool,
 
-    /// Print one JSON object on stdout: {"projects": [...]}.
-    #[arg(long)]
-    pub json: bool,
-
     /// First refresh pinned certificates from the watch file's `[keys] refresh` sources.
     #[arg(long)]
     pub refresh_keys: bool,
@@ -318,10 +315,6 @@ pub struct FetchArgs {
     /// Accept a version older than the newest one recorded in the watch file's lock file.
     #[arg(long)]
     pub allow_downgrade: bool,
-
-    /// Print one JSON object on stdout: {"projects": [...]}.
-    #[arg(long)]
-    pub json: bool,
 
     /// First refresh pinned certificates from the watch file's `[keys] refresh` sources.
     #[arg(long)]
@@ -352,10 +345,6 @@ pub struct LintArgs {
     /// Watch files, or directories of `*.toml` watch files (default: the current directory).
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
-
-    /// Print one JSON object on stdout.
-    #[arg(long)]
-    pub json: bool,
 }
 
 /// `sigwatch add`.
@@ -410,8 +399,8 @@ pub struct ImportDebianArgs {
     #[arg(long, default_value = ".", value_name = "OUTDIR")]
     pub out: PathBuf,
 
-    /// Print one JSON object on stdout.
-    #[arg(long)]
+    /// Set from the global `--json`.
+    #[arg(skip)]
     pub json: bool,
 }
 
@@ -426,8 +415,8 @@ pub struct ImportArchArgs {
     #[arg(long, default_value = ".", value_name = "OUTDIR")]
     pub out: PathBuf,
 
-    /// Print one JSON object on stdout.
-    #[arg(long)]
+    /// Set from the global `--json`.
+    #[arg(skip)]
     pub json: bool,
 }
 
@@ -447,10 +436,6 @@ A WKD answer with a different key for the address is reported and exits 1."
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<PathBuf>,
 
-        /// Print one JSON object on stdout.
-        #[arg(long)]
-        json: bool,
-
         #[command(flatten)]
         net: NetArgs,
     },
@@ -462,10 +447,6 @@ A WKD answer with a different key for the address is reported and exits 1."
     List {
         /// The keyring (armored, glued blocks, or binary).
         keyring: PathBuf,
-
-        /// Print JSON on stdout.
-        #[arg(long)]
-        json: bool,
     },
 }
 

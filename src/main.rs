@@ -10,6 +10,9 @@ fn main() -> ExitCode {
         // SAFETY: the first statement of main, before any thread exists.
         unsafe { std::env::set_var("RUST_LIB_BACKTRACE", "0") };
     }
-    let cli = sigwatch::cli::Cli::parse();
-    ExitCode::from(sigwatch::run::run(cli))
+    let cli = match sigwatch::cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return sigwatch::commands::usage_error(err).into(),
+    };
+    sigwatch::commands::run(cli).into()
 }

@@ -452,17 +452,14 @@ impl Watch {
 }
 
 fn check_url(url: &str) -> Result<(), String> {
-    let parsed = url::Url::parse(url).map_err(|e| format!("{url:?} is not a URL: {e}"))?;
-    match parsed.scheme() {
-        "https" => Ok(()),
-        "http" if crate::http::is_loopback(&parsed) => Ok(()),
-        "http" => Err(format!(
-            "{url:?}: plain http is refused; sigwatch fetches over https only (http only to loopback hosts)"
-        )),
-        other => Err(format!(
-            "{url:?}: scheme {other:?} is not supported (use https)"
-        )),
-    }
+    use crate::base::url::Refusal;
+    crate::base::url::check(url)
+        .map(drop)
+        .map_err(|refusal| match refusal {
+            Refusal::Invalid(e) => format!("{url:?} is not a URL: {e}"),
+            Refusal::PlainHttp => format!("{url:?}: {refusal} (http only to loopback hosts)"),
+            Refusal::Scheme(_) => format!("{url:?}: {refusal} (use https)"),
+        })
 }
 
 fn check_template(t: &str) -> Result<(), String> {

@@ -1142,7 +1142,7 @@ fn network_defaults_are_bounded_and_match_the_library_limits() {
                 .and_then(|v| v.parse().ok())
                 .unwrap_or_else(|| panic!("--{id} has a numeric default"))
         };
-        let limits = sigwatch::http::Limits::default();
+        let limits = sigwatch::net::Limits::default();
         assert_eq!(default("timeout"), limits.stall.as_secs());
         assert_eq!(default("min_rate"), limits.min_rate);
         assert_eq!(

@@ -216,7 +216,7 @@ fn short_and_long_key_ids_are_refused_with_their_line_and_never_pinned() {
     let dir = TestDir::new("arch-ids");
     install(&dir, "refused-ids", &["rsa2048"]);
     let out = import(&dir, "refused-ids");
-    out.assert_code(1);
+    out.assert_code(2);
     let j = out.json();
     out.check(j["verifies"] == false, "does not verify");
     has_note(
@@ -256,7 +256,7 @@ fn short_and_long_key_ids_are_refused_with_their_line_and_never_pinned() {
     );
     // Without --json, the refusals are on stderr with file:line.
     dir.cmd(["import-arch", "refused-ids", "--out", "out2"])
-        .assert_code(1)
+        .assert_code(2)
         .assert_stderr_contains(&["error: PKGBUILD:11: validpgpkeys[0]", "short key ID"])
         .assert_stdout_contains(&["out2/keyids.toml"]);
 }
@@ -266,7 +266,7 @@ fn a_fingerprint_without_a_key_file_is_not_pinned_and_fails() {
     let dir = TestDir::new("arch-missing");
     install(&dir, "missing-key", &["rsa2048"]);
     let out = import(&dir, "missing-key");
-    out.assert_code(1);
+    out.assert_code(2);
     let j = out.json();
     let p256 = fixtures().fingerprint("p256");
     has_note(
@@ -335,7 +335,7 @@ fn no_signed_source_writes_a_watch_file_that_sigwatch_refuses() {
     let dir = TestDir::new("arch-unsigned");
     install(&dir, "no-signature", &["rsa2048"]);
     let out = import(&dir, "no-signature");
-    out.assert_code(1);
+    out.assert_code(2);
     let j = out.json();
     has_note(&out, &j, "error", "PKGBUILD:8: no signed source", "");
     out.check(strings(&j["pinned"]).is_empty(), "nothing pinned");
@@ -366,7 +366,7 @@ fn no_validpgpkeys_offers_the_key_files_but_pins_nothing() {
     let dir = TestDir::new("arch-anykey");
     install(&dir, "no-validpgpkeys", &["rsa2048"]);
     let out = import(&dir, "no-validpgpkeys");
-    out.assert_code(1);
+    out.assert_code(2);
     let j = out.json();
     has_note(&out, &j, "error", "PKGBUILD: no usable validpgpkeys", "");
     out.check(strings(&j["pinned"]).is_empty(), "nothing pinned");

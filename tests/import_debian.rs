@@ -322,7 +322,7 @@ fn pgpmode_none_writes_a_watch_file_that_sigwatch_refuses() {
         Some(("keys/rsa2048.asc", "signing-key.asc")),
     );
     let out = import(&dir, "pgpmode-none");
-    out.assert_code(1);
+    out.assert_code(2);
     let j = out.json();
     out.check(j["verifies"] == false, "does not verify");
     out.check(strings(&j["pinned"]).is_empty(), "nothing pinned");
@@ -354,7 +354,7 @@ fn missing_key_file_writes_a_watch_file_that_sigwatch_refuses() {
     let dir = TestDir::new("imp-nokey");
     tree(&dir, "no-key", None);
     let out = import(&dir, "no-key");
-    out.assert_code(1);
+    out.assert_code(2);
     let j = out.json();
     out.check(
         j["keyring"].is_null() && j["key_file"].is_null(),
@@ -402,7 +402,7 @@ fn no_pgp_option_and_git_modes_do_not_verify() {
         Some(&key),
     );
     let out = import(&dir, "nopgp");
-    out.assert_code(1);
+    out.assert_code(2);
     has_note(
         &out,
         &out.json(),
@@ -410,7 +410,7 @@ fn no_pgp_option_and_git_modes_do_not_verify() {
         "debian/watch:2: no pgpsigurlmangle or pgpmode",
     );
     let out = import(&dir, "gitty");
-    out.assert_code(1);
+    out.assert_code(2);
     let j = out.json();
     has_note(&out, &j, "error", "debian/watch:2: mode=git");
     has_note(&out, &j, "error", "debian/watch:2: pgpmode=gittag");

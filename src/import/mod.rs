@@ -15,45 +15,7 @@ use crate::error::{Failure, config};
 use crate::fetch::place_bytes;
 use crate::watch::{NewWatch, Watch, render};
 
-/// How much a note matters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    /// Dropped or adjusted on purpose; nothing to do.
-    Info,
-    /// Translated approximately or not at all; a human must check the watch file.
-    Review,
-    /// The written watch file does not verify signatures until a human fixes it (exit 1).
-    Error,
-}
-
-/// One finding about the input, located by file and line.
-#[derive(Debug, Clone, Serialize)]
-pub struct Note {
-    /// The file, relative to DIR (`debian/watch`, `PKGBUILD`, …).
-    pub file: String,
-    /// The 1-based line, when the finding has one.
-    pub line: Option<usize>,
-    /// What was found and what was done about it.
-    pub message: String,
-    /// How much it matters.
-    pub severity: Severity,
-}
-
-impl Note {
-    fn place(&self) -> String {
-        match self.line {
-            Some(l) => format!("{}:{l}", self.file),
-            None => self.file.clone(),
-        }
-    }
-}
-
-impl std::fmt::Display for Note {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.place(), self.message)
-    }
-}
+pub use crate::report::model::{Note, NoteSeverity as Severity};
 
 /// The comment lines a written watch file carries about the notes: what a human must
 /// check, and what was dropped on purpose.
@@ -158,7 +120,8 @@ pub fn write_out(
 }
 
 /// Prints an import's outcome (JSON, or notes and the watch file) and returns its exit code:
-/// 0 when the watch file verifies like the original, 1 when a human must finish it.
+/// 0 when the watch file verifies like the original, else 1 (the command exits 2: a human
+/// must finish the watch file).
 #[allow(clippy::too_many_arguments)]
 pub fn report(
     printer: &crate::report::Printer,

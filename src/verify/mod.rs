@@ -15,6 +15,7 @@
 pub mod checksums;
 pub mod keyring;
 pub mod pin;
+pub mod proof;
 
 use std::io::{self, Read};
 use std::time::{Duration, SystemTime};
@@ -32,7 +33,9 @@ use serde::Serialize;
 
 pub use keyring::{Keyring, Revocation, rfc3339};
 pub use pin::{FINGERPRINT_HINT, Pin, PinError, parse_pin, parse_pins};
+pub use proof::{Proof, Proven, Proving};
 
+use crate::base::digest::{hex, read_overlapped};
 use crate::error::{Failure, config};
 
 /// How far in the future a signature's creation time may lie (clock skew between machines).
@@ -43,9 +46,6 @@ pub const CLOCK_SKEW_TOLERANCE: Duration = Duration::from_secs(30 * 60);
 /// The largest signature file sigwatch reads; real ones are a few hundred bytes. Downloads
 /// are capped lower by default (`--max-signature-mib`).
 pub const MAX_SIGNATURE_BYTES: usize = 16 * 1024 * 1024;
-
-/// Size of the buffer the data is streamed through.
-const CHUNK: usize = 256 * 1024;
 
 /// The policy: Sequoia's standard policy, plus SHA-1 in self-signatures and bindings.
 ///
@@ -1078,50 +1078,6 @@ fn primary_user_id(cert: &Cert, policy: &dyn Policy) -> Option<String> {
 
 fn first_line(s: &str) -> &str {
     s.lines().next().unwrap_or(s)
-}
-
-/// Streams `reader` to `each` in fixed-size chunks, reading the next chunk on another thread
-/// while `each` hashes the current one, so reading overlaps hashing (memory: three chunks).
-pub fn read_overlapped<R: Read + Send>(
-    mut reader: R,
-    mut each: impl FnMut(&[u8]),
-) -> io::Result<()> {
-    use std::sync::mpsc;
-    let (full_tx, full_rx) = mpsc::sync_channel::<(Vec<u8>, usize)>(2);
-    let (empty_tx, empty_rx) = mpsc::channel::<Vec<u8>>();
-    for _ in 0..3 {
-        empty_tx
-            .send(vec![0u8; CHUNK])
-            .expect("the receiver is alive");
-    }
-    std::thread::scope(|scope| {
-        let reading = scope.spawn(move || -> io::Result<()> {
-            while let Ok(mut buf) = empty_rx.recv() {
-                let n = loop {
-                    match reader.read(&mut buf) {
-                        Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                        other => break other?,
-                    }
-                };
-                if n == 0 || full_tx.send((buf, n)).is_err() {
-                    break;
-                }
-            }
-            Ok(())
-        });
-        for (buf, n) in full_rx.iter() {
-            each(&buf[..n]);
-            // The reader may have finished; then the buffer is simply dropped.
-            let _ = empty_tx.send(buf);
-        }
-        drop(empty_tx);
-        reading.join().expect("the reading thread does not panic")
-    })
-}
-
-/// Lowercase hex.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Reads every signature packet of a detached signature: binary, armored, or several armor

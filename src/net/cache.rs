@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::http::Page;
+use super::Page;
 
 /// The default cache directory.
 pub fn default_dir() -> Option<PathBuf> {
@@ -70,7 +70,7 @@ impl PageCache {
         h.update(url.as_bytes());
         h.update([0]);
         h.update(accept.as_bytes());
-        crate::fetch::hex(&h.finalize())
+        crate::base::digest::hex(&h.finalize())
     }
 
     /// The cached page for `url`, if any and if it has a validator.
