@@ -15,13 +15,22 @@ use crate::verify::{self, Checker, Keyring, MAX_SIGNATURE_BYTES, Proof, checksum
 
 /// Runs `verify`.
 pub fn run(printer: &Printer, args: &VerifyArgs) -> Outcome {
-    let (keyring_path, pins, threshold) = match &args.watch {
+    // A missing file is named first, before its signature or the keyring are looked for.
+    if let Err(e) = std::fs::metadata(&args.file) {
+        return Err(config(format!(
+            "{}: cannot read the file to verify: {e}",
+            args.file.display()
+        ))
+        .hint("check the path; its signature is looked for beside it (FILE.asc, FILE.sig) unless --signature names it"));
+    }
+    let (keyring_path, pins, threshold, field) = match &args.watch {
         Some(w) => {
             let watch = crate::watch::Watch::load(w)?;
             (
                 watch.keyring,
                 watch.pins,
                 args.threshold.unwrap_or(watch.threshold),
+                "keys.fingerprints",
             )
         }
         None => (
@@ -30,13 +39,20 @@ pub fn run(printer: &Printer, args: &VerifyArgs) -> Outcome {
                 .expect("clap requires --keyring without --watch"),
             verify::parse_pins(&args.fingerprints, |_| "--fingerprint".to_string())?,
             args.threshold.unwrap_or(1),
+            "--fingerprint",
         ),
     };
     let keyring = Keyring::load(&keyring_path)?;
     for w in &keyring.warnings {
         printer.detail(w);
     }
-    let checker = Checker::new(&keyring, &pins, threshold)?;
+    let checker = Checker::named(&keyring, &pins, threshold, &|i| {
+        if field == "--fingerprint" {
+            field.to_string()
+        } else {
+            format!("{field}[{i}]")
+        }
+    })?;
     if let Some(sums) = &args.checksums {
         return through_checksums(printer, args, &checker, sums);
     }
@@ -48,11 +64,10 @@ pub fn run(printer: &Printer, args: &VerifyArgs) -> Outcome {
     let proven = Proof::Detached(&signature)
         .check_reader(&checker, open_data(&args.file)?)
         .map_err(|e| config(format!("{}: read error: {e}", args.file.display())))?;
-    let report = VerifyReport::new(
-        &args.file.display().to_string(),
-        &sig_path.display().to_string(),
-        &proven.verdict,
-    );
+    let file = args.file.display().to_string();
+    let mut report = VerifyReport::new(&file, &sig_path.display().to_string(), &proven.verdict);
+    let watch = args.watch.as_ref().map(|w| w.display().to_string());
+    report.hint = proven.verdict.hint_for(&file, watch.as_deref());
     printer.verify_report(&report, &proven.verdict);
     Ok(Exit::refused_unless(proven.is_trusted()))
 }
