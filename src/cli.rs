@@ -117,7 +117,8 @@ sigwatch add --url https://gnupg.org/ftp/gcrypt/gnupg/ \\\n      \
 --fingerprint 6DAA6E64A76D2840571B4902528897B826403ADA \\\n      \
 --signature-url '{url}.sig' --dir watch/\n\n\
 The second writes watch/gnupg.toml and watch/keyrings/gnupg.asc; `sigwatch check \
-watch/gnupg.toml` then shows the newest release and the URLs `fetch` would use.")]
+watch/gnupg.toml` then shows the newest release and the URLs `fetch` would use. \
+With --dry-run, the complete watch file is printed (every field, commented) and nothing is written.")]
     Add(AddArgs),
 
     /// Translate a Debian source package's debian/watch and upstream signing key.
@@ -404,6 +405,10 @@ pub struct AddArgs {
     /// Replace an existing watch file or keyring.
     #[arg(long)]
     pub force: bool,
+
+    /// Print the complete watch file that would be written, and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// `sigwatch import-debian`.

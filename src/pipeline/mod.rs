@@ -57,6 +57,9 @@ async fn project(
     let watch = Watch::load(path)?;
     report.name = watch.name.clone();
     report.current = watch.current.clone();
+    if let Some((warning, fix)) = watch.pypi_signature_warning() {
+        report.warnings.push(format!("{warning}; {fix}"));
+    }
     if opts.refresh_keys && !watch.refresh.is_empty() {
         refresh_first(http, &watch, report).await?;
     }
