@@ -89,7 +89,12 @@ source failure; the worst project wins (1 > 2 > 3).")]
     Fetch(FetchArgs),
 
     /// Inspect keyrings, and refresh the pinned certificates in them.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  \
+sigwatch keys list keyrings/foo.asc   # fingerprints to pin, expiry, revocations\n  \
+sigwatch keys refresh watch/          # learn expiry extensions and revocations"
+    )]
     Keys(KeysCommand),
 
     /// Record a narrow exception: accept one exact file whose pinned signature breaks only a
@@ -117,9 +122,16 @@ is an error, else 0."
 
     /// Write a watch file and a minimal keyring holding only the pinned certificates.
     #[command(after_help = "Examples:\n  \
-sigwatch add --pypi flufl.lock --keyring KEYS --fingerprint '0123 4567 89AB CDEF 0123  4567 89AB CDEF 0123 4567'\n  \
-sigwatch add --url https://gnupg.org/ftp/gcrypt/gnupg/ --pattern 'gnupg-(?P<version>2\\.4\\.[0-9]+)\\.tar\\.bz2' \\\n      \
---keyring signing-key.asc --fingerprint 6DAA6E64A76D2840571B4902528897B826403ADA --signature-url '{url}.sig' --dir watch/")]
+sigwatch add --pypi flufl.lock --keyring KEYS \\\n      \
+--fingerprint '0123 4567 89AB CDEF 0123  4567 89AB CDEF 0123 4567'\n  \
+sigwatch add --url https://gnupg.org/ftp/gcrypt/gnupg/ \\\n      \
+--pattern 'gnupg-(?P<version>2\\.4\\.[0-9]+)\\.tar\\.bz2' \\\n      \
+--keyring signing-key.asc \\\n      \
+--fingerprint 6DAA6E64A76D2840571B4902528897B826403ADA \\\n      \
+--signature-url '{url}.sig' --dir watch/\n\n\
+The second writes watch/gnupg.toml and watch/keyrings/gnupg.asc; `sigwatch check \
+watch/gnupg.toml` then shows the newest release and the URLs `fetch` would use. \
+With --dry-run, the complete watch file is printed (every field, commented) and nothing is written.")]
     Add(AddArgs),
 
     /// Translate a Debian source package's debian/watch and upstream signing key.
@@ -146,7 +158,13 @@ refused) and keys/pgp/*.asc. The PKGBUILD is parsed statically, never executed."
     ImportArch(ImportArchArgs),
 
     /// Work with JSON reports.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  \
+sigwatch check watch/ --shard 1/2 --json > shard-1.json\n  \
+sigwatch check watch/ --shard 2/2 --json > shard-2.json\n  \
+sigwatch report merge shard-1.json shard-2.json > report.json"
+    )]
     Report(ReportCommand),
 
     /// Verify OpenPGP signatures as a Stateless OpenPGP `sopv` (for uscan), with sigwatch's policy.
@@ -402,7 +420,8 @@ pub struct AddArgs {
     #[arg(long = "signature-url", value_name = "TEMPLATE")]
     pub signature_urls: Vec<String>,
 
-    /// Project name (default: the PyPI name, or the host of --url).
+    /// Project name (default: the PyPI name; with --url, the file name before the version in
+    /// --pattern, else the first label of the URL's host).
     #[arg(long)]
     pub name: Option<String>,
 
@@ -413,6 +432,10 @@ pub struct AddArgs {
     /// Replace an existing watch file or keyring.
     #[arg(long)]
     pub force: bool,
+
+    /// Print the complete watch file that would be written, and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// `sigwatch accept`.
@@ -517,7 +540,6 @@ mod tests {
                 let name = format!("{path} {}", sub.get_name());
                 if sub.get_subcommands().next().is_some() {
                     walk(sub, &name);
-                    continue;
                 }
                 let help = sub
                     .get_after_help()

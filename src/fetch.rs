@@ -8,7 +8,6 @@
 use std::fs::File;
 use std::io::{Seek, Write};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime};
 
 use tempfile::NamedTempFile;
 
@@ -44,7 +43,11 @@ pub fn safe_filename(name: &str) -> Result<&str, Failure> {
     Ok(name)
 }
 
-/// Removes temporary files left by killed runs (unlocked and not touched for 5 seconds).
+/// Removes temporary files left by killed runs: those whose lock nobody holds.
+///
+/// The lock alone tells a dead owner from a live one (the kernel drops a killed process's
+/// locks), so a run retried at once cleans up after the one it replaces. The one moment a
+/// live file is unlocked, between its creation and its locking, is covered in [`temp_in`].
 pub fn clean_stale(dir: &Path) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
@@ -56,18 +59,11 @@ pub fn clean_stale(dir: &Path) {
             continue;
         }
         let path = entry.path();
-        let old = entry
-            .metadata()
-            .and_then(|m| m.modified())
-            .ok()
-            .and_then(|t| SystemTime::now().duration_since(t).ok())
-            .is_some_and(|age| age > Duration::from_secs(5));
-        if !old {
-            continue;
-        }
         if let Ok(file) = File::open(&path)
             && file.try_lock().is_ok()
         {
+            // Removed while we hold the lock, so its creator, waiting for the lock in
+            // `temp_in`, sees the name gone and makes another.
             let _ = std::fs::remove_file(&path);
         }
     }
@@ -75,23 +71,55 @@ pub fn clean_stale(dir: &Path) {
 
 /// A temporary file in the destination directory, locked while we hold it.
 pub fn temp_in(dir: &Path) -> Result<NamedTempFile, Failure> {
-    let tmp = tempfile::Builder::new()
-        .prefix(TEMP_PREFIX)
-        .suffix(TEMP_SUFFIX)
-        .tempfile_in(dir)
-        .map_err(|e| {
+    // A concurrent `clean_stale` may take the new file for a dead run's between its creation
+    // and its locking and remove it: then the locked file has lost its name, and we start over.
+    for _ in 0..8 {
+        let tmp = tempfile::Builder::new()
+            .prefix(TEMP_PREFIX)
+            .suffix(TEMP_SUFFIX)
+            .tempfile_in(dir)
+            .map_err(|e| {
+                io(
+                    format_args!("{}: cannot create a temporary file", dir.display()),
+                    &e,
+                )
+            })?;
+        tmp.as_file().lock().map_err(|e| {
             io(
-                format_args!("{}: cannot create a temporary file", dir.display()),
+                format_args!("{}: cannot lock a temporary file", dir.display()),
                 &e,
             )
         })?;
-    tmp.as_file().lock().map_err(|e| {
-        io(
-            format_args!("{}: cannot lock a temporary file", dir.display()),
-            &e,
-        )
-    })?;
-    Ok(tmp)
+        if still_named(&tmp) {
+            return Ok(tmp);
+        }
+        // The name is no longer ours: forget it rather than remove whatever it names now.
+        let (_file, path) = tmp.into_parts();
+        let _ = path.keep();
+    }
+    Err(Failure::new(
+        Kind::Io,
+        format!(
+            "{}: temporary files keep disappearing as soon as they are made; is another program removing .sigwatch-*.part files?",
+            dir.display()
+        ),
+    ))
+}
+
+/// True when the temporary file's path still names the file we hold.
+fn still_named(tmp: &NamedTempFile) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        match (tmp.as_file().metadata(), std::fs::metadata(tmp.path())) {
+            (Ok(held), Ok(named)) => held.dev() == named.dev() && held.ino() == named.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tmp.path().exists()
+    }
 }
 
 /// Renames a checked temporary file to its final path (atomic within one file system).
@@ -225,22 +253,27 @@ mod tests {
     }
 
     #[test]
-    fn stale_temporary_files_are_removed_but_locked_ones_kept() {
+    fn stale_temporary_files_are_removed_at_once_but_locked_ones_kept() {
         let dir = tempfile::tempdir().unwrap();
         let held = temp_in(dir.path()).unwrap();
         let stale = dir.path().join(".sigwatch-old.part");
         std::fs::write(&stale, b"partial").unwrap();
-        let old = SystemTime::now() - Duration::from_secs(60);
-        for p in [&stale, &held.path().to_path_buf()] {
-            File::options()
-                .write(true)
-                .open(p)
-                .unwrap()
-                .set_modified(old)
-                .unwrap();
-        }
         clean_stale(dir.path());
-        assert!(!stale.exists());
+        assert!(!stale.exists(), "a fresh but unlocked leftover is removed");
         assert!(held.path().exists());
+    }
+
+    #[test]
+    fn a_temporary_file_removed_before_it_was_locked_is_made_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let tmp = temp_in(dir.path()).unwrap();
+        assert!(still_named(&tmp));
+        std::fs::remove_file(tmp.path()).unwrap();
+        assert!(!still_named(&tmp));
+        std::fs::write(tmp.path(), b"someone else's").unwrap();
+        assert!(
+            !still_named(&tmp),
+            "another file under the same name is not ours"
+        );
     }
 }

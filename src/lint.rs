@@ -63,6 +63,9 @@ pub fn lint_file(path: &Path, now: SystemTime) -> Vec<Finding> {
             ),
         );
     }
+    if let Some((message, fix)) = watch.pypi_signature_warning() {
+        add(Severity::Warning, "pypi-no-signatures", message, fix);
+    }
     let keyring = match Keyring::load(&watch.keyring) {
         Ok(k) => k,
         Err(e) => {

@@ -62,7 +62,7 @@ pub fn run(printer: &Printer, args: &AddArgs) -> super::Outcome {
     let watch_path = args.dir.join(format!("{name}.toml"));
     let keyring_path = args.dir.join(&keyring_rel);
     for p in [&watch_path, &keyring_path] {
-        if p.exists() && !args.force {
+        if p.exists() && !args.force && !args.dry_run {
             return Err(config(format!("{} already exists", p.display()))
                 .hint("pass --force to replace it"));
         }
@@ -87,6 +87,15 @@ pub fn run(printer: &Printer, args: &AddArgs) -> super::Outcome {
         );
         e
     })?;
+    if args.dry_run {
+        printer.result(text.trim_end());
+        printer.note(&format!(
+            "dry run: nothing written; without --dry-run this is {}, with the pinned certificates in {}",
+            watch_path.display(),
+            keyring_path.display()
+        ));
+        return Ok(crate::exit::Exit::Ok);
+    }
     let keyring_dir = keyring_path
         .parent()
         .expect("keyrings/NAME.asc has a parent");

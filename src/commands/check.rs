@@ -78,7 +78,13 @@ fn projects(printer: &Printer, paths: &[PathBuf], net: &NetArgs, opts: &Options)
         }
         Ok::<_, Failure>((reports, http.stats.to_json()))
     })?;
-    printer.detail(&format!("http: {stats}"));
+    let count = |k: &str| stats[k].as_u64().unwrap_or(0);
+    printer.detail(&format!(
+        "http: {} request(s), {} received, {} page(s) unchanged since the cache",
+        count("requests"),
+        crate::net::http::human_size(count("bytes")),
+        count("not_modified")
+    ));
     let exit = Exit::worst(reports.iter().map(|r| r.exit(opts.fail_on_update)));
     if printer.json {
         for r in &reports {

@@ -94,14 +94,24 @@ pub fn usage_error(err: clap::Error) -> Exit {
     }
     let _ = err.print();
     if std::env::args_os().any(|a| a == "--json") {
-        let message = err
-            .render()
-            .to_string()
-            .lines()
+        // clap's first line, with the indented lines under it ("the following required
+        // arguments were not provided:" lists them there) joined onto it.
+        let rendered = err.render().to_string();
+        let mut lines = rendered.lines();
+        let first = lines
             .next()
             .unwrap_or_default()
             .trim_start_matches("error: ")
             .to_string();
+        let listed: Vec<&str> = lines
+            .take_while(|l| l.starts_with("  "))
+            .map(str::trim)
+            .collect();
+        let message = if listed.is_empty() {
+            first
+        } else {
+            format!("{} {}", first, listed.join(", "))
+        };
         let printer = Printer {
             quiet: true,
             verbose: 0,

@@ -15,7 +15,15 @@ use crate::verify::{self, Checker, Keyring, MAX_SIGNATURE_BYTES, Proof, checksum
 
 /// Runs `verify`.
 pub fn run(printer: &Printer, args: &VerifyArgs) -> Outcome {
-    let (keyring_path, pins, threshold, exceptions) = match &args.watch {
+    // A missing file is named first, before its signature or the keyring are looked for.
+    if let Err(e) = std::fs::metadata(&args.file) {
+        return Err(config(format!(
+            "{}: cannot read the file to verify: {e}",
+            args.file.display()
+        ))
+        .hint("check the path; its signature is looked for beside it (FILE.asc, FILE.sig) unless --signature names it"));
+    }
+    let (keyring_path, pins, threshold, exceptions, field) = match &args.watch {
         Some(w) => {
             let watch = crate::watch::Watch::load(w)?;
             let exceptions = watch.exceptions();
@@ -24,6 +32,7 @@ pub fn run(printer: &Printer, args: &VerifyArgs) -> Outcome {
                 watch.pins,
                 args.threshold.unwrap_or(watch.threshold),
                 exceptions,
+                "keys.fingerprints",
             )
         }
         None => (
@@ -33,13 +42,21 @@ pub fn run(printer: &Printer, args: &VerifyArgs) -> Outcome {
             verify::parse_pins(&args.fingerprints, |_| "--fingerprint".to_string())?,
             args.threshold.unwrap_or(1),
             Vec::new(),
+            "--fingerprint",
         ),
     };
     let keyring = Keyring::load(&keyring_path)?;
     for w in &keyring.warnings {
         printer.detail(w);
     }
-    let checker = Checker::new(&keyring, &pins, threshold)?.with_exceptions(exceptions);
+    let checker = Checker::named(&keyring, &pins, threshold, &|i| {
+        if field == "--fingerprint" {
+            field.to_string()
+        } else {
+            format!("{field}[{i}]")
+        }
+    })?
+    .with_exceptions(exceptions);
     if let Some(sums) = &args.checksums {
         return through_checksums(printer, args, &checker, sums);
     }
@@ -51,11 +68,10 @@ pub fn run(printer: &Printer, args: &VerifyArgs) -> Outcome {
     let proven = Proof::Detached(&signature)
         .check_reader(&checker, open_data(&args.file)?)
         .map_err(|e| config(format!("{}: read error: {e}", args.file.display())))?;
-    let report = VerifyReport::new(
-        &args.file.display().to_string(),
-        &sig_path.display().to_string(),
-        &proven.verdict,
-    );
+    let file = args.file.display().to_string();
+    let mut report = VerifyReport::new(&file, &sig_path.display().to_string(), &proven.verdict);
+    let watch = args.watch.as_ref().map(|w| w.display().to_string());
+    report.hint = proven.verdict.hint_for(&file, watch.as_deref());
     printer.verify_report(&report, &proven.verdict);
     Ok(Exit::refused_unless(proven.is_trusted()))
 }

@@ -57,12 +57,17 @@ async fn project(
     let watch = Watch::load(path)?;
     report.name = watch.name.clone();
     report.current = watch.current.clone();
+    if let Some((warning, fix)) = watch.pypi_signature_warning() {
+        report.warnings.push(format!("{warning}; {fix}"));
+    }
     if opts.refresh_keys && !watch.refresh.is_empty() {
         refresh_first(http, &watch, report).await?;
     }
     let keyring = Keyring::load(&watch.keyring).map_err(Failure::from)?;
-    let checker =
-        Checker::new(&keyring, &watch.pins, watch.threshold)?.with_exceptions(watch.exceptions());
+    let checker = Checker::named(&keyring, &watch.pins, watch.threshold, &|i| {
+        format!("keys.fingerprints[{i}]")
+    })?
+    .with_exceptions(watch.exceptions());
     report.warnings.extend(checker.warnings.iter().cloned());
 
     let releases = source::discover(http, &watch.source).await?;
@@ -283,7 +288,14 @@ async fn fetch_file(
             (proven, Some(got.tmp))
         }
     };
-    let signer = judge(&evidence, &proven, &file.url, filename, out)?;
+    let signer = judge(
+        &evidence,
+        &proven,
+        &file.url,
+        filename,
+        &run.watch.path,
+        out,
+    )?;
     out.sha256 = Some(proven.sha256.clone());
     if let Some(accepted) = &proven.verdict.accepted {
         run.warnings
@@ -337,11 +349,12 @@ async fn evidence_for(
         run.version,
         &run.watch.name,
     );
+    let watch_path = run.watch.path.clone();
     let sums = verified_checksums(run, &sums_url).await?;
     out.signature_url = Some(sums.signature_url.clone());
     record_verdict(out, &sums.verdict);
     // A checksum file that does not verify ends here, before the artifact is downloaded.
-    let signer = signer_of(&sums.verdict, &sums_url)?;
+    let signer = signer_of(&sums.verdict, &sums_url, &watch_path)?;
     let Some((algo, expected)) = sums.sums.get(filename).cloned() else {
         return Err(error::verification(checksums::no_line(
             &sums_url,
@@ -362,13 +375,14 @@ fn judge(
     proven: &Proven,
     url: &str,
     filename: &str,
+    watch: &Path,
     out: &mut FileReport,
 ) -> Result<Signer, Failure> {
     record_verdict(out, &proven.verdict);
     match evidence {
-        Evidence::Detached { .. } => signer_of(&proven.verdict, filename),
+        Evidence::Detached { .. } => signer_of(&proven.verdict, filename, watch),
         Evidence::Line { sums_url, .. } => {
-            let signer = signer_of(&proven.verdict, sums_url)?;
+            let signer = signer_of(&proven.verdict, sums_url, watch)?;
             match &proven.line {
                 Some(line) if !line.matches() => Err(Failure::new(
                     Kind::Digest,
@@ -430,11 +444,12 @@ async fn verified_checksums<'r>(
     Ok(&run.sums[url])
 }
 
-/// The pinned signer of a verdict, or the rejection naming `what` was rejected.
-fn signer_of(verdict: &Verdict, what: &str) -> Result<Signer, Failure> {
+/// The pinned signer of a verdict, or the rejection naming `what` was rejected (checked
+/// with the watch file `watch`, which the hint's commands name).
+fn signer_of(verdict: &Verdict, what: &str, watch: &Path) -> Result<Signer, Failure> {
     verdict.signers().first().cloned().ok_or_else(|| {
         let failure = error::verification(format!("{what}: {}", verdict.summary()));
-        match verdict.hint() {
+        match verdict.hint_for(what, Some(&watch.display().to_string())) {
             Some(hint) => failure.hint(hint),
             None => failure,
         }

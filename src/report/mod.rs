@@ -1,8 +1,9 @@
 //! Output: human text on a terminal or in a pipe, one JSON object with `--json`.
 //!
 //! The only module that prints. Results go to stdout — for `check` and `fetch` that is one
-//! line per project, a failed project's line included — while warnings, notes, hints and
-//! command errors go to stderr, so pipes carry results only. Colour follows `--color` (default: only on a terminal
+//! line per project, a failed project's line included, with its hint on the next line —
+//! while warnings, notes and command errors (with their hints) go to stderr, so pipes carry
+//! results only. Colour follows `--color` (default: only on a terminal
 //! and never under `NO_COLOR`, which `anstream` handles).
 
 use std::io::Write;
@@ -128,7 +129,7 @@ impl Printer {
                 );
             }
         }
-        if let Some(hint) = verdict.hint()
+        if let Some(hint) = &report.hint
             && !self.quiet
         {
             let _ = writeln!(anstream::stderr(), "{HINT}hint{HINT:#}: {hint}");
@@ -164,10 +165,9 @@ impl Printer {
                     r.watch,
                     e.message
                 );
-                if let Some(h) = &e.hint
-                    && !self.quiet
-                {
-                    let _ = writeln!(anstream::stderr(), "{HINT}hint{HINT:#}: {}: {h}", r.name);
+                // On stdout with its error, so `check > report.txt` keeps the fix too.
+                if let Some(h) = &e.hint {
+                    let _ = writeln!(out, "{HINT}hint{HINT:#}: {}: {h}", r.name);
                 }
                 for f in &r.files {
                     for s in f.fetched.iter().flat_map(|x| x.signatures.iter()) {

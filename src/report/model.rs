@@ -270,6 +270,9 @@ pub struct VerifyReport {
     /// `verify --checksums` only: the file's line (null when the checksum file was refused).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub checksums: Option<Option<ChecksumReport>>,
+    /// When rejected for a reason the user can act on: the next step.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
 }
 
 impl VerifyReport {
@@ -289,6 +292,7 @@ impl VerifyReport {
             accepted_by_exception: verdict.accepted.is_some(),
             exception: verdict.accepted.clone(),
             checksums: None,
+            hint: verdict.hint_for(file, None),
         }
     }
 }

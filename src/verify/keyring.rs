@@ -59,6 +59,14 @@ impl Keyring {
 
     /// Parses key-file bytes; `path` only names the file in messages.
     pub fn from_bytes(bytes: &[u8], path: &Path) -> anyhow::Result<Keyring> {
+        if is_keybox(bytes) {
+            return Err(config(format!(
+                "keyring {}: this is a GnuPG keybox (pubring.kbx), GnuPG's own database, not an OpenPGP key file",
+                path.display()
+            ))
+            .hint("export the pinned key from GnuPG and use that file as the keyring: gpg --export --armor FINGERPRINT > key.asc")
+            .into());
+        }
         let mut keyring = Keyring {
             path: path.to_path_buf(),
             certs: Vec::new(),
@@ -131,10 +139,16 @@ impl Keyring {
     }
 }
 
+/// True for a GnuPG keybox: its first blob is a header blob (type 1 at offset 4) with the
+/// magic "KBXf" at offset 8.
+fn is_keybox(bytes: &[u8]) -> bool {
+    bytes.get(4) == Some(&1) && bytes.get(8..12) == Some(b"KBXf")
+}
+
 /// Cuts every `-----BEGIN PGP … KEY BLOCK-----` … `-----END …-----` block out of `bytes`.
 ///
 /// Returns nothing when the data has no armor header, i.e. is binary.
-fn armor_blocks(bytes: &[u8]) -> Vec<&[u8]> {
+pub(crate) fn armor_blocks(bytes: &[u8]) -> Vec<&[u8]> {
     const BEGIN: &[u8] = b"-----BEGIN PGP ";
     const END: &[u8] = b"-----END PGP ";
     let mut blocks = Vec::new();

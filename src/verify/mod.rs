@@ -234,20 +234,57 @@ impl Verdict {
         }
     }
 
-    /// A fix, when the rejection has an obvious one.
+    /// A fix, when the rejection has an obvious one; `FILE` and `WATCH` stand for the file
+    /// and its watch file (see [`Verdict::hint_for`]).
     pub fn hint(&self) -> Option<String> {
+        self.hint_for("FILE", None)
+    }
+
+    /// A fix for the rejection of `file`, checked with the watch file `watch` when known: the
+    /// next step for the refusals a user can act on, never a bare "no public key".
+    pub fn hint_for(&self, file: &str, watch: Option<&str>) -> Option<String> {
         if self.is_verified() {
             return None;
         }
-        let first_unpinned = self
-            .signatures
-            .iter()
-            .find(|r| r.status == Status::Unpinned)?;
-        Some(format!(
-            "if {} is allowed to sign this project, pin its fingerprint {} (verify it with upstream first)",
-            first_unpinned.user_id.as_deref().unwrap_or("that key"),
-            first_unpinned.certificate.as_deref().unwrap_or("?")
-        ))
+        let find = |status: Status| self.signatures.iter().find(|r| r.status == status);
+        if let Some(r) = find(Status::Unpinned) {
+            return Some(format!(
+                "if {} is allowed to sign this project, pin its fingerprint {} (verify it with upstream first)",
+                r.user_id.as_deref().unwrap_or("that key"),
+                r.certificate.as_deref().unwrap_or("?")
+            ));
+        }
+        if let Some(r) = find(Status::WeakHash).filter(|r| r.hash_algorithm == "SHA1") {
+            let watch = watch.unwrap_or("WATCH");
+            return Some(format!(
+                "{file} was signed by pinned key {} with SHA-1, which collisions have broken for data. \
+                 Check these bytes another way (e.g. compare them with the tarball your distribution already ships), \
+                 then accept exactly them: sigwatch accept {file} --watch {watch} --reason \"…\"; \
+                 and ask upstream to sign releases with SHA-256 (gpg --digest-algo SHA256)",
+                r.key.as_deref().unwrap_or("?")
+            ));
+        }
+        if let Some(r) = find(Status::KeyExpired) {
+            return Some(format!(
+                "the keyring's copy of {} says the key had expired when {file} was signed; \
+                 if upstream has extended the expiry since, fetch the update: `sigwatch keys refresh` \
+                 (with a [keys] refresh entry) or upstream's current key file; \
+                 otherwise ask upstream to extend the key's expiry (gpg --quick-set-expire) and publish it, or to sign with a valid key",
+                r.certificate
+                    .as_deref()
+                    .or(r.key.as_deref())
+                    .unwrap_or("the pinned key")
+            ));
+        }
+        if let Some(r) = find(Status::MissingKey) {
+            let issuer = r.issuer.as_deref().unwrap_or("an unnamed key");
+            return Some(format!(
+                "find the certificate holding {issuer} where upstream publishes its keys \
+                 (a KEYS file or signing-key page beside the releases, or WKD: `gpg --locate-keys USER@DOMAIN`), \
+                 check with upstream that it is theirs, then add it to the keyring and pin its full fingerprint"
+            ));
+        }
+        None
     }
 
     fn rejected(reason: Reason, threshold: usize) -> Verdict {
@@ -282,12 +319,41 @@ impl<'a> Checker<'a> {
         Self::at(keyring, pins, threshold, SystemTime::now())
     }
 
+    /// Like [`Checker::new`], naming the pins in messages by where they were written:
+    /// `origin(i)` is the place of `pins[i]`, e.g. `keys.fingerprints[0]` or `--fingerprint`.
+    pub fn named(
+        keyring: &'a Keyring,
+        pins: &'a [Pin],
+        threshold: usize,
+        origin: &dyn Fn(usize) -> String,
+    ) -> Result<Self, Failure> {
+        Self::at_named(keyring, pins, threshold, SystemTime::now(), origin)
+    }
+
     /// Like [`Checker::new`] with a given "now" (for tests and replaying history).
     pub fn at(
         keyring: &'a Keyring,
         pins: &'a [Pin],
         threshold: usize,
         now: SystemTime,
+    ) -> Result<Self, Failure> {
+        let origin = |i: usize| {
+            if pins.len() == 1 {
+                "the pinned fingerprint".to_string()
+            } else {
+                format!("pinned fingerprint {}", i + 1)
+            }
+        };
+        Self::at_named(keyring, pins, threshold, now, &origin)
+    }
+
+    /// [`Checker::named`] with a given "now".
+    pub fn at_named(
+        keyring: &'a Keyring,
+        pins: &'a [Pin],
+        threshold: usize,
+        now: SystemTime,
+        origin: &dyn Fn(usize) -> String,
     ) -> Result<Self, Failure> {
         if pins.is_empty() {
             return Err(config("no fingerprint is pinned").hint(FINGERPRINT_HINT));
@@ -337,24 +403,50 @@ impl<'a> Checker<'a> {
                 .hint("keep only upstream's certificate in the keyring (sigwatch add writes a minimal copy)"));
             }
         }
-        let missing: Vec<&Pin> = pins
+        let missing: Vec<(usize, &Pin)> = pins
             .iter()
-            .filter(|p| keyring.find(&p.0).is_none())
+            .enumerate()
+            .filter(|(_, p)| keyring.find(&p.0).is_none())
             .collect();
+        // A pin one or two digits away from a key in the keyring is a typo, not a missing key.
+        let describe = |i: usize, pin: &Pin| match near_match(keyring, pin) {
+            Some(near) => format!(
+                "{} {pin} is not, but {} differs from it in {}",
+                origin(i),
+                near.describe(),
+                near.positions_text()
+            ),
+            None => format!("{} {pin}", origin(i)),
+        };
         if missing.len() == pins.len() {
-            let list: Vec<String> = missing.iter().map(|p| p.to_string()).collect();
+            let list: Vec<String> = missing.iter().map(|(i, p)| describe(*i, p)).collect();
+            let near = missing
+                .iter()
+                .find_map(|(i, p)| near_match(keyring, p).map(|n| (i, n)));
+            let hint = match near {
+                Some((i, n)) => format!(
+                    "if {} is the key upstream publishes, correct {} to it; otherwise add the pinned certificate to the keyring",
+                    n.key.to_hex(),
+                    origin(*i)
+                ),
+                None => format!(
+                    "add the pinned certificate to the keyring, or compare the pin with `sigwatch keys list {}`",
+                    keyring.path.display()
+                ),
+            };
             return Err(config(format!(
-                "keyring {}: none of the pinned fingerprints is in it ({})",
+                "keyring {}: none of the pinned fingerprints is in it: {}",
                 keyring.path.display(),
-                list.join(", ")
+                list.join("; ")
             ))
-            .hint("add the pinned certificate to the keyring, or check the pin against `sigwatch keys list KEYRING`"));
+            .hint(hint));
         }
         let warnings = missing
             .iter()
-            .map(|p| {
+            .map(|(i, p)| {
                 format!(
-                    "pinned fingerprint {p} is not in keyring {}",
+                    "{} is not in keyring {}",
+                    describe(*i, p),
                     keyring.path.display()
                 )
             })
@@ -590,7 +682,11 @@ impl<'a> Checker<'a> {
             })
             .collect();
         if candidates.is_empty() {
-            let name = issuer.unwrap_or_else(|| "an unknown key".into());
+            let name = match &issuer {
+                Some(i) if i.starts_with("key ID") => i.clone(),
+                Some(fpr) => format!("key {fpr}"),
+                None => "an unknown key".into(),
+            };
             set(
                 &mut report,
                 Status::MissingKey,
@@ -895,6 +991,20 @@ impl<'a> Checker<'a> {
                     format!("{what} is revoked: {info}; {when}"),
                 ));
             }
+            if made > created {
+                // Upstream retired the key after signing: the signature stands, but the
+                // next release will need the successor, so say so now.
+                let what = if rev.typ() == SignatureType::KeyRevocation {
+                    format!("certificate {}", cert.fingerprint().to_hex())
+                } else {
+                    format!("key {key_hex}")
+                };
+                warnings.push(format!(
+                    "{what} has a {info}, after the signature was made on {}; accepted, since a soft revocation only rejects later signatures, \
+                     but releases signed from now on need upstream's new key: pin it (`sigwatch lint` lists this pin)",
+                    rfc3339(created)
+                ));
+            }
         }
         let signed_by_primary = &cert.fingerprint() == key_fpr;
         let expiries = [
@@ -951,6 +1061,66 @@ impl<'a> Checker<'a> {
     }
 }
 
+/// A key in the keyring whose fingerprint is one or two hex digits away from a pin.
+struct NearMatch<'k> {
+    cert: &'k Cert,
+    key: Fingerprint,
+    /// 1-based positions of the differing hex digits.
+    positions: Vec<usize>,
+}
+
+impl NearMatch<'_> {
+    fn describe(&self) -> String {
+        let what = if self.key == self.cert.fingerprint() {
+            "certificate"
+        } else {
+            "subkey"
+        };
+        let uid = primary_user_id(self.cert, &policy())
+            .map(|u| format!(" ({u})"))
+            .unwrap_or_default();
+        format!("{what} {}{uid} in the keyring", self.key.to_hex())
+    }
+
+    fn positions_text(&self) -> String {
+        let pos: Vec<String> = self.positions.iter().map(|p| p.to_string()).collect();
+        format!(
+            "{} hex digit{} (position {}): a typo in the pin?",
+            self.positions.len(),
+            if self.positions.len() == 1 { "" } else { "s" },
+            pos.join(" and ")
+        )
+    }
+}
+
+/// The key nearest to `pin` among those differing from it in one or two hex digits.
+fn near_match<'k>(keyring: &'k Keyring, pin: &Pin) -> Option<NearMatch<'k>> {
+    let want = pin.0.to_hex();
+    keyring
+        .certs
+        .iter()
+        .flat_map(|c| c.keys().map(move |k| (c, k.key().fingerprint())))
+        .filter_map(|(cert, key)| {
+            let hex = key.to_hex();
+            if hex.len() != want.len() {
+                return None;
+            }
+            let positions: Vec<usize> = hex
+                .bytes()
+                .zip(want.bytes())
+                .enumerate()
+                .filter(|(_, (a, b))| a != b)
+                .map(|(i, _)| i + 1)
+                .collect();
+            (1..=2).contains(&positions.len()).then_some(NearMatch {
+                cert,
+                key,
+                positions,
+            })
+        })
+        .min_by_key(|n| n.positions.len())
+}
+
 /// The signature's issuer: its issuer fingerprint, else its key ID.
 fn issuer_name(sig: &Signature) -> Option<String> {
     let handles = sig.get_issuers();
@@ -981,7 +1151,8 @@ fn first_line(s: &str) -> &str {
     s.lines().next().unwrap_or(s)
 }
 
-/// Reads every signature packet of a detached signature (armored or binary).
+/// Reads every signature packet of a detached signature: binary, armored, or several armor
+/// blocks glued together.
 ///
 /// Refuses anything that is not a bare list of signatures: cleartext-signed and inline-signed
 /// messages, compressed data (which could also be a decompression bomb), keys, garbage.
@@ -1002,6 +1173,22 @@ pub fn parse_signatures(bytes: &[u8]) -> Result<Vec<Signature>, String> {
     {
         return Err("this is a cleartext-signed message, not a detached signature".into());
     }
+    // Projects with several release managers glue their armored signatures together
+    // (`cat alice.asc bob.asc`); like gpgv, read every block, not only the first.
+    let blocks = keyring::armor_blocks(bytes);
+    let binary = bytes.first().is_some_and(|b| b & 0x80 != 0);
+    if blocks.len() > 1 && !binary {
+        let mut sigs = Vec::new();
+        for (i, block) in blocks.iter().enumerate() {
+            sigs.extend(parse_packets(block).map_err(|e| format!("armor block {}: {e}", i + 1))?);
+        }
+        return Ok(sigs);
+    }
+    parse_packets(bytes)
+}
+
+/// The signature packets of one binary signature file or one armor block.
+fn parse_packets(bytes: &[u8]) -> Result<Vec<Signature>, String> {
     let not_sig = |what: &str| format!("not a detached signature: {what}");
     let mut ppr = PacketParserBuilder::from_bytes(bytes)
         .and_then(|b| b.build())

@@ -27,6 +27,8 @@ pub enum PinError {
     ShortKeyId(String),
     /// 16 hex digits: a long key ID.
     LongKeyId(String),
+    /// Hex digits, but not as many as a fingerprint has: a digit lost or added when copying.
+    WrongLength(String, usize),
     /// Anything else that is not a fingerprint.
     NotFingerprint(String),
 }
@@ -42,6 +44,20 @@ impl fmt::Display for PinError {
                 f,
                 "{v:?} is a long key ID (16 hex digits); key IDs can be forged by brute force, so sigwatch only pins full fingerprints"
             ),
+            PinError::WrongLength(v, n) => {
+                let n = *n;
+                // The nearer of the two fingerprint lengths is the one that was meant.
+                let (near, version) = if n < 52 { (40, 4) } else { (64, 6) };
+                let how = if n < near {
+                    format!("{} short", near - n)
+                } else {
+                    format!("{} too many", n - near)
+                };
+                write!(
+                    f,
+                    "{v:?} is not a fingerprint: it has {n} hex digits, {how} for a v{version} fingerprint ({near}); a digit was lost or added when copying it"
+                )
+            }
             PinError::NotFingerprint(v) => write!(
                 f,
                 "{v:?} is not a fingerprint (expected 40 hex digits for a v4 key or 64 for a v6 key)"
@@ -69,7 +85,7 @@ pub fn parse_pin(text: &str) -> Result<Pin, PinError> {
         40 | 64 => Fingerprint::from_hex(&hex)
             .map(Pin)
             .map_err(|_| PinError::NotFingerprint(text.to_string())),
-        _ => Err(PinError::NotFingerprint(text.to_string())),
+        n => Err(PinError::WrongLength(text.to_string(), n)),
     }
 }
 
@@ -131,16 +147,36 @@ mod tests {
 
     #[test]
     fn other_values_are_named_as_not_fingerprints() {
-        for bad in [
-            "",
-            "xyz",
-            "0123456789ABCDEF0123456789ABCDEF0123456",
-            "G123456789ABCDEF0123456789ABCDEF01234567",
-        ] {
+        for bad in ["", "xyz", "G123456789ABCDEF0123456789ABCDEF01234567"] {
             let err = parse_pin(bad).unwrap_err();
             assert!(matches!(err, PinError::NotFingerprint(_)), "{bad}");
             assert!(err.to_string().contains(&format!("{bad:?}")));
         }
+    }
+
+    #[test]
+    fn a_pin_a_digit_short_or_long_says_how_many_digits_it_has() {
+        let short = "0123456789ABCDEF0123456789ABCDEF0123456";
+        let err = parse_pin(short).unwrap_err();
+        assert_eq!(err, PinError::WrongLength(short.into(), 39));
+        assert!(
+            err.to_string()
+                .contains("has 39 hex digits, 1 short for a v4")
+        );
+        let long = format!("{short}78");
+        assert!(
+            parse_pin(&long)
+                .unwrap_err()
+                .to_string()
+                .contains("has 41 hex digits, 1 too many for a v4 fingerprint (40)")
+        );
+        let v6 = "AB".repeat(32);
+        assert!(
+            parse_pin(&v6[1..])
+                .unwrap_err()
+                .to_string()
+                .contains("63 hex digits, 1 short for a v6 fingerprint (64)")
+        );
     }
 
     #[test]

@@ -53,6 +53,32 @@ impl Watch {
     }
 }
 
+impl Watch {
+    /// Said up front when the watch file looks for signatures beside PyPI's files, where
+    /// there are none: PyPI stopped accepting PGP signatures in 2023. The warning and its fix.
+    pub fn pypi_signature_warning(&self) -> Option<(String, String)> {
+        let Source::Pypi { project, index, .. } = &self.source else {
+            return None;
+        };
+        let on_pypi = index
+            .as_deref()
+            .is_none_or(|i| i.contains("pypi.org") || i.contains("pythonhosted.org"));
+        let default_location =
+            self.checksums.is_none() && self.signature_templates == DEFAULT_SIGNATURE_TEMPLATES;
+        (on_pypi && default_location).then(|| {
+            (
+                format!(
+                    "source.pypi {project:?} looks for signatures beside PyPI's files ({{url}}.asc, {{url}}.sig), \
+                     but PyPI has served no .asc files since 2023 (it dropped PGP signatures), so `fetch` will find none"
+                ),
+                "point [signature] url at upstream's own site, where its release managers publish the signatures, \
+                 e.g. url = [\"https://example.org/releases/{filename}.asc\"], or name a signed checksum file with [signature] checksums"
+                    .to_string(),
+            )
+        })
+    }
+}
+
 /// Where releases are discovered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
@@ -192,7 +218,7 @@ impl Watch {
                 })
                 .unwrap_or_default();
             config(format!("watch file {file}{place}: {msg}"))
-                .hint("see watch.example.toml for every field and its type")
+                .hint("`sigwatch add --dry-run …` prints a complete watch file to start from; README lists every field")
         })?;
         let err = |field: &str, msg: String| config(format!("watch file {file}: {field}: {msg}"));
 
@@ -298,7 +324,7 @@ impl Watch {
             (None, None) => {
                 return Err(
                     err("source", "needs `pypi`, `url`, `github` or `gitlab`".into())
-                        .hint("see watch.example.toml"),
+                        .hint("e.g. pypi = \"flufl.lock\", or url = \"https://…/\" with a pattern; `sigwatch add --dry-run …` prints a complete watch file"),
                 );
             }
             (Some(project), None) => {
@@ -352,7 +378,17 @@ impl Watch {
                         "`index` and `files` only apply to `pypi` sources".into(),
                     ));
                 }
-                check_url(url).map_err(|m| err("source.url", m))?;
+                check_url(url).map_err(|m| {
+                    let failure = err("source.url", m);
+                    if url.starts_with("http://") {
+                        failure.hint(format!(
+                            "use url = \"https://{}\" (nearly every release site serves https too); a signature cannot protect what plain http exposes: which release you are shown, and who sees what you download",
+                            &url["http://".len()..]
+                        ))
+                    } else {
+                        failure
+                    }
+                })?;
                 let pattern = s.pattern.clone().ok_or_else(|| {
                     err(
                         "source.pattern",
@@ -370,7 +406,8 @@ impl Watch {
                     return Err(err(
                         "source.pattern",
                         "needs a capture group for the version: (?P<version>…)".into(),
-                    ));
+                    )
+                    .hint(version_group_hint(&pattern)));
                 }
                 Source::Url {
                     url: url.clone(),
@@ -470,6 +507,23 @@ impl Watch {
             threshold,
             refresh: keys.refresh,
         })
+    }
+}
+
+/// How to give a pattern its version group: the user's own pattern with its first `.*` or
+/// `.+` made the group, or an example.
+fn version_group_hint(pattern: &str) -> String {
+    const GROUP: &str = "(?P<version>[0-9][0-9a-z.]*)";
+    let wild = [".*", ".+"].iter().filter_map(|w| pattern.find(w)).min();
+    match wild {
+        Some(at) => format!(
+            "name the version part, e.g. pattern = '{}{GROUP}{}'",
+            &pattern[..at],
+            &pattern[at + 2..]
+        ),
+        None => format!(
+            "name the version part, e.g. pattern = 'example-{GROUP}\\.tar\\.gz'; `sigwatch add --help` shows complete watch files"
+        ),
     }
 }
 
