@@ -741,6 +741,30 @@ fn watch_files_in_their_published_shapes_translate_and_verify() {
             "(?P<version>[^/]*)",
         ),
         (
+            "version-in-a-pattern-url",
+            "version=3\nopts=\"pgpsigurlmangle=s/$/.asc/\" https://example.org/download https://dl.example.org/foo/(\\d+\\.\\d*[02468]\\.[\\d.]+)/foo-\\1\\.tar\\.(?:xz|bz2|gz)\n",
+            "https://example.org/download",
+            "foo-(?P<version>\\d+",
+        ),
+        (
+            "version-only-in-a-directory",
+            "version=4\nopts=pgpsigurlmangle=s/$/.asc/ \\\n  https://example.org/foo/releases .*/download/([\\.0-9]+)/foo-[\\.0-9]+\\.tar\\.gz\n",
+            "https://example.org/foo/releases",
+            "foo-(?P<version>[\\.0-9]+)\\.tar\\.gz",
+        ),
+        (
+            "options-alone-on-a-line",
+            "version=4\nopts=pgpmode=mangle\nopts=pgpsigurlmangle=s/$/.asc/ https://example.org/snaps/ foo-(\\d.*)\\.tar\\.gz\n",
+            "https://example.org/snaps/",
+            "foo-(?P<version>",
+        ),
+        (
+            "negative-look-ahead",
+            "version=4\nopts=\"pgpsigurlmangle=s/$/.asc/, pasv\" https://example.org/pub/ foo-(\\d[\\d.]*)\\.tar\\.gz(?!\\.asc)\n",
+            "https://example.org/pub/",
+            "foo-(?P<version>\\d[\\d.]*)\\.tar\\.gz",
+        ),
+        (
             "plain-http",
             "version=4\nopts=pgpsigurlmangle=s/$/.asc/ http://example.org/pub/ foo-(\\d[\\d.]*)\\.tar\\.gz\n",
             "https://example.org/pub/",

@@ -203,8 +203,11 @@ fn flags_first(line: &str) -> String {
         return line.to_string();
     };
     let (quoted, value, tail) = match rest.strip_prefix('"') {
-        Some(r) => match r.find('"') {
-            Some(end) => (true, &r[..end], &r[end + 1..]),
+        Some(r) => match r
+            .char_indices()
+            .find(|&(i, c)| c == '"' && !r[..i].ends_with('\\'))
+        {
+            Some((end, _)) => (true, &r[..end], &r[end + 1..]),
             None => return line.to_string(),
         },
         None => {
@@ -276,6 +279,14 @@ pub(super) fn read_entries(text: &str, notes: &mut Vec<Note>) -> Result<Vec<Entr
         match debian_watch::parse::parse(&one) {
             Ok(parsed) => {
                 for mut e in entries(&parsed) {
+                    if e.url.trim().is_empty() {
+                        notes.push(note(
+                            Some(l.line),
+                            Severity::Review,
+                            "skipped: options without a URL (uscan reads each line on its own; continue the line with `\\` to give them to the next)".into(),
+                        ));
+                        continue;
+                    }
                     e.line = l.line;
                     // An option's line: the physical line of the logical one that names it.
                     for o in &mut e.opts {

@@ -500,24 +500,38 @@ pub(super) fn listing_url(url: &str, line: usize) -> (String, Vec<Note>) {
     (url, notes)
 }
 
-/// A pattern whose version sits in a directory of the URL (`…/(\d[\d.]*)/name-\1\.tar\.xz`):
-/// the back-references become the directory's groups, so the file name keeps a version group.
+/// A pattern whose version sits in a directory (`…/(\d[\d.]*)/name-\1\.tar\.xz`, in the URL or
+/// in a pattern that is a whole URL): the back-references become the directory's groups, so
+/// the file name keeps a version group.
 pub(super) fn resolve_backrefs(pattern: &str, url: &str) -> String {
     if !(1..=9).any(|n| pattern.contains(&format!("\\{n}"))) {
         return pattern.to_string();
     }
-    // The capturing groups of the URL's directories, in order.
+    let own = pattern.rsplit_once('/').map(|(dir, _)| groups_of(dir));
+    let groups = match own {
+        Some(g) if !g.is_empty() => g,
+        _ => groups_of(url),
+    };
+    let mut out = pattern.to_string();
+    for (n, g) in groups.iter().enumerate().take(9) {
+        out = out.replace(&format!("\\{}", n + 1), &format!("({g})"));
+    }
+    out
+}
+
+/// The insides of the capturing groups of a regex, in order.
+fn groups_of(text: &str) -> Vec<String> {
     let mut groups = Vec::new();
-    for (i, c) in url.char_indices() {
-        if c == '(' && !url[..i].ends_with('\\') && !url[i..].starts_with("(?") {
+    for (i, c) in text.char_indices() {
+        if c == '(' && !text[..i].ends_with('\\') && !text[i..].starts_with("(?") {
             let mut depth = 0;
-            for (j, d) in url[i..].char_indices() {
+            for (j, d) in text[i..].char_indices() {
                 match d {
                     '(' => depth += 1,
                     ')' => {
                         depth -= 1;
                         if depth == 0 {
-                            groups.push(url[i + 1..i + j].to_string());
+                            groups.push(text[i + 1..i + j].to_string());
                             break;
                         }
                     }
@@ -526,11 +540,7 @@ pub(super) fn resolve_backrefs(pattern: &str, url: &str) -> String {
             }
         }
     }
-    let mut out = pattern.to_string();
-    for (n, g) in groups.iter().enumerate().take(9) {
-        out = out.replace(&format!("\\{}", n + 1), &format!("({g})"));
-    }
-    out
+    groups
 }
 
 /// Substitutes uscan's `@…@` markers; `@ANY_VERSION@`'s group becomes the version group.
@@ -640,6 +650,40 @@ pub(super) fn file_pattern(pattern: &str) -> Result<(String, Vec<String>), Strin
     {
         return Err("a '/' remains inside a group; sigwatch matches file names only".into());
     }
+    // Negative look-arounds (`\.tar\.gz(?!\.asc)`) only exclude other files; the regex crate
+    // has none, and sigwatch matches whole file names, so they are dropped with a note.
+    while let Some(at) = scan(&p)
+        .iter()
+        .find(|&&(i, c, lit)| {
+            !lit && c == '(' && (p[i..].starts_with("(?!") || p[i..].starts_with("(?<!"))
+        })
+        .map(|&(i, _, _)| i)
+    {
+        let mut depth = 0;
+        let Some(end) = scan(&p).iter().find_map(|&(i, c, lit)| {
+            if i < at || lit {
+                return None;
+            }
+            match c {
+                '(' => depth += 1,
+                ')' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return Some(i);
+                    }
+                }
+                _ => {}
+            }
+            None
+        }) else {
+            break;
+        };
+        notes.push(format!(
+            "the negative look-around {} was dropped (sigwatch matches whole file names); check the pattern matches only the release files",
+            &p[at..=end]
+        ));
+        p.replace_range(at..=end, "");
+    }
     // The version group: an existing named one, else the first capturing group.
     let toks = scan(&p);
     let capturing: Vec<usize> = toks
@@ -656,7 +700,20 @@ pub(super) fn file_pattern(pattern: &str) -> Result<(String, Vec<String>), Strin
         .map(|&(i, _, _)| i)
         .collect();
     if capturing.is_empty() {
-        return Err("it has no capture group for the version".into());
+        // The version only in a directory (`.*/download/([\.0-9]+)/cryfs-[\.0-9]+\.tar\.gz`):
+        // where the file name repeats that group's expression, that part is the version.
+        let dropped = &pattern[..pattern.len().saturating_sub(p.len())];
+        let wrapped = groups_of(dropped)
+            .into_iter()
+            .find(|g| !g.is_empty() && p.contains(g.as_str()))
+            .map(|g| p.replacen(g.as_str(), &format!("(?P<version>{g})"), 1));
+        let Some(w) = wrapped else {
+            return Err("it has no capture group for the version".into());
+        };
+        notes.push("the version is captured in a directory of the link; the same expression in the file name was taken as the version".into());
+        return regex::Regex::new(&format!("^(?:{w})$"))
+            .map(|_| (w, notes))
+            .map_err(|e| format!("not a regular expression sigwatch understands ({e})"));
     }
     if !p.contains("(?P<version>") {
         let first = capturing[0];
