@@ -23,6 +23,7 @@ use crate::watch::{NewWatch, render};
 pub use super::{Note, Severity};
 
 mod parse;
+mod pattern;
 mod translate;
 
 use super::write::{key_lines, refresh_sources};

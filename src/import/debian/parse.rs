@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use super::translate::Mangle;
+use super::pattern::Mangle;
 use super::{Note, Severity, note};
 use crate::error::config;
 
