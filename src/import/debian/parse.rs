@@ -10,22 +10,11 @@ use crate::error::config;
 pub(super) fn package_name(debian: &Path) -> anyhow::Result<String> {
     let from_control = std::fs::read_to_string(debian.join("control"))
         .ok()
-        .and_then(|t| {
-            t.lines()
-                .take_while(|l| !l.trim().is_empty() || l.is_empty())
-                .find_map(|l| {
-                    let (k, v) = l.split_once(':')?;
-                    k.trim()
-                        .eq_ignore_ascii_case("source")
-                        .then(|| v.trim().to_string())
-                })
-        });
+        .and_then(|t| debian_control::Control::read_relaxed(t.as_bytes()).ok())
+        .and_then(|(c, _errors)| c.source())
+        .and_then(|s| s.name());
     let name = from_control
-        .or_else(|| {
-            std::fs::read_to_string(debian.join("changelog"))
-                .ok()
-                .and_then(|t| t.split_whitespace().next().map(str::to_string))
-        })
+        .or_else(|| read_changelog(debian).and_then(|c| c.iter().next()?.package()))
         .ok_or_else(|| {
             config(format!(
                 "{}: neither debian/control (Source:) nor debian/changelog names the package",
@@ -48,25 +37,26 @@ pub(super) fn package_name(debian: &Path) -> anyhow::Result<String> {
     Ok(name)
 }
 
-/// The version in the first line of debian/changelog: `pkg (VERSION) dist; urgency=…`.
-pub(super) fn changelog_version(debian: &Path) -> Option<String> {
+/// debian/changelog, read leniently (a later malformed entry does not hide the first).
+fn read_changelog(debian: &Path) -> Option<debian_changelog::ChangeLog> {
     let text = std::fs::read_to_string(debian.join("changelog")).ok()?;
-    let first = text.lines().find(|l| !l.trim().is_empty())?;
-    let open = first.find('(')?;
-    let close = first[open..].find(')')? + open;
-    Some(first[open + 1..close].trim().to_string()).filter(|v| !v.is_empty())
+    Some(debian_changelog::ChangeLog::parse_relaxed(&text))
+}
+
+/// The version of the newest debian/changelog entry.
+pub(super) fn changelog_version(debian: &Path) -> Option<debversion::Version> {
+    read_changelog(debian)?.iter().next()?.version()
 }
 
 /// The upstream part of a Debian version, with the watch file's `dversionmangle` applied
 /// (that is what the option exists for: mapping Debian versions to upstream ones).
 pub(super) fn upstream_version(
-    version: &str,
+    version: &debversion::Version,
     entry: &Entry,
     package: &str,
     notes: &mut Vec<Note>,
 ) -> String {
-    let no_epoch = version.split_once(':').map_or(version, |(_, v)| v);
-    let upstream = no_epoch.rsplit_once('-').map_or(no_epoch, |(u, _)| u);
+    let upstream = version.upstream_version.as_str();
     for key in ["dversionmangle", "versionmangle"] {
         if let Some(o) = entry.opt(key) {
             let rules = if o.value.trim() == "auto" {
