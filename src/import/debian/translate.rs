@@ -501,6 +501,11 @@ pub(super) fn listing_url(url: &str, line: usize) -> (String, Vec<Note>) {
     (url, notes)
 }
 
+/// Whether `url` names a loopback host, where sigwatch allows plain http (local mirrors, tests).
+fn loopback(url: &str) -> bool {
+    url::Url::parse(url).is_ok_and(|u| crate::base::url::is_loopback(&u))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -574,9 +579,4 @@ mod tests {
             Some("requests")
         );
     }
-}
-
-/// Whether `url` names a loopback host, where sigwatch allows plain http (local mirrors, tests).
-fn loopback(url: &str) -> bool {
-    url::Url::parse(url).is_ok_and(|u| crate::base::url::is_loopback(&u))
 }
