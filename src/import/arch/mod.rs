@@ -18,6 +18,7 @@ use serde::Serialize;
 
 use super::{Note, Severity};
 
+mod lex;
 mod pkgbuild;
 mod srcinfo;
 mod translate;

@@ -23,6 +23,7 @@ use crate::watch::{NewWatch, render};
 pub use super::{Note, Severity};
 
 mod parse;
+mod pattern;
 mod translate;
 
 use super::write::{key_lines, refresh_sources};
@@ -123,7 +124,7 @@ const KEY_FILES: [&str; 3] = [
 /// What every watch file of one package shares: names, version, keys.
 struct Package {
     name: String,
-    changelog_version: Option<String>,
+    changelog_version: Option<debversion::Version>,
     key_file: Option<&'static str>,
     keyring: Option<Keyring>,
     candidates: Vec<Pin>,
@@ -355,7 +356,7 @@ fn translate_entry(
 ) -> TranslatedWatch {
     let current = pkg
         .changelog_version
-        .as_deref()
+        .as_ref()
         .map(|v| upstream_version(v, entry, &pkg.name, &mut notes));
     let tr = translate_source(entry, next, &pkg.name, &mut notes);
     let (key_file, keyring, candidates) = (pkg.key_file, &pkg.keyring, &pkg.candidates);

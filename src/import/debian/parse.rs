@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use super::translate::Mangle;
+use super::pattern::Mangle;
 use super::{Note, Severity, note};
 use crate::error::config;
 
@@ -10,22 +10,11 @@ use crate::error::config;
 pub(super) fn package_name(debian: &Path) -> anyhow::Result<String> {
     let from_control = std::fs::read_to_string(debian.join("control"))
         .ok()
-        .and_then(|t| {
-            t.lines()
-                .take_while(|l| !l.trim().is_empty() || l.is_empty())
-                .find_map(|l| {
-                    let (k, v) = l.split_once(':')?;
-                    k.trim()
-                        .eq_ignore_ascii_case("source")
-                        .then(|| v.trim().to_string())
-                })
-        });
+        .and_then(|t| debian_control::Control::read_relaxed(t.as_bytes()).ok())
+        .and_then(|(c, _errors)| c.source())
+        .and_then(|s| s.name());
     let name = from_control
-        .or_else(|| {
-            std::fs::read_to_string(debian.join("changelog"))
-                .ok()
-                .and_then(|t| t.split_whitespace().next().map(str::to_string))
-        })
+        .or_else(|| read_changelog(debian).and_then(|c| c.iter().next()?.package()))
         .ok_or_else(|| {
             config(format!(
                 "{}: neither debian/control (Source:) nor debian/changelog names the package",
@@ -48,25 +37,26 @@ pub(super) fn package_name(debian: &Path) -> anyhow::Result<String> {
     Ok(name)
 }
 
-/// The version in the first line of debian/changelog: `pkg (VERSION) dist; urgency=…`.
-pub(super) fn changelog_version(debian: &Path) -> Option<String> {
+/// debian/changelog, read leniently (a later malformed entry does not hide the first).
+fn read_changelog(debian: &Path) -> Option<debian_changelog::ChangeLog> {
     let text = std::fs::read_to_string(debian.join("changelog")).ok()?;
-    let first = text.lines().find(|l| !l.trim().is_empty())?;
-    let open = first.find('(')?;
-    let close = first[open..].find(')')? + open;
-    Some(first[open + 1..close].trim().to_string()).filter(|v| !v.is_empty())
+    Some(debian_changelog::ChangeLog::parse_relaxed(&text))
+}
+
+/// The version of the newest debian/changelog entry.
+pub(super) fn changelog_version(debian: &Path) -> Option<debversion::Version> {
+    read_changelog(debian)?.iter().next()?.version()
 }
 
 /// The upstream part of a Debian version, with the watch file's `dversionmangle` applied
 /// (that is what the option exists for: mapping Debian versions to upstream ones).
 pub(super) fn upstream_version(
-    version: &str,
+    version: &debversion::Version,
     entry: &Entry,
     package: &str,
     notes: &mut Vec<Note>,
 ) -> String {
-    let no_epoch = version.split_once(':').map_or(version, |(_, v)| v);
-    let upstream = no_epoch.rsplit_once('-').map_or(no_epoch, |(u, _)| u);
+    let upstream = version.upstream_version.as_str();
     for key in ["dversionmangle", "versionmangle"] {
         if let Some(o) = entry.opt(key) {
             let rules = if o.value.trim() == "auto" {
@@ -203,8 +193,11 @@ fn flags_first(line: &str) -> String {
         return line.to_string();
     };
     let (quoted, value, tail) = match rest.strip_prefix('"') {
-        Some(r) => match r.find('"') {
-            Some(end) => (true, &r[..end], &r[end + 1..]),
+        Some(r) => match r
+            .char_indices()
+            .find(|&(i, c)| c == '"' && !r[..i].ends_with('\\'))
+        {
+            Some((end, _)) => (true, &r[..end], &r[end + 1..]),
             None => return line.to_string(),
         },
         None => {
@@ -276,6 +269,14 @@ pub(super) fn read_entries(text: &str, notes: &mut Vec<Note>) -> Result<Vec<Entr
         match debian_watch::parse::parse(&one) {
             Ok(parsed) => {
                 for mut e in entries(&parsed) {
+                    if e.url.trim().is_empty() {
+                        notes.push(note(
+                            Some(l.line),
+                            Severity::Review,
+                            "skipped: options without a URL (uscan reads each line on its own; continue the line with `\\` to give them to the next)".into(),
+                        ));
+                        continue;
+                    }
                     e.line = l.line;
                     // An option's line: the physical line of the logical one that names it.
                     for o in &mut e.opts {
