@@ -4,6 +4,7 @@
 //! A new subcommand is a variant in [`crate::cli::Command`], a module here, and one arm in
 //! [`run`].
 
+pub mod accept;
 pub mod add;
 pub mod check;
 pub mod completions;
@@ -41,6 +42,7 @@ pub fn run(cli: Cli) -> Exit {
         Command::Keys(KeysCommand::List { keyring }) => keys::list(&printer, &keyring),
         Command::Keys(KeysCommand::Refresh { paths, net }) => keys::refresh(&printer, &paths, &net),
         Command::Lint(args) => lint::run(&printer, &args),
+        Command::Accept(args) => accept::run(&printer, &args),
         Command::Add(args) => add::run(&printer, &args),
         Command::ImportDebian(mut args) => {
             args.json = printer.json;

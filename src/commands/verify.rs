@@ -15,13 +15,15 @@ use crate::verify::{self, Checker, Keyring, MAX_SIGNATURE_BYTES, Proof, checksum
 
 /// Runs `verify`.
 pub fn run(printer: &Printer, args: &VerifyArgs) -> Outcome {
-    let (keyring_path, pins, threshold) = match &args.watch {
+    let (keyring_path, pins, threshold, exceptions) = match &args.watch {
         Some(w) => {
             let watch = crate::watch::Watch::load(w)?;
+            let exceptions = watch.exceptions();
             (
                 watch.keyring,
                 watch.pins,
                 args.threshold.unwrap_or(watch.threshold),
+                exceptions,
             )
         }
         None => (
@@ -30,13 +32,14 @@ pub fn run(printer: &Printer, args: &VerifyArgs) -> Outcome {
                 .expect("clap requires --keyring without --watch"),
             verify::parse_pins(&args.fingerprints, |_| "--fingerprint".to_string())?,
             args.threshold.unwrap_or(1),
+            Vec::new(),
         ),
     };
     let keyring = Keyring::load(&keyring_path)?;
     for w in &keyring.warnings {
         printer.detail(w);
     }
-    let checker = Checker::new(&keyring, &pins, threshold)?;
+    let checker = Checker::new(&keyring, &pins, threshold)?.with_exceptions(exceptions);
     if let Some(sums) = &args.checksums {
         return through_checksums(printer, args, &checker, sums);
     }
@@ -146,7 +149,7 @@ fn through_checksums(
     ))
 }
 
-fn open_data(path: &Path) -> Result<File, Failure> {
+pub(crate) fn open_data(path: &Path) -> Result<File, Failure> {
     File::open(path).map_err(|e| {
         config(format!(
             "{}: cannot open the file to verify: {e}",
@@ -156,7 +159,7 @@ fn open_data(path: &Path) -> Result<File, Failure> {
 }
 
 /// FILE.asc, else FILE.sig.
-fn default_signature(file: &Path) -> Result<PathBuf, Failure> {
+pub(crate) fn default_signature(file: &Path) -> Result<PathBuf, Failure> {
     let candidates = ["asc", "sig"].map(|ext| {
         let mut name = file.as_os_str().to_owned();
         name.push(".");

@@ -61,7 +61,8 @@ async fn project(
         refresh_first(http, &watch, report).await?;
     }
     let keyring = Keyring::load(&watch.keyring).map_err(Failure::from)?;
-    let checker = Checker::new(&keyring, &watch.pins, watch.threshold)?;
+    let checker =
+        Checker::new(&keyring, &watch.pins, watch.threshold)?.with_exceptions(watch.exceptions());
     report.warnings.extend(checker.warnings.iter().cloned());
 
     let releases = source::discover(http, &watch.source).await?;
@@ -144,6 +145,7 @@ async fn project(
         history: History::load(path)?,
         sums: SumsCache::new(),
         notices: Vec::new(),
+        warnings: Vec::new(),
     };
     let mut outcome = Ok(());
     for (i, f) in files.iter().enumerate() {
@@ -154,6 +156,7 @@ async fn project(
         }
     }
     report.notices.append(&mut run.notices);
+    report.warnings.append(&mut run.warnings);
     outcome
 }
 
@@ -195,6 +198,7 @@ struct Run<'r> {
     history: History,
     sums: SumsCache,
     notices: Vec<String>,
+    warnings: Vec<String>,
 }
 
 /// Verified checksum files of one release, by URL.
@@ -281,6 +285,10 @@ async fn fetch_file(
     };
     let signer = judge(&evidence, &proven, &file.url, filename, out)?;
     out.sha256 = Some(proven.sha256.clone());
+    if let Some(accepted) = &proven.verdict.accepted {
+        run.warnings
+            .push(format!("{filename}: {}", accepted.warning()));
+    }
     let signature_file = match &evidence {
         Evidence::Detached {
             signature_url,
@@ -497,6 +505,8 @@ fn record_verdict(out: &mut FileReport, verdict: &Verdict) {
     fetched.verdict = Some(VerdictWord::from(verdict));
     fetched.signer = verdict.signers().first().map(|s| s.cert.to_hex());
     fetched.signatures = verdict.signatures.clone();
+    fetched.accepted_by_exception = verdict.accepted.is_some();
+    fetched.exception = verdict.accepted.clone();
 }
 
 /// Tries each signature template in order; a missing signature is a rejection naming every URL.

@@ -4,6 +4,10 @@
 //! paths are resolved relative to the watch file, and pins are normalized here so that every
 //! later stage sees full fingerprints only.
 
+pub mod accept;
+
+pub use accept::AcceptEntry;
+
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -38,6 +42,15 @@ pub struct Watch {
     pub threshold: usize,
     /// Where `keys refresh` looks for updates of the pinned certificates: URLs or `wkd`.
     pub refresh: Vec<String>,
+    /// Recorded exceptions (`[[accept]]`), each for one exact file.
+    pub accept: Vec<AcceptEntry>,
+}
+
+impl Watch {
+    /// The recorded exceptions, for [`crate::verify::Checker::with_exceptions`].
+    pub fn exceptions(&self) -> Vec<crate::verify::Exception> {
+        self.accept.iter().map(|a| a.exception.clone()).collect()
+    }
 }
 
 /// Where releases are discovered.
@@ -112,6 +125,8 @@ struct RawWatch {
     #[serde(default)]
     signature: RawSignature,
     keys: RawKeys,
+    #[serde(default)]
+    accept: Vec<accept::RawAccept>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -436,7 +451,14 @@ impl Watch {
                 })?;
             }
         }
+        let accept = raw
+            .accept
+            .into_iter()
+            .enumerate()
+            .map(|(i, a)| accept::validate(i, a).map_err(|(field, msg)| err(&field, msg)))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Watch {
+            accept,
             path: path.to_path_buf(),
             name,
             current: raw.current,
