@@ -759,3 +759,20 @@ fn failing_to_write_stdout_is_unspecified_failure() {
         explain("names what failed", &out)
     );
 }
+
+#[test]
+fn unsigned_message_is_no_signature_and_prints_nothing() {
+    let w = World::new("sopv-unsigned");
+    let mut msg = Vec::new();
+    {
+        let message = Message::new(&mut msg);
+        let mut lit = LiteralWriter::new(message).build().expect("literal");
+        lit.write_all(DATA).expect("writing");
+        lit.finalize().expect("finishing");
+    }
+    let out = sopv(&w.dir, ["inline-verify", "alice.cert"])
+        .stdin(msg)
+        .assert_code(3);
+    assert_no_stdout(&out);
+    out.assert_stderr_contains(&["carries no signature"]);
+}

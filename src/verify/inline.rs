@@ -135,3 +135,51 @@ pub fn split<R: Read + Send + Sync, W: Write>(mut input: R, data: &mut W) -> Res
         signed: None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use openpgp::packet::Literal;
+    use openpgp::types::DataFormat;
+
+    fn literal(body: &[u8]) -> Vec<u8> {
+        let mut lit = Literal::new(DataFormat::Binary);
+        lit.set_body(body.to_vec());
+        let mut bytes = Vec::new();
+        Packet::from(lit).serialize(&mut bytes).unwrap();
+        bytes
+    }
+
+    #[test]
+    fn a_literal_without_signatures_gives_its_data_and_no_signatures() {
+        let mut data = Vec::new();
+        let split = split(literal(b"hello").as_slice(), &mut data).unwrap();
+        assert_eq!(split.form, Form::Message);
+        assert!(split.signatures.is_empty());
+        assert_eq!(data, b"hello");
+    }
+
+    #[test]
+    fn two_literal_packets_are_not_one_signed_message() {
+        let mut bytes = literal(b"a");
+        bytes.extend(literal(b"b"));
+        let err = split(bytes.as_slice(), &mut Vec::new()).unwrap_err();
+        assert!(err.contains("more than one literal"), "{err}");
+    }
+
+    #[test]
+    fn empty_input_and_a_bare_key_are_not_messages() {
+        assert!(
+            split(&b""[..], &mut Vec::new())
+                .unwrap_err()
+                .contains("empty")
+        );
+        let (cert, _) = openpgp::cert::CertBuilder::general_purpose(Some("k"))
+            .generate()
+            .unwrap();
+        let mut bytes = Vec::new();
+        cert.serialize(&mut bytes).unwrap();
+        let err = split(bytes.as_slice(), &mut Vec::new()).unwrap_err();
+        assert!(err.contains("certificate"), "{err}");
+    }
+}
