@@ -273,12 +273,18 @@ def sqv_check(keyfile, sig, data):
     text = " | ".join(l.strip() for l in (err + out).splitlines())
     if rc == 0:
         cls = "good"
+    elif "Malformed certificate" in text or "Unsupported Cert" in text:
+        cls = "keyring unreadable"
+    elif "SHA1" in text and "not bound" in text:
+        cls = "sha1 binding"
     elif "SHA1" in text:
         cls = "sha1"
     elif "xpired" in text:
         cls = "expired"
-    elif "Missing key" in text or "issuer" in text.lower() and "not" in text.lower():
+    elif "Missing key" in text:
         cls = "missing key"
+    elif "not bound" in text:
+        cls = "not bound"
     else:
         cls = "refused"
     return {"ok": rc == 0, "class": cls, "detail": text[:600], "secs": secs}
