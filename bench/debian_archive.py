@@ -432,12 +432,20 @@ def import_class(r):
         review = [n for n in notes if n.get("severity") in ("review", "error")]
         return ("with notes" if review else "clean"), review
     errors = [n for n in notes if n.get("severity") == "error"] or notes
+    if not errors:
+        first = (imp.get("stderr") or "").splitlines()[:1]
+        errors = [{"message": f"exit {imp.get('exit')}: " + (first[0] if first else "no output")}]
     return "refused", errors
 
 
 def reason_key(message):
     """A refusal message without package-specific parts, to group by cause."""
     m = message or ""
+    m = re.sub(r"^watch file \S+: ", "", m)
+    m = re.sub(r"translated watch file does not load: watch file \S+: ", "translated watch file does not load: ", m)
+    m = re.sub(r"error: \S+/debian/watch: ", "debian/watch: ", m)
+    m = re.sub(r"regular expression: .*", "regular expression", m, flags=re.S)
+    m = " ".join(m.split())
     m = re.sub(r"\"[^\"]*\"|'[^']*'|`[^`]*`", "…", m)
     m = re.sub(r"https?://\S+", "URL", m)
     m = re.sub(r"[0-9A-F]{16,40}", "FPR", m)
@@ -460,6 +468,40 @@ def sigwatch_class(c):
     err = j.get("error") if isinstance(j, dict) else None
     msg = err.get("message") if err else v.get("stderr", "").splitlines()[:1]
     return f"error exit {v['exit']}", [reason_key(msg if isinstance(msg, str) else " ".join(msg))]
+
+
+WAY_FORWARD = {
+    "key_expired": "`sigwatch keys refresh` with a `keyserver`/`wkd` source when upstream extended "
+                   "the key; else `sigwatch accept` (issue 13 item 1)",
+    "weak_hash": "`sigwatch accept` after checking the bytes another way (issue 13 item 1)",
+    "weak_key": "none by design: no waiver for keys below 2048 bits",
+}
+
+
+def disagreement(c):
+    """Why sigwatch and gpgv (uscan) disagree on one tarball, or None when they agree."""
+    sc, rl = sigwatch_class(c)
+    s_ok, g = sc.startswith("verified"), c["gpgv"]
+    if s_ok == g["ok"]:
+        return None
+    if s_ok:
+        if "Good signature" in g["detail"] and "No public key" in g["detail"]:
+            return ("sigwatch accepts, gpgv refuses: two signatures, one by a key the package's "
+                    "key file lacks; gpgv fails on any unverifiable signature, sigwatch needs "
+                    "one pinned signer (threshold 1)")
+        return f"sigwatch accepts, gpgv refuses: gpgv {g['class']}"
+    if sc == "refused" and rl and rl != ["below threshold"]:
+        return "rule: " + ", ".join(rl)
+    j = (c.get("sigwatch") or {}).get("json") or {}
+    reason = str(j.get("reason") or "")
+    if "Armor" in reason:
+        return ("signature file: Debian's `gpg --enarmor` copy of a binary .sig "
+                "(`BEGIN PGP ARMORED FILE`), which Sequoia does not read")
+    if sc == "no watch file":
+        return "import wrote no watch file"
+    if sc.startswith("error"):
+        return "import: the written watch file does not load: " + (rl[0] if rl else "")
+    return f"other: {sc} {rl} {reason[:100]}"
 
 
 def summary_line(r):
@@ -489,6 +531,7 @@ def cmd_table(a):
     verdicts, rules = C(), collections.defaultdict(list)
     agree = C()
     disagreements = collections.defaultdict(list)
+    gpgv_disagree = collections.defaultdict(list)
     done = [r for r in rs if "skipped" not in r and "harness_error" not in r]
     for r in rs:
         if "skipped" in r:
@@ -516,7 +559,10 @@ def cmd_table(a):
             agree["sigwatch = sqv"] += s_ok == q_ok
             agree["gpgv = sqv"] += g_ok == q_ok
             agree["checks"] += 1
-            if s_ok != g_ok or s_ok != q_ok:
+            d = disagreement(c)
+            if d:
+                gpgv_disagree[d].append(r["package"] + (f" ({c['component']})" if c["component"] else ""))
+            if s_ok != q_ok:
                 why = f"sigwatch {sc}{' (' + ', '.join(rl) + ')' if rl else ''}; gpgv {c['gpgv']['class']}" \
                       f"{' [' + ', '.join(c['gpgv'].get('notes', [])) + ']' if c['gpgv'].get('notes') else ''}; " \
                       f"sqv {c['sqv']['class']}"
@@ -562,7 +608,15 @@ def cmd_table(a):
     for k in ("sigwatch = gpgv", "sigwatch = sqv", "gpgv = sqv"):
         p(f"| {k} | {agree[k]} ({100 * agree[k] / max(n, 1):.1f} %) |")
     p()
-    p("Disagreements (sigwatch vs gpgv or sqv), by kind:")
+    p("Disagreements with gpgv (what uscan runs), by cause:")
+    p()
+    p("| cause | tarballs | way forward | packages |")
+    p("|---|---:|---|---|")
+    for k, v in sorted(gpgv_disagree.items(), key=lambda kv: -len(kv[1])):
+        way = WAY_FORWARD.get(k.removeprefix("rule: "), "")
+        p(f"| {k} | {len(v)} | {way} | {', '.join(sorted(v))} |")
+    p()
+    p("Disagreements with sqv, by verdicts (sigwatch; gpgv; sqv):")
     p()
     for k, v in sorted(disagreements.items(), key=lambda kv: -len(kv[1])):
         p(f"- {len(v)} × {k}: {', '.join(sorted(v))}")
