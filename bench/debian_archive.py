@@ -532,9 +532,10 @@ def cmd_table(a):
     agree = C()
     disagreements = collections.defaultdict(list)
     gpgv_disagree = collections.defaultdict(list)
-    done = [r for r in rs if "skipped" not in r and "harness_error" not in r]
+    done = [r for r in rs if "import" in r and "harness_error" not in r]
+    partial = [r for r in done if r.get("import_only")]
     for r in rs:
-        if "skipped" in r:
+        if "skipped" in r and not r.get("import_only"):
             skipped[r["skipped"].split(":")[0]] += 1
     harness = [r["package"] for r in rs if "harness_error" in r]
     checking = [r for r in done if r.get("watch_checks_signatures")]
@@ -568,9 +569,11 @@ def cmd_table(a):
                       f"sqv {c['sqv']['class']}"
                 disagreements[why].append(f"{r['package']}" + (f" ({c['component']})" if c["component"] else ""))
     p = lambda *x: print(*x)
-    p(f"Packages attempted: {len(rs)}; skipped (mirror/unpack): {sum(skipped.values())} "
+    p(f"Packages attempted: {len(rs)}; skipped (mirror, apt, unpack): {sum(skipped.values())} "
       f"{dict(skipped)}; harness errors: {len(harness)} {harness}")
-    p(f"Processed: {len(done)}; debian/watch checks signatures: {len(checking)}; "
+    p(f"Imported: {len(done)} ({len(done) - len(partial)} with every file, {len(partial)} "
+      f"packaging only: the mirror lacks the orig tarball or its signature); "
+      f"debian/watch checks signatures: {len(checking)}; "
       f"does not (no pgp option or pgpmode=none, or no watch): {len(no_sig_watch)}")
     p()
     p("| import-debian | all processed | watch checks signatures |")
