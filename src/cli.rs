@@ -39,6 +39,11 @@ pub struct GlobalArgs {
     /// When to colour output: auto (only on a terminal, never under NO_COLOR), always, never.
     #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto)]
     pub color: ColorWhen,
+
+    /// Print one JSON object on stdout instead of human text (schemas in the README); errors
+    /// become {"error": {"kind", "message", "hint"}}. Every subcommand takes it.
+    #[arg(long, global = true)]
+    pub json: bool,
 }
 
 /// When to colour output.
@@ -87,6 +92,19 @@ source failure; the worst project wins (1 > 2 > 3).")]
     #[command(subcommand)]
     Keys(KeysCommand),
 
+    /// Record a narrow exception: accept one exact file whose pinned signature breaks only a
+    /// waivable rule (a SHA-1 data signature, or a key that had expired before it signed).
+    #[command(after_help = "Examples:\n  \
+sigwatch accept foo-1.2.tar.gz --watch watch/foo.toml \\\n    \
+--reason \"SHA-1 signature; same bytes as Debian's foo_1.2.orig.tar.gz\"\n  \
+sigwatch accept foo-1.2.tar.gz --signature foo-1.2.tar.gz.sig --watch watch/foo.toml --reason \"…\"\n\n\
+Check the bytes another way first (against the tarball your distribution already ships, or \
+upstream's published digest). The exception covers exactly these bytes (sha256) signed by \
+that pinned key, and is written as an [[accept]] entry into the watch file, keeping its \
+comments. A bad signature, an unpinned or missing key, a revocation or a weak key is never \
+accepted (exit 1).")]
+    Accept(AcceptArgs),
+
     /// Check watch files and keyrings for trust problems before they bite.
     #[command(
         after_help = "Examples:\n  sigwatch lint watch/\n  sigwatch lint watch/foo.toml --json\n\n\
@@ -130,6 +148,20 @@ refused) and keys/pgp/*.asc. The PKGBUILD is parsed statically, never executed."
     /// Work with JSON reports.
     #[command(subcommand)]
     Report(ReportCommand),
+
+    /// Verify OpenPGP signatures as a Stateless OpenPGP `sopv` (for uscan), with sigwatch's policy.
+    #[command(
+        disable_help_flag = true,
+        after_help = "Examples:\n  sigwatch sopv verify foo-1.2.tar.gz.asc debian/upstream/signing-key.asc < foo-1.2.tar.gz\n  \
+ln -s \"$(command -v sigwatch)\" ~/bin/sopv   # uscan runs the first sopv on PATH\n\n\
+Every primary key in CERTS counts as pinned. `sigwatch sopv --help` lists the sopv subcommands \
+and the spec's exit codes."
+    )]
+    Sopv {
+        /// The sopv subcommand and its arguments (version, verify, inline-verify).
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_parser = clap::value_parser!(std::ffi::OsString))]
+        args: Vec<std::ffi::OsString>,
+    },
 
     /// Print shell completions for SHELL on stdout.
     #[command(
@@ -194,10 +226,6 @@ pub struct VerifyArgs {
     /// checked against the pins, then FILE's digest must match its line.
     #[arg(long, value_name = "SUMS")]
     pub checksums: Option<PathBuf>,
-
-    /// Print one JSON object on stdout (schema in the README).
-    #[arg(long)]
-    pub json: bool,
 }
 
 /// Options shared by the commands that go to the network.
@@ -288,10 +316,6 @@ pub struct CheckArgs {
     #[arg(long)]
     pub fail_on_update: bool,
 
-    /// Print one JSON object on stdout: {"projects": [...]}.
-    #[arg(long)]
-    pub json: bool,
-
     /// First refresh pinned certificates from the watch file's `[keys] refresh` sources.
     #[arg(long)]
     pub refresh_keys: bool,
@@ -318,10 +342,6 @@ pub struct FetchArgs {
     /// Accept a version older than the newest one recorded in the watch file's lock file.
     #[arg(long)]
     pub allow_downgrade: bool,
-
-    /// Print one JSON object on stdout: {"projects": [...]}.
-    #[arg(long)]
-    pub json: bool,
 
     /// First refresh pinned certificates from the watch file's `[keys] refresh` sources.
     #[arg(long)]
@@ -352,10 +372,6 @@ pub struct LintArgs {
     /// Watch files, or directories of `*.toml` watch files (default: the current directory).
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
-
-    /// Print one JSON object on stdout.
-    #[arg(long)]
-    pub json: bool,
 }
 
 /// `sigwatch add`.
@@ -399,6 +415,29 @@ pub struct AddArgs {
     pub force: bool,
 }
 
+/// `sigwatch accept`.
+#[derive(Debug, Args)]
+pub struct AcceptArgs {
+    /// The exact file to accept.
+    pub file: PathBuf,
+
+    /// Its detached signature (default: FILE.asc, then FILE.sig).
+    #[arg(long, short = 's', value_name = "SIG")]
+    pub signature: Option<PathBuf>,
+
+    /// The watch file whose pins judge the signature and that records the exception.
+    #[arg(long, short = 'w', value_name = "W")]
+    pub watch: PathBuf,
+
+    /// Why the exception is safe (recorded in the watch file; required).
+    #[arg(long, value_name = "TEXT")]
+    pub reason: String,
+
+    /// The release version (default: read from the file name with the watch file's source).
+    #[arg(long, value_name = "V")]
+    pub version: Option<String>,
+}
+
 /// `sigwatch import-debian`.
 #[derive(Debug, Args)]
 pub struct ImportDebianArgs {
@@ -410,8 +449,8 @@ pub struct ImportDebianArgs {
     #[arg(long, default_value = ".", value_name = "OUTDIR")]
     pub out: PathBuf,
 
-    /// Print one JSON object on stdout.
-    #[arg(long)]
+    /// Set from the global `--json`.
+    #[arg(skip)]
     pub json: bool,
 }
 
@@ -426,8 +465,8 @@ pub struct ImportArchArgs {
     #[arg(long, default_value = ".", value_name = "OUTDIR")]
     pub out: PathBuf,
 
-    /// Print one JSON object on stdout.
-    #[arg(long)]
+    /// Set from the global `--json`.
+    #[arg(skip)]
     pub json: bool,
 }
 
@@ -447,10 +486,6 @@ A WKD answer with a different key for the address is reported and exits 1."
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<PathBuf>,
 
-        /// Print one JSON object on stdout.
-        #[arg(long)]
-        json: bool,
-
         #[command(flatten)]
         net: NetArgs,
     },
@@ -462,10 +497,6 @@ A WKD answer with a different key for the address is reported and exits 1."
     List {
         /// The keyring (armored, glued blocks, or binary).
         keyring: PathBuf,
-
-        /// Print JSON on stdout.
-        #[arg(long)]
-        json: bool,
     },
 }
 

@@ -4,6 +4,10 @@
 //! paths are resolved relative to the watch file, and pins are normalized here so that every
 //! later stage sees full fingerprints only.
 
+pub mod accept;
+
+pub use accept::AcceptEntry;
+
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -39,6 +43,15 @@ pub struct Watch {
     /// Where `keys refresh` looks for updates of the pinned certificates: URLs, `wkd` or a
     /// keyserver (`keyserver`, `keyserver:URL`; see [`Keyserver`]).
     pub refresh: Vec<String>,
+    /// Recorded exceptions (`[[accept]]`), each for one exact file.
+    pub accept: Vec<AcceptEntry>,
+}
+
+impl Watch {
+    /// The recorded exceptions, for [`crate::verify::Checker::with_exceptions`].
+    pub fn exceptions(&self) -> Vec<crate::verify::Exception> {
+        self.accept.iter().map(|a| a.exception.clone()).collect()
+    }
 }
 
 /// Where releases are discovered.
@@ -113,6 +126,8 @@ struct RawWatch {
     #[serde(default)]
     signature: RawSignature,
     keys: RawKeys,
+    #[serde(default)]
+    accept: Vec<accept::RawAccept>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -441,7 +456,14 @@ impl Watch {
                 )
             })?;
         }
+        let accept = raw
+            .accept
+            .into_iter()
+            .enumerate()
+            .map(|(i, a)| accept::validate(i, a).map_err(|(field, msg)| err(&field, msg)))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Watch {
+            accept,
             path: path.to_path_buf(),
             name,
             current: raw.current,
@@ -502,17 +524,14 @@ impl Keyserver {
 }
 
 fn check_url(url: &str) -> Result<(), String> {
-    let parsed = url::Url::parse(url).map_err(|e| format!("{url:?} is not a URL: {e}"))?;
-    match parsed.scheme() {
-        "https" => Ok(()),
-        "http" if crate::http::is_loopback(&parsed) => Ok(()),
-        "http" => Err(format!(
-            "{url:?}: plain http is refused; sigwatch fetches over https only (http only to loopback hosts)"
-        )),
-        other => Err(format!(
-            "{url:?}: scheme {other:?} is not supported (use https)"
-        )),
-    }
+    use crate::base::url::Refusal;
+    crate::base::url::check(url)
+        .map(drop)
+        .map_err(|refusal| match refusal {
+            Refusal::Invalid(e) => format!("{url:?} is not a URL: {e}"),
+            Refusal::PlainHttp => format!("{url:?}: {refusal} (http only to loopback hosts)"),
+            Refusal::Scheme(_) => format!("{url:?}: {refusal} (use https)"),
+        })
 }
 
 fn check_template(t: &str) -> Result<(), String> {
