@@ -11,6 +11,7 @@ pub mod import;
 pub mod keys;
 pub mod lint;
 pub mod report;
+pub mod uscan;
 pub mod verify;
 
 use crate::cli::{Cli, ColorWhen, Command, KeysCommand, ReportCommand};
@@ -49,6 +50,7 @@ pub fn run(cli: Cli) -> Exit {
             args.json = printer.json;
             import::arch(&printer, &args)
         }
+        Command::Uscan(args) => uscan::run(&printer, &args),
         Command::Report(ReportCommand::Merge { files }) => report::merge(&printer, &files),
         Command::Completions { shell } => completions::completions(shell),
         Command::Man { out } => completions::man(&out),
