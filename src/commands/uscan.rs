@@ -36,6 +36,10 @@ pub fn run(printer: &Printer, args: &UscanArgs) -> Outcome {
     let opts = crate::uscan::Options {
         download: args.download || (args.download_version.is_some() && !args.report),
         destdir,
+        shown_destdir: args
+            .destdir
+            .clone()
+            .unwrap_or_else(|| std::path::PathBuf::from("..")),
         version: args.download_version.clone(),
     };
     let limits = limits(&args.net)?;

@@ -1,6 +1,8 @@
 //! uscan's DEHS XML (`uscan --dehs`), for `sigwatch uscan --dehs`: the same elements in the
 //! same order, one per line, plus `signer` (the primary fingerprint that signed) for the
-//! tarball and `component-signer` for each component. Written with `quick-xml`, so every
+//! tarball and `component-signer` for each component. A component's `component-debian-*`
+//! versions are left out, as uscan 2.25 leaves them out for components it does not version
+//! against the changelog. Written with `quick-xml`, so every
 //! value is escaped once and correctly.
 
 use quick_xml::Writer;
@@ -67,11 +69,6 @@ fn write(w: &mut Writer<Vec<u8>>, r: &UscanReport) -> Result {
         w.write_event(Event::Start(start))?;
         newline(w)?;
         for (tag, value) in [
-            ("component-debian-uversion", r.debian_uversion.as_deref()),
-            (
-                "component-debian-mangled-uversion",
-                r.debian_mangled_uversion.as_deref(),
-            ),
             ("component-upstream-version", c.upstream_version.as_deref()),
             ("component-upstream-url", c.upstream_url.as_deref()),
             ("component-target", c.target.as_deref()),

@@ -28,8 +28,11 @@ pub use tree::{Mangles, Tree, TreeEntry};
 pub struct Options {
     /// Download, verify and place the release (else only report).
     pub download: bool,
-    /// Where files are placed (uscan's `--destdir`, default `..`).
+    /// Where files are placed (uscan's `--destdir`, default `..` of the package tree).
     pub destdir: PathBuf,
+    /// `destdir` as reported in `target_path`: as given, or `..` (uscan's words, relative to
+    /// the package tree).
+    pub shown_destdir: PathBuf,
     /// A specific upstream version (after `uversionmangle`) instead of the newest.
     pub version: Option<String>,
 }
@@ -174,6 +177,7 @@ async fn run_tree(
             opts,
             &mut report.entries[i],
             &mut report.warnings,
+            &mut report.notices,
         )?;
     }
     report.downloaded = true;
@@ -308,6 +312,7 @@ fn place_orig(
     opts: &Options,
     out: &mut UscanEntry,
     warnings: &mut Vec<String>,
+    messages: &mut Vec<String>,
 ) -> Result<(), Failure> {
     let Some(file) = fetched
         .files
@@ -323,9 +328,13 @@ fn place_orig(
     };
     out.signer = got.signer.clone();
     out.upstream_url = Some(file.url.clone());
-    let (Some(path), Some(_)) = (&got.path, &got.signer) else {
+    let (Some(path), Some(signer)) = (&got.path, &got.signer) else {
         return Ok(());
     };
+    messages.push(format!(
+        "Successfully downloaded and verified upstream package: {} (signed by {signer})",
+        file.filename
+    ));
     out.placed.push(path.clone());
     out.placed.extend(got.signature_path.iter().cloned());
     if let Some(rules) = &entry.mangles.filenamemangle {
@@ -363,8 +372,8 @@ fn place_orig(
         crate::fetch::place_bytes(&opts.destdir, &asc, &armored)?;
         out.placed.push(asc.display().to_string());
     }
+    out.target_path = Some(opts.shown_destdir.join(&orig).display().to_string());
     out.target = Some(orig);
-    out.target_path = Some(orig_path.display().to_string());
     Ok(())
 }
 
