@@ -102,14 +102,21 @@ run_case() { # LABEL NAME VERSION WATCH MODE
         local top="$WORK/$label/$tool"
         package "$top/$name" "$name" "$version" "$watch"
         if [ "$tool" = uscan ]; then
-            (cd "$top/$name" && uscan --no-conf --dehs "--$mode" >"$top/dehs.xml" 2>"$top/stderr") || true
+            rc=0; (cd "$top/$name" && uscan --no-conf --dehs "--$mode" >"$top/dehs.xml" 2>"$top/stderr") || rc=$?
         else
-            (cd "$top/$name" && "$SIGWATCH" uscan --dehs "--$mode" --no-cache >"$top/dehs.xml" 2>"$top/stderr") || true
+            rc=0; (cd "$top/$name" && "$SIGWATCH" uscan --dehs "--$mode" --no-cache >"$top/dehs.xml" 2>"$top/stderr") || rc=$?
         fi
+        echo "$rc" >"$WORK/$label/$tool.rc"
         ls "$top" | grep -v "^$name\$\|dehs.xml\|stderr" | sort >"$WORK/$label/$tool.placed" || true
     done
     compare "$label" "$WORK/$label/uscan/dehs.xml" "$WORK/$label/sigwatch/dehs.xml"
+    echo "| $label | exit code | $(cat "$WORK/$label/uscan.rc") | $(cat "$WORK/$label/sigwatch.rc") | |"
     if [ "$mode" = download ]; then
+        local same=0 differ=0 f
+        for f in $(comm -12 "$WORK/$label/uscan.placed" "$WORK/$label/sigwatch.placed"); do
+            if cmp -s "$WORK/$label/uscan/$f" "$WORK/$label/sigwatch/$f"; then same=$((same + 1)); else differ=$((differ + 1)); fi
+        done
+        echo "| $label | bytes of the files both placed | | | $same identical, $differ differ |"
         echo "| $label | files placed | $(tr '\n' ' ' <"$WORK/$label/uscan.placed") | $(tr '\n' ' ' <"$WORK/$label/sigwatch.placed") | $(cmp -s "$WORK/$label/uscan.placed" "$WORK/$label/sigwatch.placed" && echo same || echo differs) |"
     fi
 }
@@ -119,3 +126,9 @@ echo "| --- | --- | --- | --- | --- |"
 run_case v4-report hello "1.0+dfsg-1" "$V4" report
 run_case v4-download hello "1.0+dfsg-1" "$V4" download
 run_case v4-component-download tool "3.0-1" "$COMPONENT" download
+run_case v4-up-to-date hello "1.1-1" "$V4" report
+# A release whose bytes no longer match its signature.
+cp "$WWW/hello-1.1.tar.gz" "$WORK/good.tar.gz"
+printf 'x' >>"$WWW/hello-1.1.tar.gz"
+run_case v4-tampered-download hello "1.0+dfsg-1" "$V4" download
+cp "$WORK/good.tar.gz" "$WWW/hello-1.1.tar.gz"
