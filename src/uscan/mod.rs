@@ -169,16 +169,7 @@ async fn run_tree(
                 hint: e.hint,
             });
         }
-        place_orig(
-            tree,
-            entry,
-            &fetched,
-            &orig_version,
-            opts,
-            &mut report.entries[i],
-            &mut report.warnings,
-            &mut report.notices,
-        )?;
+        place_orig(tree, entry, &fetched, &orig_version, opts, report, i)?;
     }
     report.downloaded = true;
     Ok(())
@@ -310,10 +301,16 @@ fn place_orig(
     fetched: &ProjectReport,
     orig_version: &str,
     opts: &Options,
-    out: &mut UscanEntry,
-    warnings: &mut Vec<String>,
-    messages: &mut Vec<String>,
+    report: &mut UscanReport,
+    index: usize,
 ) -> Result<(), Failure> {
+    let UscanReport {
+        entries,
+        warnings,
+        notices: messages,
+        ..
+    } = report;
+    let out = &mut entries[index];
     let Some(file) = fetched
         .files
         .iter()
