@@ -506,7 +506,7 @@ fn watch_that_checks_no_signature_is_a_configuration_error() {
 }
 
 #[test]
-fn uversionmangle_orders_and_names_versions_and_oversionmangle_names_the_orig() {
+fn uversionmangle_and_oversionmangle_are_honoured_filenamemangle_and_repacksuffix_reported() {
     let dir = TestDir::new("uscan-mangle");
     let server = Server::start();
     let up = CertSpec::v4("Upstream <up@example.org>").generate();
@@ -525,7 +525,7 @@ fn uversionmangle_orders_and_names_versions_and_oversionmangle_names_the_orig() 
         "hello",
         "1.0-1",
         &format!(
-            "version=4\nopts=\"pgpsigurlmangle=s/$/.asc/,uversionmangle=s/rc/~rc/,oversionmangle=s/$/+ds/\" \\\n  {} .*/hello-(\\d[\\d.]*(?:rc\\d+)?)\\.tar\\.gz\n",
+            "version=4\nopts=\"pgpsigurlmangle=s/$/.asc/,uversionmangle=s/rc/~rc/,oversionmangle=s/$/+ds/,filenamemangle=s%.*/%upstream-%,repacksuffix=+repack\" \\\n  {} .*/hello-(\\d[\\d.]*(?:rc\\d+)?)\\.tar\\.gz\n",
             server.url("/releases/")
         ),
         Some(&pgp::armored_public(&up)),
@@ -546,5 +546,18 @@ fn uversionmangle_orders_and_names_versions_and_oversionmangle_names_the_orig() 
     assert_eq!(
         std::fs::read(dir.join("hello_2.0~rc1+ds.orig.tar.gz")).unwrap(),
         tarball
+    );
+    let warnings = util::strings(&j["warnings"]);
+    out.check(
+        warnings.iter().any(|w| {
+            w.starts_with("filenamemangle=") && w.contains("upstream-hello-2.0rc1.tar.gz")
+        }),
+        "filenamemangle reported with the name uscan would use",
+    );
+    out.check(
+        warnings
+            .iter()
+            .any(|w| w.starts_with("repacksuffix=+repack")),
+        "repacksuffix reported",
     );
 }
