@@ -20,6 +20,7 @@ use crate::pipeline::{FetchOptions, Places};
 use crate::report::model::{ProjectReport, UscanEntry, UscanReport};
 use crate::source::{self, Release};
 use crate::watch::Source;
+use std::cmp::Ordering;
 
 pub use tree::{Mangles, Tree, TreeEntry};
 
@@ -121,13 +122,13 @@ async fn run_tree(
     let order = tree
         .mangled_uversion
         .as_deref()
-        .map(|current| compare_strs(&main_version, current));
+        .map(|current| debian_cmp(&main_version, current));
     report.newer = order.map(|o| o.is_gt());
     report.status = order.map(|o| {
         match o {
-            std::cmp::Ordering::Greater => "newer package available",
-            std::cmp::Ordering::Equal => "up to date",
-            std::cmp::Ordering::Less => "only older package available",
+            Ordering::Greater => "newer package available",
+            Ordering::Equal => "up to date",
+            Ordering::Less => "only older package available",
         }
         .to_string()
     });
@@ -210,7 +211,7 @@ fn pick<'r>(
         None => mangled
             .into_iter()
             .filter(|(r, _)| !r.is_yanked() && (prereleases || !r.prerelease))
-            .max_by(|(_, a), (_, b)| compare_strs(a, b))
+            .max_by(|(_, a), (_, b)| debian_cmp(a, b))
             .ok_or_else(|| {
                 error::source(format!(
                     "{what}: no upstream release found (no file matches the watch entry)"
@@ -219,6 +220,16 @@ fn pick<'r>(
             })?,
     };
     Ok(found)
+}
+
+/// Orders upstream versions as uscan does: as Debian versions `1:<v>-0` (so `2.0~rc1` comes
+/// before `2.0`); a version that is not a valid Debian version falls back to sigwatch's order.
+fn debian_cmp(a: &str, b: &str) -> Ordering {
+    let parse = |v: &str| format!("1:{v}-0").parse::<debversion::Version>().ok();
+    match (parse(a), parse(b)) {
+        (Some(x), Some(y)) => x.cmp(&y),
+        _ => compare_strs(a, b),
+    }
 }
 
 /// An upstream version after the entry's `uversionmangle`.
@@ -389,4 +400,25 @@ fn link(target: &str, at: &Path) -> Result<(), Failure> {
     std::fs::rename(&tmp, at)
         .map_err(|e| error::io(format_args!("{}: cannot move into place", at.display()), &e))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_order_as_debian_versions() {
+        assert_eq!(debian_cmp("2.0~rc1", "2.0"), Ordering::Less);
+        assert_eq!(debian_cmp("1.10", "1.9"), Ordering::Greater);
+        assert_eq!(debian_cmp("1.0", "1.0"), Ordering::Equal);
+        assert_eq!(debian_cmp("1.0+ds", "1.0"), Ordering::Greater);
+    }
+
+    #[test]
+    fn tarball_extensions_are_named_as_dpkg_source_wants() {
+        assert_eq!(tar_extension("a-1.tar.gz"), Some("gz"));
+        assert_eq!(tar_extension("a-1.tgz"), Some("gz"));
+        assert_eq!(tar_extension("a-1.tar.xz"), Some("xz"));
+        assert_eq!(tar_extension("a-1.zip"), None);
+    }
 }
