@@ -530,6 +530,13 @@ fn uversionmangle_and_oversionmangle_are_honoured_filenamemangle_and_repacksuffi
         ),
         Some(&pgp::armored_public(&up)),
     );
+    // Ordered as Debian versions after uversionmangle: 2.0 is newer than 2.0~rc1.
+    let report = dir.cmd(["uscan", "hello", "--json"]).run();
+    report.assert_code(0);
+    report.check(
+        report.json()["entries"][0]["upstream_version"] == "2.0",
+        "2.0 is newest, after 2.0~rc1",
+    );
     let out = dir
         .cmd(["uscan", "hello", "--download-version", "2.0~rc1", "--json"])
         .run();
