@@ -157,6 +157,17 @@ refused) and keys/pgp/*.asc. The PKGBUILD is parsed statically, never executed."
     )]
     ImportArch(ImportArchArgs),
 
+    /// Run a Debian source package tree as uscan would, verifying against debian/upstream's keys.
+    #[command(after_help = "Examples:\n  \
+sigwatch uscan                      # in the package tree: newest upstream version, nothing downloaded\n  \
+sigwatch uscan --download           # fetch, verify, place ../<source>_<version>.orig.tar.<ext> and .asc\n  \
+sigwatch uscan ~/src/foo --dehs     # uscan's DEHS XML on stdout, with <signer>\n\n\
+Reads debian/watch (versions 3-5) and debian/upstream/signing-key.asc (or .pgp) as they are, \
+translated like import-debian; every primary key in the key file is pinned. Signer history \
+goes to debian/upstream/sigwatch.lock. Exit codes are sigwatch's: 0 ok (also when up to date), \
+1 refused, 2 configuration, 3 network.")]
+    Uscan(UscanArgs),
+
     /// Work with JSON reports.
     #[command(
         subcommand,
@@ -364,6 +375,38 @@ pub struct FetchArgs {
     /// First refresh pinned certificates from the watch file's `[keys] refresh` sources.
     #[arg(long)]
     pub refresh_keys: bool,
+
+    #[command(flatten)]
+    pub net: NetArgs,
+}
+
+/// `sigwatch uscan`.
+#[derive(Debug, Args)]
+pub struct UscanArgs {
+    /// The source package tree (it contains debian/).
+    #[arg(default_value = ".", value_name = "DIR")]
+    pub dir: PathBuf,
+
+    /// Only say what the newest upstream version is (the default).
+    #[arg(long, conflicts_with = "download")]
+    pub report: bool,
+
+    /// Download, verify and place the release and its .orig names.
+    #[arg(long)]
+    pub download: bool,
+
+    /// Print uscan's DEHS XML on stdout.
+    #[arg(long)]
+    pub dehs: bool,
+
+    /// Where files are placed (default: the directory above DIR, as uscan's `..`).
+    #[arg(long, value_name = "D")]
+    pub destdir: Option<PathBuf>,
+
+    /// This upstream version (as uscan shows it, after uversionmangle) instead of the newest;
+    /// implies --download unless --report is given.
+    #[arg(long, value_name = "V")]
+    pub download_version: Option<String>,
 
     #[command(flatten)]
     pub net: NetArgs,

@@ -63,7 +63,11 @@ const HEADER: &str = "# sigwatch signer history: every release `sigwatch fetch` 
 impl History {
     /// Reads the history of a watch file (empty when there is none yet).
     pub fn load(watch: &Path) -> Result<History, Failure> {
-        let path = lock_path(watch);
+        History::load_file(lock_path(watch))
+    }
+
+    /// Reads a history from its lock file (empty when there is none yet).
+    pub fn load_file(path: PathBuf) -> Result<History, Failure> {
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {

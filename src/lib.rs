@@ -21,5 +21,6 @@ pub mod pipeline;
 pub mod refresh;
 pub mod report;
 pub mod source;
+pub mod uscan;
 pub mod verify;
 pub mod watch;

@@ -13,6 +13,7 @@ pub mod keys;
 pub mod lint;
 pub mod report;
 pub mod sopv;
+pub mod uscan;
 pub mod verify;
 
 use crate::cli::{Cli, ColorWhen, Command, KeysCommand, ReportCommand};
@@ -52,6 +53,7 @@ pub fn run(cli: Cli) -> Exit {
             args.json = printer.json;
             import::arch(&printer, &args)
         }
+        Command::Uscan(args) => uscan::run(&printer, &args),
         Command::Report(ReportCommand::Merge { files }) => report::merge(&printer, &files),
         // sopv answers with the draft's exit codes (3, 19, 37…), which are not sigwatch's
         // `Exit`; it has printed everything it will, so its code ends the process here.

@@ -48,6 +48,40 @@ pub async fn run_project(http: &Http, path: &Path, opts: &Options) -> ProjectRep
     report
 }
 
+/// Where a project's signer history lives, and which file is locked while it is written.
+#[derive(Debug, Clone)]
+pub struct Places {
+    /// The lock file holding the signer history.
+    pub history: PathBuf,
+    /// A file locked (flock) while the history is read and written, so runs take turns.
+    pub lock: PathBuf,
+}
+
+impl Places {
+    /// A watch file's places: `foo.toml.lock` beside it, and the watch file itself locked.
+    pub fn beside(watch: &Path) -> Places {
+        Places {
+            history: crate::history::lock_path(watch),
+            lock: watch.to_path_buf(),
+        }
+    }
+}
+
+/// Runs a watch file made in memory (`sigwatch uscan`) through check or fetch, with its
+/// history where `places` says. Never fails: the report carries the error.
+pub async fn run_watch(
+    http: &Http,
+    watch: &Watch,
+    places: &Places,
+    opts: &Options,
+) -> ProjectReport {
+    let mut report = ProjectReport::new(&watch.path);
+    if let Err(failure) = project_watch(http, watch, places, opts, &mut report).await {
+        report.error = Some(failure.into());
+    }
+    report
+}
+
 async fn project(
     http: &Http,
     path: &Path,
@@ -55,13 +89,23 @@ async fn project(
     report: &mut ProjectReport,
 ) -> Result<(), Failure> {
     let watch = Watch::load(path)?;
+    project_watch(http, &watch, &Places::beside(path), opts, report).await
+}
+
+async fn project_watch(
+    http: &Http,
+    watch: &Watch,
+    places: &Places,
+    opts: &Options,
+    report: &mut ProjectReport,
+) -> Result<(), Failure> {
     report.name = watch.name.clone();
     report.current = watch.current.clone();
     if let Some((warning, fix)) = watch.pypi_signature_warning() {
         report.warnings.push(format!("{warning}; {fix}"));
     }
     if opts.refresh_keys && !watch.refresh.is_empty() {
-        refresh_first(http, &watch, report).await?;
+        refresh_first(http, watch, report).await?;
     }
     let keyring = Keyring::load(&watch.keyring).map_err(Failure::from)?;
     let checker = Checker::named(&keyring, &watch.pins, watch.threshold, &|i| {
@@ -134,20 +178,22 @@ async fn project(
         )
     })?;
     fetch::clean_stale(&fetch_opts.dest);
-    let _guard = lock_watch(path).await?;
+    let _guard = lock_watch(&places.lock).await?;
     // Leftovers of a lock-file write that a killed run never renamed.
     fetch::clean_stale(
-        path.parent()
+        places
+            .history
+            .parent()
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new(".")),
     );
     let mut run = Run {
         http,
-        watch: &watch,
+        watch,
         checker: &checker,
         version: &release.version,
         opts: fetch_opts,
-        history: History::load(path)?,
+        history: History::load_file(places.history.clone())?,
         sums: SumsCache::new(),
         notices: Vec::new(),
         warnings: Vec::new(),

@@ -12,6 +12,7 @@ use anstyle::{AnsiColor, Style};
 use serde::Serialize;
 use serde_json::json;
 
+pub mod dehs;
 pub mod model;
 
 use crate::error::{Failure, Kind};
@@ -88,6 +89,45 @@ impl Printer {
             return;
         }
         self.verdict_lines(&report.file, report, verdict);
+    }
+
+    /// `sigwatch uscan`: DEHS XML (`--dehs`), JSON, or human text; warnings on stderr.
+    pub fn uscan(&self, r: &model::UscanReport, dehs: bool) {
+        if dehs {
+            let _ = write!(anstream::stdout(), "{}", dehs::render(r));
+            return;
+        }
+        for w in &r.warnings {
+            self.warning(w);
+        }
+        if self.json {
+            self.json(r);
+            return;
+        }
+        for n in &r.notices {
+            self.note(n);
+        }
+        for e in &r.entries {
+            let name = match &e.component {
+                None => r.package.clone(),
+                Some(c) => format!("{} (component {c})", r.package),
+            };
+            let version = e.upstream_version.as_deref().unwrap_or("?");
+            let url = e.upstream_url.as_deref().unwrap_or("?");
+            let packaged = match (&e.component, &r.debian_mangled_uversion, &r.status) {
+                (None, Some(v), Some(status)) => format!(", packaged {v}: {status}"),
+                _ => String::new(),
+            };
+            self.result(&format!(
+                "{name}: newest upstream {version} ({url}){packaged}"
+            ));
+            if let Some(signer) = &e.signer {
+                self.result(&format!("  {GOOD}verified{GOOD:#}: signed by {signer}"));
+            }
+            for p in &e.placed {
+                self.result(&format!("  placed {p}"));
+            }
+        }
     }
 
     /// A JSON value on stdout, pretty-printed.

@@ -312,3 +312,52 @@ pub struct ChecksumReport {
     #[serde(rename = "match")]
     pub matches: bool,
 }
+
+/// `sigwatch uscan`: one `debian/watch` entry (the upstream tarball, or a component).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct UscanEntry {
+    /// `component=` of the entry; null for the upstream tarball.
+    pub component: Option<String>,
+    /// The newest upstream version (or `--download-version`), after `uversionmangle`.
+    pub upstream_version: Option<String>,
+    /// That version as upstream wrote it (before `uversionmangle`).
+    pub upstream_raw_version: Option<String>,
+    /// The release file's URL.
+    pub upstream_url: Option<String>,
+    /// The `.orig` name placed (`<source>_<version>.orig[-<component>].tar.<ext>`), after
+    /// verification only.
+    pub target: Option<String>,
+    /// `target` in the destination directory.
+    pub target_path: Option<String>,
+    /// Every file placed, in order: the upstream file, its signature, the `.orig` link, the
+    /// `.orig` signature (armored).
+    pub placed: Vec<String>,
+    /// Primary fingerprint of the pinned key that signed (after `--download`).
+    pub signer: Option<String>,
+}
+
+/// `sigwatch uscan`'s outcome for a package tree; with `--json` printed as one object, with
+/// `--dehs` as uscan's DEHS XML.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct UscanReport {
+    /// The source package name.
+    pub package: String,
+    /// The upstream part of debian/changelog's version.
+    pub debian_uversion: Option<String>,
+    /// `debian_uversion` after `dversionmangle`.
+    pub debian_mangled_uversion: Option<String>,
+    /// uscan's words: `newer package available`, `up to date`, `only older package available`.
+    pub status: Option<String>,
+    /// Whether the upstream tarball's newest version is newer than the packaged one.
+    pub newer: Option<bool>,
+    /// Whether files were downloaded and placed.
+    pub downloaded: bool,
+    /// The upstream tarball first, then each component.
+    pub entries: Vec<UscanEntry>,
+    /// Options uscan would apply that sigwatch does not, and what the translation reported.
+    pub warnings: Vec<String>,
+    /// Key rotation, files verified again, nothing downloaded because up to date.
+    pub notices: Vec<String>,
+    /// What went wrong, or null.
+    pub error: Option<ErrorReport>,
+}

@@ -1151,6 +1151,23 @@ fn first_line(s: &str) -> &str {
     s.lines().next().unwrap_or(s)
 }
 
+/// A detached signature as ASCII armor, as dpkg-source wants beside an `.orig` tarball:
+/// armored input is returned unchanged, a binary signature is checked and armored.
+pub fn armored_signature(bytes: &[u8]) -> Result<Vec<u8>, String> {
+    parse_signatures(bytes)?;
+    if bytes
+        .trim_ascii_start()
+        .starts_with(b"-----BEGIN PGP SIGNATURE-----")
+    {
+        return Ok(bytes.to_vec());
+    }
+    let armor = |e: io::Error| format!("cannot armor the signature: {e}");
+    let mut w =
+        openpgp::armor::Writer::new(Vec::new(), openpgp::armor::Kind::Signature).map_err(armor)?;
+    io::Write::write_all(&mut w, bytes).map_err(armor)?;
+    w.finalize().map_err(armor)
+}
+
 /// Reads every signature packet of a detached signature: binary, armored, or several armor
 /// blocks glued together.
 ///
