@@ -47,6 +47,11 @@ if ((${#missing[@]})); then
     exit 2
 fi
 
+# A user's default: no backtraces (sqv, also Rust, would capture one for every internal error
+# with RUST_BACKTRACE=1 inherited from a developer's shell; sigwatch turns library backtraces
+# off itself).
+unset RUST_BACKTRACE RUST_LIB_BACKTRACE
+
 # --- build -----------------------------------------------------------------------------
 
 log() { printf '\n== %s\n' "$*" >&2; }
