@@ -113,11 +113,14 @@ impl Identity {
     }
 }
 
+/// What reading the store gives: its entries, and a warning if it was damaged.
+type Reading = (Loaded, Option<String>);
+
 /// The page cache of one run.
 pub struct PageCache {
     dir: PathBuf,
     /// The store being read on another thread since [`PageCache::new`].
-    reading: Mutex<Option<std::thread::JoinHandle<(Loaded, Option<String>)>>>,
+    reading: Mutex<Option<std::thread::JoinHandle<Reading>>>,
     loaded: OnceLock<Loaded>,
     /// Entries stored or revalidated during this run: what the end-of-run write merges.
     changes: Mutex<HashMap<Key, Entry>>,
@@ -402,7 +405,7 @@ fn decode(bytes: &[u8]) -> Result<Vec<Entry>, &'static str> {
 }
 
 /// Reads the store at `path`: its entries, or none and a warning when it is damaged.
-fn read_store(path: &Path) -> (Loaded, Option<String>) {
+fn read_store(path: &Path) -> Reading {
     let mut file = match File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
