@@ -15,7 +15,7 @@
 #   FETCH=100            projects whose newest sdist is signed, for the fetch comparison
 #   USCAN_PROJECTS=100   projects uscan --report is given (timed, then extrapolated)
 #   USCAN_TIMEOUT=600    seconds after which one uscan run is stopped (then marked)
-#   RUNS=3               runs of every measurement; medians are reported
+#   RUNS=5               runs (rounds) of every measurement; medians are reported
 #   JOBS= PER_HOST=      extra sigwatch flags (default: sigwatch's own defaults)
 #   SWEEP=1              also time check with other --jobs/--per-host values (diagnosis)
 #   SIGWATCH=path        a prebuilt sigwatch (skips `cargo build --release`)
@@ -34,7 +34,7 @@ PROJECTS=${PROJECTS:-1000}
 FETCH=${FETCH:-100}
 USCAN_PROJECTS=${USCAN_PROJECTS:-100}
 USCAN_TIMEOUT=${USCAN_TIMEOUT:-600}
-RUNS=${RUNS:-3}
+RUNS=${RUNS:-5}
 SWEEP=${SWEEP:-0}
 KEEP=${KEEP:-0}
 SIGWATCH=${SIGWATCH:-}

@@ -23,8 +23,11 @@ SMALL_SIZE=${SMALL_SIZE:-4096}   # size of the small file, bytes
 SMALL_PAIRS=${SMALL_PAIRS:-60}   # small file: rounds; each times sigwatch, sqv and gpgv once, in turn
 NATIVE=${NATIVE:-0}              # 1: also time a `-C target-cpu=native` build of sigwatch
 NATIVE_TARGET_DIR=${NATIVE_TARGET_DIR:-/tmp/sigwatch-native-target}
+LARGE=${LARGE:-1}                # 0: skip the large-file cases (only the small-file rounds)
 KEEP=${KEEP:-0}                  # 1: keep the data files and GNUPGHOME after the run
 SIGWATCH=${SIGWATCH:-}           # a prebuilt sigwatch binary (skips the build)
+
+[[ $LARGE == 1 ]] || SIZE=$SMALL_SIZE # no large file to make and sign
 
 # --- tools -----------------------------------------------------------------------------
 
@@ -46,6 +49,11 @@ if ((${#missing[@]})); then
     printf '  - %s\n' "${missing[@]}" >&2
     exit 2
 fi
+
+# A user's default: no backtraces (sqv, also Rust, would capture one for every internal error
+# with RUST_BACKTRACE=1 inherited from a developer's shell; sigwatch turns library backtraces
+# off itself).
+unset RUST_BACKTRACE RUST_LIB_BACKTRACE
 
 # --- build -----------------------------------------------------------------------------
 
@@ -262,8 +270,10 @@ emit "## sigwatch verify benchmark"
 emit ""
 emit "$(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, sigwatch $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo '?')."
 emit "Load at start: $(uptime | sed 's/.*load average/load average/')"
-large_case rsa4096-sha256 "$BIG.rsa4096-sha256.sig" "$FPR_RSA" sha256
-large_case ed25519-sha512 "$BIG.ed25519-sha512.sig" "$FPR_ED" sha512
+if [[ $LARGE == 1 ]]; then
+    large_case rsa4096-sha256 "$BIG.rsa4096-sha256.sig" "$FPR_RSA" sha256
+    large_case ed25519-sha512 "$BIG.ed25519-sha512.sig" "$FPR_ED" sha512
+fi
 small_case rsa4096-sha256 "$SMALL.rsa4096-sha256.sig" "$FPR_RSA" sha256
 small_case ed25519-sha512 "$SMALL.ed25519-sha512.sig" "$FPR_ED" sha512
 emit ""

@@ -162,6 +162,10 @@ fn warm_run_revalidates_every_page_and_downloads_no_body() {
     for p in projects {
         w.serve_unchanged(p);
     }
+    let store = w.cache().join(STORE);
+    let before = std::fs::read(&store).expect("the first run wrote the store");
+    let modified = |p: &std::path::Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    let first_modified = modified(&store);
     let warm = w.check(&["watch"], &[]);
     assert_all_found(&warm, 3);
     warm.check(
@@ -180,6 +184,11 @@ fn warm_run_revalidates_every_page_and_downloads_no_body() {
             &format!("{p}: first unconditional, then If-None-Match; got {sent:?}"),
         );
     }
+    // Nothing changed, so nothing was written: the same file, byte for byte.
+    warm.check(
+        modified(&store) == first_modified && std::fs::read(&store).ok() == Some(before),
+        "a warm run over unchanged pages rewrote the store",
+    );
     // One store, not a file per page.
     let files = w.cache_files();
     warm.check(
@@ -195,7 +204,7 @@ fn corrupt_cache_is_discarded_with_a_warning_and_rebuilt() {
     w.serve_full("alpha", None);
     w.dir.write(
         format!("cache/{STORE}"),
-        b"sigwatch-pages1\nthis is not a store",
+        b"sigwatch-pages2\nthis is not a store",
     );
     let out = w.check(&["watch"], &[]);
     assert_all_found(&out, 1);

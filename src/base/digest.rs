@@ -119,14 +119,22 @@ pub fn hex(bytes: &[u8]) -> String {
 
 /// Streams `reader` to `each` in fixed-size chunks, reading the next chunk on another thread
 /// while `each` hashes the current one, so reading overlaps hashing (memory: three chunks).
+/// Data that fits in one chunk is read and handed over on this thread: for a small file a
+/// reader thread and two more buffers would cost more than they save.
 pub fn read_overlapped<R: Read + Send>(
     mut reader: R,
     mut each: impl FnMut(&[u8]),
 ) -> io::Result<()> {
     use std::sync::mpsc;
+    let mut first = vec![0u8; CHUNK];
+    let n = fill(&mut reader, &mut first)?;
+    if n < CHUNK {
+        each(&first[..n]);
+        return Ok(());
+    }
     let (full_tx, full_rx) = mpsc::sync_channel::<(Vec<u8>, usize)>(2);
     let (empty_tx, empty_rx) = mpsc::channel::<Vec<u8>>();
-    for _ in 0..3 {
+    for _ in 0..2 {
         empty_tx
             .send(vec![0u8; CHUNK])
             .expect("the receiver is alive");
@@ -134,18 +142,15 @@ pub fn read_overlapped<R: Read + Send>(
     std::thread::scope(|scope| {
         let reading = scope.spawn(move || -> io::Result<()> {
             while let Ok(mut buf) = empty_rx.recv() {
-                let n = loop {
-                    match reader.read(&mut buf) {
-                        Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                        other => break other?,
-                    }
-                };
+                let n = fill(&mut reader, &mut buf)?;
                 if n == 0 || full_tx.send((buf, n)).is_err() {
                     break;
                 }
             }
             Ok(())
         });
+        each(&first);
+        let _ = empty_tx.send(first);
         for (buf, n) in full_rx.iter() {
             each(&buf[..n]);
             // The reader may have finished; then the buffer is simply dropped.
@@ -154,6 +159,20 @@ pub fn read_overlapped<R: Read + Send>(
         drop(empty_tx);
         reading.join().expect("the reading thread does not panic")
     })
+}
+
+/// Reads into `buf` until it is full or the input ends; returns the bytes read.
+fn fill(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match reader.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
 }
 
 #[cfg(test)]
@@ -176,5 +195,29 @@ mod tests {
             digest_reader(&data[..], Algo::Sha512).unwrap(),
             hex(&sha2::Sha512::digest(&data))
         );
+    }
+
+    /// A reader that returns at most `step` bytes per call.
+    struct Trickle<'a>(&'a [u8], usize);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.1.min(buf.len()).min(self.0.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn read_overlapped_hands_over_every_byte_in_order_at_any_length() {
+        let data: Vec<u8> = (0..3 * CHUNK + 11).map(|i| (i % 251) as u8).collect();
+        for len in [0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 2 * CHUNK, data.len()] {
+            for step in [1000, CHUNK] {
+                let mut got = Vec::new();
+                read_overlapped(Trickle(&data[..len], step), |c| got.extend_from_slice(c)).unwrap();
+                assert_eq!(got, &data[..len], "length {len}, reads of {step}");
+            }
+        }
     }
 }

@@ -5,10 +5,12 @@
 //! `SIGWATCH_CACHE_DIR`, disable with `--no-cache`). Only pages are cached, never signatures
 //! or artifacts, and a cached page is only used after the server answered 304 for it.
 //!
-//! **One store, written once per run.** The whole cache is one file, `pages.bin`, read on
-//! first use and rewritten at the end of the run (a temporary file renamed over it, so a
-//! reader sees the old store or the new one, never half of one). A run of 1000 projects
-//! costs one read and one write, not a file per page.
+//! **One store, written once per run.** The whole cache is one file, `pages.bin`, read on a
+//! thread of its own as the run starts and rewritten at the end of the run if anything
+//! changed (a temporary file renamed over it, so a reader sees the old store or the new one,
+//! never half of one). A run of 1000 projects costs one read and at most one write, not a
+//! file per page; a warm run over unchanged pages writes nothing (a revalidated page's
+//! last-used time is only updated when it is older than a thirtieth of the maximum age).
 //!
 //! **Concurrent runs** (two CI jobs, `--shard`) share a cache safely: the end-of-run write
 //! holds an exclusive lock on `pages.lock`, re-reads the store if another run replaced it
@@ -17,7 +19,7 @@
 //! lock, the write still replaces the store atomically (never corrupt), but a page written
 //! by a concurrent run may be lost and fetched again next time.
 //!
-//! **Damage is not an error.** A store that is truncated, corrupt (its SHA-256 does not
+//! **Damage is not an error.** A store that is truncated, corrupt (its CRC-32 does not
 //! match) or of another format version is discarded with a warning and rebuilt. Files of
 //! the old layout (one `<sha256>.page` file per page) are ignored and removed when the new
 //! store is first written.
@@ -35,7 +37,6 @@ use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use super::Page;
 
@@ -44,7 +45,7 @@ pub const STORE: &str = "pages.bin";
 /// The lock file taken while the store is written.
 const LOCK: &str = "pages.lock";
 /// The first bytes of a store: name and format version.
-const MAGIC: &[u8; 16] = b"sigwatch-pages1\n";
+const MAGIC: &[u8; 16] = b"sigwatch-pages2\n";
 /// How long an unused entry is kept, unless `SIGWATCH_CACHE_MAX_AGE` says otherwise.
 const DEFAULT_MAX_AGE: Duration = Duration::from_secs(30 * 24 * 3600);
 /// The most page bytes the store keeps; the least recently used go first.
@@ -112,9 +113,14 @@ impl Identity {
     }
 }
 
+/// What reading the store gives: its entries, and a warning if it was damaged.
+type Reading = (Loaded, Option<String>);
+
 /// The page cache of one run.
 pub struct PageCache {
     dir: PathBuf,
+    /// The store being read on another thread since [`PageCache::new`].
+    reading: Mutex<Option<std::thread::JoinHandle<Reading>>>,
     loaded: OnceLock<Loaded>,
     /// Entries stored or revalidated during this run: what the end-of-run write merges.
     changes: Mutex<HashMap<Key, Entry>>,
@@ -156,10 +162,17 @@ fn now_ms() -> u64 {
 }
 
 impl PageCache {
-    /// A cache in `dir`; nothing is read until the first page is looked up.
+    /// A cache in `dir`. The store is read on another thread from here on, so that reading
+    /// it overlaps the run's start instead of delaying the first request.
     pub fn new(dir: PathBuf) -> PageCache {
+        let path = dir.join(STORE);
+        let reading = std::thread::Builder::new()
+            .name("page-cache".into())
+            .spawn(move || read_store(&path))
+            .ok();
         PageCache {
             dir,
+            reading: Mutex::new(reading),
             loaded: OnceLock::new(),
             changes: Mutex::new(HashMap::new()),
             saved: AtomicBool::new(false),
@@ -180,7 +193,10 @@ impl PageCache {
 
     fn loaded(&self) -> &Loaded {
         self.loaded.get_or_init(|| {
-            let (loaded, warning) = read_store(&self.store_path());
+            let handle = self.reading.lock().expect("cache lock").take();
+            let (loaded, warning) = handle
+                .and_then(|h| h.join().ok())
+                .unwrap_or_else(|| read_store(&self.store_path()));
             if let Some(w) = warning {
                 self.warn(w);
             }
@@ -229,15 +245,20 @@ impl PageCache {
             .insert(entry.key(), entry);
     }
 
-    /// Notes that the server answered 304 for a cached page, so it does not expire.
+    /// Notes that the server answered 304 for a cached page, so it does not expire. A page
+    /// last marked recently (within a thirtieth of the maximum age, at most a day) is left
+    /// as it is: a warm run over unchanged pages then has nothing to write at all.
     pub fn revalidated(&self, url: &str, accept: &str) {
         let key = (url.to_string(), accept.to_string());
+        let now = now_ms();
         let mut changes = self.changes.lock().expect("cache lock");
         if let Some(e) = changes.get_mut(&key) {
-            e.used_ms = now_ms();
-        } else if let Some(e) = self.loaded().entries.get(&key) {
+            e.used_ms = now;
+        } else if let Some(e) = self.loaded().entries.get(&key)
+            && now.saturating_sub(e.used_ms) > touch_interval_ms()
+        {
             let mut e = e.clone();
-            e.used_ms = now_ms();
+            e.used_ms = now;
             changes.insert(key, e);
         }
     }
@@ -314,6 +335,11 @@ impl Drop for PageCache {
     }
 }
 
+/// How stale an entry's last-used time may get before a revalidation rewrites it.
+fn touch_interval_ms() -> u64 {
+    (max_age().as_millis() as u64 / 30).min(24 * 3600 * 1000)
+}
+
 /// `SIGWATCH_CACHE_MAX_AGE`, or the default.
 fn max_age() -> Duration {
     std::env::var("SIGWATCH_CACHE_MAX_AGE")
@@ -345,12 +371,16 @@ fn expire(entries: &mut HashMap<Key, Entry>, now: u64, max_age_ms: u64, max_byte
     }
 }
 
-/// The file: [`MAGIC`], the SHA-256 of the payload, the payload (postcard).
+/// The file: [`MAGIC`], the payload's length and CRC-32 (little-endian u64 and u32), the
+/// payload (postcard). The CRC catches truncation and damage, not tampering: whoever can
+/// write the cache directory can write any store, and a cached page is only ever used after
+/// the server answered 304 for its validator.
 fn encode(entries: Vec<Entry>) -> std::io::Result<Vec<u8>> {
     let payload = postcard::to_allocvec(&entries).map_err(std::io::Error::other)?;
-    let mut out = Vec::with_capacity(MAGIC.len() + 32 + payload.len());
+    let mut out = Vec::with_capacity(MAGIC.len() + 12 + payload.len());
     out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&Sha256::digest(&payload));
+    out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+    out.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
     out.extend_from_slice(&payload);
     Ok(out)
 }
@@ -359,18 +389,23 @@ fn decode(bytes: &[u8]) -> Result<Vec<Entry>, &'static str> {
     let rest = bytes
         .strip_prefix(MAGIC.as_slice())
         .ok_or("not a sigwatch page store of this version")?;
-    if rest.len() < 32 {
+    if rest.len() < 12 {
         return Err("truncated");
     }
-    let (sum, payload) = rest.split_at(32);
-    if Sha256::digest(payload).as_slice() != sum {
-        return Err("truncated or corrupt (checksum mismatch)");
+    let (head, payload) = rest.split_at(12);
+    let (len, crc) = head.split_at(8);
+    let len = u64::from_le_bytes(len.try_into().expect("8 bytes"));
+    if len != payload.len() as u64 {
+        return Err("truncated (shorter than it says)");
+    }
+    if crc32fast::hash(payload).to_le_bytes() != crc {
+        return Err("corrupt (checksum mismatch)");
     }
     postcard::from_bytes(payload).map_err(|_| "corrupt (cannot decode)")
 }
 
 /// Reads the store at `path`: its entries, or none and a warning when it is damaged.
-fn read_store(path: &Path) -> (Loaded, Option<String>) {
+fn read_store(path: &Path) -> Reading {
     let mut file = match File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
