@@ -629,7 +629,11 @@ fn add_help_examples_paste_as_shown_and_name_the_default_as_it_behaves() {
         .filter(|l| l.starts_with("  sigwatch"))
         .collect();
     out.check(commands.len() == 2, "two examples");
-    out.assert_stdout_contains(&["the file name before the version in"]);
+    let flat = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    out.check(
+        flat.contains("with --url, the file name before the version in --pattern"),
+        "--name's help says where the default comes from",
+    );
     // And it behaves so: the name comes from the pattern, not the host.
     let (keyring, fpr) = fixtures().key("rsa2048");
     dir.cmd([
