@@ -365,13 +365,11 @@ impl Watch {
                 }
                 check_url(url).map_err(|m| {
                     let failure = err("source.url", m);
-                    if url.starts_with("http://") {
-                        failure.hint(format!(
-                            "use url = \"https://{}\" (nearly every release site serves https too); a signature cannot protect what plain http exposes: which release you are shown, and who sees what you download",
-                            &url["http://".len()..]
-                        ))
-                    } else {
-                        failure
+                    match url.strip_prefix("http://") {
+                        Some(rest) => failure.hint(format!(
+                            "use url = \"https://{rest}\" (nearly every release site serves https too); a signature cannot protect what plain http exposes: which release you are shown, and who sees what you download"
+                        )),
+                        None => failure,
                     }
                 })?;
                 let pattern = s.pattern.clone().ok_or_else(|| {
