@@ -753,12 +753,10 @@ fn rate_limit_is_reported_with_its_reset_time_and_a_token_hint() {
         f.server.hits(GH_RELEASES) == 1,
         "a rate-limited API was asked again",
     );
-    // The human form says the same on stderr.
-    // The human form says the same: the project's line on stdout, the hint on stderr.
+    // The human form says the same: the project's line and its hint, both on stdout.
     let human = f.run(&["check", "tool.toml"], &[]);
     human.assert_code(3);
-    human.assert_stdout_contains(&["2030-01-01T00:00:00Z"]);
-    human.assert_stderr_contains(&["token_env"]);
+    human.assert_stdout_contains(&["2030-01-01T00:00:00Z", "hint: tool: ", "token_env"]);
 }
 
 #[test]
