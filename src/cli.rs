@@ -69,7 +69,7 @@ sigwatch verify foo-1.2.tar.gz --watch watch/foo.toml   # the watch file's keyri
 Exit codes: 0 verified, 1 rejected, 2 usage or configuration error.")]
     Verify(VerifyArgs),
 
-    /// Find each project's newest release and the URLs `fetch` would use (downloads no artifacts).
+    /// Find each project's newest release; with -v, the URLs `fetch` would use (downloads nothing).
     #[command(after_help = "Examples:\n  \
 sigwatch check watch/flufl.lock.toml\n  \
 sigwatch check watch/ --json --fail-on-update   # a directory of *.toml watch files\n\n\
@@ -129,7 +129,7 @@ sigwatch add --url https://gnupg.org/ftp/gcrypt/gnupg/ \\\n      \
 --keyring signing-key.asc \\\n      \
 --fingerprint 6DAA6E64A76D2840571B4902528897B826403ADA \\\n      \
 --signature-url '{url}.sig' --dir watch/\n\n\
-The second writes watch/gnupg.toml and watch/keyrings/gnupg.asc; `sigwatch check \
+The second writes watch/gnupg.toml and watch/keyrings/gnupg.asc; `sigwatch check -v \
 watch/gnupg.toml` then shows the newest release and the URLs `fetch` would use. \
 With --dry-run, the complete watch file is printed (every field, commented) and nothing is written.")]
     Add(AddArgs),

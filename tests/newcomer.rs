@@ -443,3 +443,215 @@ fn a_signer_missing_from_the_keyring_is_named_with_where_to_find_its_key() {
         .assert_stdout_contains(&[&issuer, "which is not in keyring"])
         .assert_stderr_contains(&["hint: ", &issuer, "KEYS file", "WKD"]);
 }
+
+// ---------------------------------------------------------------------------------------------
+// First commands: a missing file, check's output, help and a watch file to start from
+
+#[test]
+fn verify_of_a_missing_file_names_the_file_not_its_signature() {
+    let dir = TestDir::new("missing-file");
+    let (keyring, fpr) = fixtures().key("rsa2048");
+    dir.cmd([
+        "verify",
+        "nofile.tar.gz",
+        "--fingerprint",
+        &fpr,
+        "--keyring",
+    ])
+    .arg(&keyring)
+    .run()
+    .assert_code(2)
+    .assert_stderr_contains(&[
+        "nofile.tar.gz: cannot read the file to verify",
+        "hint: check the path",
+    ])
+    .assert_stderr_lacks("no signature found");
+}
+
+/// A watch file `NAME.toml` with `source` lines, pinning rsa2048 from `k.asc`.
+fn watch_file(dir: &TestDir, name: &str, source: &str) {
+    let (keyring, fpr) = fixtures().key("rsa2048");
+    dir.copy(&keyring, "k.asc");
+    dir.write(
+        format!("{name}.toml"),
+        format!("[source]\n{source}\n[keys]\nkeyring = \"k.asc\"\nfingerprints = [\"{fpr}\"]\n"),
+    );
+}
+
+#[test]
+fn check_prints_a_projects_error_and_its_hint_together_on_stdout() {
+    let dir = TestDir::new("one-stream");
+    watch_file(
+        &dir,
+        "nover",
+        "url = \"https://example.org/r/\"\npattern = 'foo-.*\\.tar\\.gz'",
+    );
+    let out = dir.cmd(["check", "nover.toml"]).run();
+    out.assert_code(2)
+        .assert_stdout_contains(&[
+            "error: nover (nover.toml): watch file nover.toml: source.pattern: needs a capture group",
+            "hint: nover: name the version part, e.g. pattern = 'foo-(?P<version>[0-9][0-9a-z.]*)\\.tar\\.gz'",
+        ])
+        .assert_stderr_lacks("hint:");
+}
+
+#[test]
+fn a_plain_http_url_is_refused_with_its_https_form_as_the_hint() {
+    let dir = TestDir::new("plain-http-hint");
+    watch_file(
+        &dir,
+        "plain",
+        "url = \"http://example.org/r/\"\npattern = 'foo-(?P<version>.*)\\.tar\\.gz'",
+    );
+    dir.cmd(["check", "plain.toml"])
+        .run()
+        .assert_code(2)
+        .assert_stdout_contains(&[
+            "plain http is refused",
+            "hint: plain: use url = \"https://example.org/r/\"",
+        ]);
+}
+
+#[test]
+fn json_usage_errors_print_json_naming_the_missing_arguments() {
+    let dir = TestDir::new("json-usage");
+    let out = dir.cmd(["verify", "--json"]).run();
+    out.assert_code(2);
+    let message = out.json()["error"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    out.check(
+        message.contains("--keyring") && message.contains("<FILE>"),
+        &format!("the JSON error names what is missing: {message:?}"),
+    );
+}
+
+#[test]
+fn lint_and_check_warn_up_front_that_pypi_serves_no_signatures() {
+    let dir = TestDir::new("pypi-no-asc");
+    watch_file(&dir, "flufl", "pypi = \"flufl.lock\"");
+    let out = dir.cmd(["lint", "flufl.toml", "--json"]).run();
+    out.assert_code(0);
+    let findings = out.json()["findings"].clone();
+    out.check(
+        findings.as_array().is_some_and(|f| {
+            f.iter().any(|x| {
+                x["code"] == "pypi-no-signatures"
+                    && x["fix"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .contains("[signature] url")
+            })
+        }),
+        &format!("lint names the PyPI problem and its fix: {findings}"),
+    );
+    // `check` says so too, before (and whatever) the network answers: here a proxy that
+    // refuses, so nothing leaves the machine.
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("binding a port");
+        listener.local_addr().expect("its address").port()
+    };
+    let out = dir
+        .cmd([
+            "check",
+            "flufl.toml",
+            "--json",
+            "--retries",
+            "0",
+            "--timeout",
+            "5",
+        ])
+        .env("HTTPS_PROXY", format!("http://127.0.0.1:{port}"))
+        .env("PIP_INDEX_URL", "https://pypi.org/simple/")
+        .run();
+    let warnings = util::strings(&out.json()["projects"][0]["warnings"]);
+    out.check(
+        warnings
+            .iter()
+            .any(|w| w.contains("PyPI has served no .asc") && w.contains("[signature] url")),
+        &format!("check warns about it: {warnings:?}"),
+    );
+}
+
+#[test]
+fn check_verbose_shows_the_urls_and_http_totals_in_words() {
+    let dir = TestDir::new("check-verbose");
+    let server = Server::start();
+    let name = "foo-1.0.tar.gz";
+    server.respond(
+        "/r/",
+        Response::ok(format!("<a href=\"{name}\">{name}</a>")).header("Content-Type", "text/html"),
+    );
+    server.file(&format!("/r/{name}.asc"), b"x".to_vec());
+    watch_file(
+        &dir,
+        "foo",
+        &format!(
+            "url = \"{}\"\npattern = 'foo-(?P<version>[0-9.]+)\\.tar\\.gz'",
+            server.url("/r/")
+        ),
+    );
+    let out = dir.cmd(["check", "foo.toml", "-v", "--no-cache"]).run();
+    out.assert_code(0)
+        .assert_stdout_contains(&[&server.url(&format!("/r/{name}"))])
+        .assert_stderr_contains(&["http: ", "request(s)"])
+        .assert_stderr_lacks("{\"bytes\"");
+}
+
+#[test]
+fn keys_and_report_help_show_examples() {
+    let dir = TestDir::new("help-examples");
+    for group in ["keys", "report"] {
+        dir.cmd([group, "--help"])
+            .run()
+            .assert_code(0)
+            .assert_stdout_contains(&["Examples:", &format!("sigwatch {group} ")]);
+    }
+}
+
+#[test]
+fn add_help_examples_paste_as_shown_and_name_the_default_as_it_behaves() {
+    let dir = TestDir::new("add-help");
+    let out = dir.cmd(["add", "--help"]).env("COLUMNS", "80").run();
+    out.assert_code(0);
+    let help = out.stdout();
+    let examples = help.split("Examples:").nth(1).unwrap_or_default();
+    for line in examples.lines().take_while(|l| !l.is_empty()) {
+        out.check(
+            line.len() < 80,
+            &format!("an example line is wrapped at 80 columns: {line:?}"),
+        );
+    }
+    // A continued command's every line but the last ends with `\`.
+    let commands: Vec<&str> = examples
+        .lines()
+        .filter(|l| l.starts_with("  sigwatch"))
+        .collect();
+    out.check(commands.len() == 2, "two examples");
+    let flat = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    out.check(
+        flat.contains("with --url, the file name before the version in --pattern"),
+        "--name's help says where the default comes from",
+    );
+    // And it behaves so: the name comes from the pattern, not the host.
+    let (keyring, fpr) = fixtures().key("rsa2048");
+    dir.cmd([
+        "add",
+        "--url",
+        "https://downloads.example.org/x/",
+        "--pattern",
+    ])
+    .arg("foo-(?P<version>[0-9.]+)\\.tar\\.gz")
+    .arg("--keyring")
+    .arg(&keyring)
+    .args(["--fingerprint", &fpr, "--dry-run"])
+    .run()
+    .assert_code(0)
+    .assert_stdout_contains(&["name = \"foo\"", "[keys]", "fingerprints = ["])
+    .assert_stderr_contains(&["dry run: nothing written"]);
+    out.check(
+        !dir.join("foo.toml").exists() && !dir.join("keyrings").exists(),
+        "a dry run writes nothing",
+    );
+}

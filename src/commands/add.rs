@@ -80,13 +80,16 @@ pub fn run(printer: &Printer, args: &AddArgs) -> super::Outcome {
             )
         })?;
     let staged_watch = staged.path().join(format!("{name}.toml"));
-    Watch::parse(&text, &staged_watch).map_err(|mut e| {
+    let parsed = Watch::parse(&text, &staged_watch).map_err(|mut e| {
         e.message = e.message.replace(
             &staged_watch.display().to_string(),
             &watch_path.display().to_string(),
         );
         e
     })?;
+    if let Some((warning, fix)) = parsed.pypi_signature_warning() {
+        printer.warning(&format!("{warning}; {fix} (--signature-url)"));
+    }
     if args.dry_run {
         printer.result(text.trim_end());
         printer.note(&format!(
