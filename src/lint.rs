@@ -312,7 +312,8 @@ pub fn lint_file(path: &Path, now: SystemTime) -> Vec<Finding> {
 fn refresh_fix(watch: &Watch, otherwise: &str) -> String {
     if watch.refresh.is_empty() {
         format!(
-            "{otherwise}; or add [keys] refresh = [\"<upstream KEYS URL>\", \"wkd\"] and run `sigwatch keys refresh`"
+            "{otherwise}; or add [keys] refresh = [\"<upstream KEYS URL>\", \"wkd\", \"keyserver\"] and run `sigwatch keys refresh {}`",
+            watch.path.display()
         )
     } else {
         format!("run `sigwatch keys refresh {}`", watch.path.display())

@@ -1190,6 +1190,21 @@ pub fn parse_signatures(bytes: &[u8]) -> Result<Vec<Signature>, String> {
     {
         return Err("this is a cleartext-signed message, not a detached signature".into());
     }
+    // uscan stores a binary `.sig` as `gpg --enarmor` output ("ARMORED FILE"), which Debian
+    // ships as the orig tarball's `.asc`: the armor holds the binary signature as is.
+    if bytes
+        .trim_ascii_start()
+        .starts_with(b"-----BEGIN PGP ARMORED FILE-----")
+    {
+        let mut inner = Vec::new();
+        let mut reader = openpgp::armor::Reader::from_bytes(
+            bytes,
+            openpgp::armor::ReaderMode::Tolerant(Some(openpgp::armor::Kind::File)),
+        );
+        io::Read::read_to_end(&mut reader, &mut inner)
+            .map_err(|e| format!("not a detached signature: an armored file that cannot be read: {e}"))?;
+        return parse_packets(&inner);
+    }
     // Projects with several release managers glue their armored signatures together
     // (`cat alice.asc bob.asc`); like gpgv, read every block, not only the first.
     let blocks = keyring::armor_blocks(bytes);
