@@ -15,6 +15,7 @@
 pub mod checksums;
 pub mod keyring;
 pub mod pin;
+pub mod sigstore;
 
 use std::io::{self, Read};
 use std::time::{Duration, SystemTime};
