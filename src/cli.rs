@@ -39,6 +39,11 @@ pub struct GlobalArgs {
     /// When to colour output: auto (only on a terminal, never under NO_COLOR), always, never.
     #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto)]
     pub color: ColorWhen,
+
+    /// Print one JSON object on stdout instead of human text (schemas in the README); errors
+    /// become {"error": {"kind", "message", "hint"}}. Every subcommand takes it.
+    #[arg(long, global = true)]
+    pub json: bool,
 }
 
 /// When to colour output.
@@ -87,6 +92,19 @@ source failure; the worst project wins (1 > 2 > 3).")]
     #[command(subcommand)]
     Keys(KeysCommand),
 
+    /// Record a narrow exception: accept one exact file whose pinned signature breaks only a
+    /// waivable rule (a SHA-1 data signature, or a key that had expired before it signed).
+    #[command(after_help = "Examples:\n  \
+sigwatch accept foo-1.2.tar.gz --watch watch/foo.toml \\\n    \
+--reason \"SHA-1 signature; same bytes as Debian's foo_1.2.orig.tar.gz\"\n  \
+sigwatch accept foo-1.2.tar.gz --signature foo-1.2.tar.gz.sig --watch watch/foo.toml --reason \"…\"\n\n\
+Check the bytes another way first (against the tarball your distribution already ships, or \
+upstream's published digest). The exception covers exactly these bytes (sha256) signed by \
+that pinned key, and is written as an [[accept]] entry into the watch file, keeping its \
+comments. A bad signature, an unpinned or missing key, a revocation or a weak key is never \
+accepted (exit 1).")]
+    Accept(AcceptArgs),
+
     /// Check watch files and keyrings for trust problems before they bite.
     #[command(
         after_help = "Examples:\n  sigwatch lint watch/\n  sigwatch lint watch/foo.toml --json\n\n\
@@ -131,6 +149,20 @@ refused) and keys/pgp/*.asc. The PKGBUILD is parsed statically, never executed."
     #[command(subcommand)]
     Report(ReportCommand),
 
+    /// Verify OpenPGP signatures as a Stateless OpenPGP `sopv` (for uscan), with sigwatch's policy.
+    #[command(
+        disable_help_flag = true,
+        after_help = "Examples:\n  sigwatch sopv verify foo-1.2.tar.gz.asc debian/upstream/signing-key.asc < foo-1.2.tar.gz\n  \
+ln -s \"$(command -v sigwatch)\" ~/bin/sopv   # uscan runs the first sopv on PATH\n\n\
+Every primary key in CERTS counts as pinned. `sigwatch sopv --help` lists the sopv subcommands \
+and the spec's exit codes."
+    )]
+    Sopv {
+        /// The sopv subcommand and its arguments (version, verify, inline-verify).
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_parser = clap::value_parser!(std::ffi::OsString))]
+        args: Vec<std::ffi::OsString>,
+    },
+
     /// Print shell completions for SHELL on stdout.
     #[command(
         after_help = "Examples:\n  sigwatch completions bash > ~/.local/share/bash-completion/completions/sigwatch\n  sigwatch completions zsh > ~/.zfunc/_sigwatch\n  sigwatch completions fish > ~/.config/fish/completions/sigwatch.fish"
@@ -166,8 +198,8 @@ pub struct VerifyArgs {
         long,
         short = 'k',
         value_name = "K",
-        required_unless_present = "watch",
-        conflicts_with = "watch"
+        required_unless_present_any = ["watch", "sigstore"],
+        conflicts_with_all = ["watch", "sigstore"]
     )]
     pub keyring: Option<PathBuf>,
 
@@ -176,8 +208,8 @@ pub struct VerifyArgs {
         long = "fingerprint",
         short = 'f',
         value_name = "F",
-        required_unless_present = "watch",
-        conflicts_with = "watch"
+        required_unless_present_any = ["watch", "sigstore"],
+        conflicts_with_all = ["watch", "sigstore"]
     )]
     pub fingerprints: Vec<String>,
 
@@ -192,12 +224,51 @@ pub struct VerifyArgs {
     /// Verify FILE through a signed checksum file (SHA256SUMS, BSD or coreutils format):
     /// its signature (--signature, default SUMS.asc then SUMS.sig, or clearsigned) is
     /// checked against the pins, then FILE's digest must match its line.
-    #[arg(long, value_name = "SUMS")]
+    #[arg(long, value_name = "SUMS", conflicts_with = "sigstore")]
     pub checksums: Option<PathBuf>,
 
-    /// Print one JSON object on stdout (schema in the README).
-    #[arg(long)]
-    pub json: bool,
+    /// Verify FILE by a Sigstore bundle (.sigstore, .sigstore.json), a PEP 740 attestation
+    /// (.publish.attestation) or a PEP 740 provenance object (.provenance), offline. The
+    /// signer is pinned by --identity and --issuer, --publisher, or the watch file's [sigstore].
+    #[arg(long, value_name = "BUNDLE", conflicts_with = "signature")]
+    pub sigstore: Option<PathBuf>,
+
+    /// The certificate identity (SAN) allowed to sign, matched exactly; needs --issuer.
+    #[arg(
+        long,
+        value_name = "ID",
+        requires = "issuer",
+        requires = "sigstore",
+        conflicts_with = "watch"
+    )]
+    pub identity: Option<String>,
+
+    /// The OIDC issuer that must have vouched for --identity, matched exactly.
+    #[arg(
+        long,
+        value_name = "URL",
+        requires = "identity",
+        conflicts_with = "watch"
+    )]
+    pub issuer: Option<String>,
+
+    /// A publisher allowed to sign: github:OWNER/REPO/WORKFLOW.yml, gitlab:NAMESPACE/PROJECT/PATH,
+    /// google:EMAIL or circleci:PROJECT/PIPELINE_DEFINITION. Repeatable.
+    #[arg(
+        long,
+        value_name = "SPEC",
+        conflicts_with = "watch",
+        requires = "sigstore"
+    )]
+    pub publisher: Vec<String>,
+
+    /// A Sigstore trusted_root.json replacing the embedded public-good one (staging, private).
+    #[arg(long, value_name = "FILE", requires = "sigstore")]
+    pub trusted_root: Option<PathBuf>,
+
+    /// The release's version, filling {version} in pinned identities.
+    #[arg(long = "release-version", value_name = "V", requires = "sigstore")]
+    pub release_version: Option<String>,
 }
 
 /// Options shared by the commands that go to the network.
@@ -288,10 +359,6 @@ pub struct CheckArgs {
     #[arg(long)]
     pub fail_on_update: bool,
 
-    /// Print one JSON object on stdout: {"projects": [...]}.
-    #[arg(long)]
-    pub json: bool,
-
     /// First refresh pinned certificates from the watch file's `[keys] refresh` sources.
     #[arg(long)]
     pub refresh_keys: bool,
@@ -318,10 +385,6 @@ pub struct FetchArgs {
     /// Accept a version older than the newest one recorded in the watch file's lock file.
     #[arg(long)]
     pub allow_downgrade: bool,
-
-    /// Print one JSON object on stdout: {"projects": [...]}.
-    #[arg(long)]
-    pub json: bool,
 
     /// First refresh pinned certificates from the watch file's `[keys] refresh` sources.
     #[arg(long)]
@@ -352,10 +415,6 @@ pub struct LintArgs {
     /// Watch files, or directories of `*.toml` watch files (default: the current directory).
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
-
-    /// Print one JSON object on stdout.
-    #[arg(long)]
-    pub json: bool,
 }
 
 /// `sigwatch add`.
@@ -399,6 +458,29 @@ pub struct AddArgs {
     pub force: bool,
 }
 
+/// `sigwatch accept`.
+#[derive(Debug, Args)]
+pub struct AcceptArgs {
+    /// The exact file to accept.
+    pub file: PathBuf,
+
+    /// Its detached signature (default: FILE.asc, then FILE.sig).
+    #[arg(long, short = 's', value_name = "SIG")]
+    pub signature: Option<PathBuf>,
+
+    /// The watch file whose pins judge the signature and that records the exception.
+    #[arg(long, short = 'w', value_name = "W")]
+    pub watch: PathBuf,
+
+    /// Why the exception is safe (recorded in the watch file; required).
+    #[arg(long, value_name = "TEXT")]
+    pub reason: String,
+
+    /// The release version (default: read from the file name with the watch file's source).
+    #[arg(long, value_name = "V")]
+    pub version: Option<String>,
+}
+
 /// `sigwatch import-debian`.
 #[derive(Debug, Args)]
 pub struct ImportDebianArgs {
@@ -410,8 +492,8 @@ pub struct ImportDebianArgs {
     #[arg(long, default_value = ".", value_name = "OUTDIR")]
     pub out: PathBuf,
 
-    /// Print one JSON object on stdout.
-    #[arg(long)]
+    /// Set from the global `--json`.
+    #[arg(skip)]
     pub json: bool,
 }
 
@@ -426,8 +508,8 @@ pub struct ImportArchArgs {
     #[arg(long, default_value = ".", value_name = "OUTDIR")]
     pub out: PathBuf,
 
-    /// Print one JSON object on stdout.
-    #[arg(long)]
+    /// Set from the global `--json`.
+    #[arg(skip)]
     pub json: bool,
 }
 
@@ -447,10 +529,6 @@ A WKD answer with a different key for the address is reported and exits 1."
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<PathBuf>,
 
-        /// Print one JSON object on stdout.
-        #[arg(long)]
-        json: bool,
-
         #[command(flatten)]
         net: NetArgs,
     },
@@ -462,10 +540,6 @@ A WKD answer with a different key for the address is reported and exits 1."
     List {
         /// The keyring (armored, glued blocks, or binary).
         keyring: PathBuf,
-
-        /// Print JSON on stdout.
-        #[arg(long)]
-        json: bool,
     },
 }
 

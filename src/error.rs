@@ -9,6 +9,8 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::exit::Exit;
+
 /// What went wrong, coarse enough to choose an exit code and stable enough for JSON.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -31,20 +33,22 @@ pub enum Kind {
     Network,
     /// The source answered but gave nothing usable: no matching release, malformed index.
     Source,
+    /// The local disk: cannot create, write, sync or rename a file (disk full, permissions).
+    Io,
 }
 
 impl Kind {
-    /// The process exit code for this kind: 1 verification, 2 configuration, 3 network/source.
-    pub fn exit_code(self) -> u8 {
+    /// The exit this kind ends a run with.
+    pub fn exit(self) -> Exit {
         match self {
             Kind::Verification
             | Kind::MissingSignature
             | Kind::Digest
             | Kind::Rollback
             | Kind::Reuploaded
-            | Kind::Replayed => 1,
-            Kind::Config => 2,
-            Kind::Network | Kind::Source => 3,
+            | Kind::Replayed => Exit::Refused,
+            Kind::Config => Exit::Usage,
+            Kind::Network | Kind::Source | Kind::Io => Exit::Unavailable,
         }
     }
 
@@ -60,6 +64,7 @@ impl Kind {
             Kind::Config => "config",
             Kind::Network => "network",
             Kind::Source => "source",
+            Kind::Io => "io",
         }
     }
 }
@@ -100,6 +105,19 @@ impl Failure {
     }
 }
 
+impl From<anyhow::Error> for Failure {
+    /// Keeps the innermost [`Failure`]'s kind and hint and the whole context chain as the
+    /// message. Errors nobody tagged come from reading local files and arguments that the
+    /// user named (keyrings, watch files): configuration.
+    fn from(err: anyhow::Error) -> Failure {
+        Failure {
+            kind: kind_of(&err),
+            message: one_line(&err),
+            hint: hint_of(&err).map(str::to_owned),
+        }
+    }
+}
+
 /// A configuration error (exit 2).
 pub fn config(message: impl Into<String>) -> Failure {
     Failure::new(Kind::Config, message)
@@ -113,6 +131,20 @@ pub fn network(message: impl Into<String>) -> Failure {
 /// A source error (exit 3).
 pub fn source(message: impl Into<String>) -> Failure {
     Failure::new(Kind::Source, message)
+}
+
+/// A local I/O failure (exit 3): `what` names the path and the operation.
+pub fn io(what: impl std::fmt::Display, err: &std::io::Error) -> Failure {
+    let failure = Failure::new(Kind::Io, format!("{what}: {err}"));
+    match err.kind() {
+        std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => {
+            failure.hint("the disk is full: free space there or choose another --dest")
+        }
+        std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem => {
+            failure.hint("sigwatch may not write there: check the directory's owner and mode, or choose another --dest")
+        }
+        _ => failure,
+    }
 }
 
 /// A verification failure (exit 1).
@@ -144,32 +176,9 @@ pub fn one_line(err: &anyhow::Error) -> String {
     format!("{err:#}")
 }
 
-/// The exit code for several outcomes: verification (1) outranks configuration (2), which
-/// outranks network and source (3), which outranks a pending update (4); all fine is 0.
-pub fn worst_exit_code(codes: impl IntoIterator<Item = u8>) -> u8 {
-    let rank = |c: u8| match c {
-        1 => 5,
-        2 => 4,
-        3 => 3,
-        4 => 2,
-        0 => 0,
-        _ => 1,
-    };
-    codes.into_iter().max_by_key(|&c| rank(c)).unwrap_or(0)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn verification_outranks_config_outranks_network_outranks_update() {
-        assert_eq!(worst_exit_code([3, 2, 1, 0]), 1);
-        assert_eq!(worst_exit_code([3, 2, 0]), 2);
-        assert_eq!(worst_exit_code([4, 3, 0]), 3);
-        assert_eq!(worst_exit_code([0, 4]), 4);
-        assert_eq!(worst_exit_code([]), 0);
-    }
 
     #[test]
     fn kind_is_found_under_context() {

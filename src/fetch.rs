@@ -12,9 +12,9 @@ use std::time::{Duration, SystemTime};
 
 use tempfile::NamedTempFile;
 
-use crate::error::{Failure, Kind, config, source};
-use crate::http::{Http, Sink};
-use crate::verify::{Checker, Pending, Verdict};
+use crate::base::digest::Consume;
+use crate::error::{Failure, Kind, io, source};
+use crate::net::http::{Http, Sink};
 
 const TEMP_PREFIX: &str = ".sigwatch-";
 const TEMP_SUFFIX: &str = ".part";
@@ -80,16 +80,16 @@ pub fn temp_in(dir: &Path) -> Result<NamedTempFile, Failure> {
         .suffix(TEMP_SUFFIX)
         .tempfile_in(dir)
         .map_err(|e| {
-            config(format!(
-                "{}: cannot create a temporary file: {e}",
-                dir.display()
-            ))
+            io(
+                format_args!("{}: cannot create a temporary file", dir.display()),
+                &e,
+            )
         })?;
     tmp.as_file().lock().map_err(|e| {
-        config(format!(
-            "{}: cannot lock a temporary file: {e}",
-            dir.display()
-        ))
+        io(
+            format_args!("{}: cannot lock a temporary file", dir.display()),
+            &e,
+        )
     })?;
     Ok(tmp)
 }
@@ -106,17 +106,21 @@ pub fn place(tmp: NamedTempFile, dest: &Path) -> Result<PathBuf, Failure> {
             .unwrap_or(0o644);
         tmp.as_file()
             .set_permissions(std::fs::Permissions::from_mode(mode))
-            .map_err(|e| config(format!("{}: cannot set permissions: {e}", dest.display())))?;
+            .map_err(|e| {
+                io(
+                    format_args!("{}: cannot set permissions", dest.display()),
+                    &e,
+                )
+            })?;
     }
     tmp.as_file()
         .sync_all()
-        .map_err(|e| config(format!("{}: cannot sync: {e}", dest.display())))?;
+        .map_err(|e| io(format_args!("{}: cannot sync", dest.display()), &e))?;
     tmp.persist(dest).map_err(|e| {
-        config(format!(
-            "{}: cannot move into place: {}",
-            dest.display(),
-            e.error
-        ))
+        io(
+            format_args!("{}: cannot move into place", dest.display()),
+            &e.error,
+        )
     })?;
     Ok(dest.to_path_buf())
 }
@@ -125,34 +129,28 @@ pub fn place(tmp: NamedTempFile, dest: &Path) -> Result<PathBuf, Failure> {
 pub fn place_bytes(dir: &Path, dest: &Path, bytes: &[u8]) -> Result<PathBuf, Failure> {
     let mut tmp = temp_in(dir)?;
     tmp.write_all(bytes)
-        .map_err(|e| config(format!("{}: cannot write: {e}", dest.display())))?;
+        .map_err(|e| io(format_args!("{}: cannot write", dest.display()), &e))?;
     place(tmp, dest)
 }
 
-/// A verified download waiting to be placed.
+/// A download waiting to be judged and placed.
 pub struct Downloaded {
     /// The temporary file holding the bytes.
     pub tmp: NamedTempFile,
-    /// sha256 of the bytes, lowercase hex.
-    pub sha256: String,
     /// Size in bytes.
     pub size: u64,
-    /// The signature verdict over the bytes.
-    pub verdict: Verdict,
 }
 
 struct DownloadSink<'a> {
     tmp: NamedTempFile,
     size: u64,
-    checker: &'a Checker<'a>,
-    signature: &'a [u8],
-    pending: Pending,
+    consumer: &'a mut (dyn Consume + Send),
 }
 
 impl Sink for DownloadSink<'_> {
     fn write(&mut self, chunk: &[u8]) -> std::io::Result<()> {
         self.tmp.write_all(chunk)?;
-        self.pending.update(chunk);
+        self.consumer.update(chunk);
         self.size += chunk.len() as u64;
         Ok(())
     }
@@ -160,28 +158,26 @@ impl Sink for DownloadSink<'_> {
     fn reset(&mut self) -> std::io::Result<()> {
         self.tmp.as_file_mut().set_len(0)?;
         self.tmp.as_file_mut().rewind()?;
-        self.pending = self.checker.start_with_sha256(self.signature);
+        self.consumer.reset();
         self.size = 0;
         Ok(())
     }
 }
 
-/// Downloads `url` into a temporary file in `dir`, computing its sha256 and verifying the
-/// signature in the same pass. Nothing is placed: the caller decides after its own checks.
-pub async fn download_verified(
+/// Downloads `url` into a temporary file in `dir`, feeding every chunk to `consumer` (a
+/// proof in progress, a hasher) in the same pass. Nothing is placed: the caller asks the
+/// proof and decides.
+pub async fn download(
     http: &Http,
-    checker: &Checker<'_>,
-    signature: &[u8],
     url: &str,
     dir: &Path,
     expected_size: Option<u64>,
+    consumer: &mut (dyn Consume + Send),
 ) -> Result<Downloaded, Failure> {
     let mut sink = DownloadSink {
         tmp: temp_in(dir)?,
         size: 0,
-        checker,
-        signature,
-        pending: checker.start_with_sha256(signature),
+        consumer,
     };
     let found = http
         .download(url, http.limits.artifact_bytes, expected_size, &mut sink)
@@ -192,35 +188,11 @@ pub async fn download_verified(
             http.absent_status(url)
         )));
     }
-    let DownloadSink {
-        tmp, size, pending, ..
-    } = sink;
-    let sha256 = pending.sha256().expect("started with a SHA-256 slot");
-    let verdict = checker.finish(pending);
     Ok(Downloaded {
-        tmp,
-        sha256,
-        size,
-        verdict,
+        tmp: sink.tmp,
+        size: sink.size,
     })
 }
-
-/// Verifies a file already on disk: sha256 and signature in one pass.
-pub fn verify_existing(
-    checker: &Checker<'_>,
-    signature: &[u8],
-    path: &Path,
-) -> Result<(String, Verdict), Failure> {
-    let file =
-        File::open(path).map_err(|e| config(format!("{}: cannot read: {e}", path.display())))?;
-    let mut pending = checker.start_with_sha256(signature);
-    crate::verify::read_overlapped(file, |chunk| pending.update(chunk))
-        .map_err(|e| config(format!("{}: cannot read: {e}", path.display())))?;
-    let sha256 = pending.sha256().expect("started with a SHA-256 slot");
-    Ok((sha256, checker.finish(pending)))
-}
-
-pub use crate::verify::hex;
 
 /// A digest mismatch between the index and the bytes.
 pub fn digest_mismatch(url: &str, expected: &str, actual: &str) -> Failure {

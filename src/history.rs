@@ -97,11 +97,11 @@ impl History {
     /// PEP 440 and other versions still order consistently).
     pub fn newest(&self) -> Option<&Entry> {
         let versions: Vec<&str> = self.entries.iter().map(|e| e.version.as_str()).collect();
-        let keys = crate::source::version::keys_for(&versions);
+        let keys = crate::base::version::keys_for(&versions);
         self.entries
             .iter()
             .zip(keys)
-            .max_by(|(_, a), (_, b)| crate::source::version::compare(a, b))
+            .max_by(|(_, a), (_, b)| crate::base::version::compare(a, b))
             .map(|(e, _)| e)
     }
 
@@ -109,7 +109,7 @@ impl History {
     fn older(&self, version: &str, than: &str) -> bool {
         let mut versions: Vec<&str> = self.entries.iter().map(|e| e.version.as_str()).collect();
         versions.push(version);
-        let keys = crate::source::version::keys_for(&versions);
+        let keys = crate::base::version::keys_for(&versions);
         let new = keys.last().expect("pushed above");
         let old = self
             .entries
@@ -117,7 +117,7 @@ impl History {
             .position(|e| e.version == than)
             .map(|i| &keys[i])
             .expect("`than` is a recorded version");
-        crate::source::version::compare(new, old).is_lt()
+        crate::base::version::compare(new, old).is_lt()
     }
 
     /// Checks a verified file against the history. Returns notices (key rotation) or refuses.
@@ -134,7 +134,7 @@ impl History {
             // new release may reuse a recorded file name with new content.
             e.file == file
                 && e.sha256 != sha256
-                && crate::source::version::same_version(&e.version, version)
+                && crate::base::version::same_version(&e.version, version)
         }) {
             return Err(Failure::new(
                 Kind::Reuploaded,
@@ -146,7 +146,7 @@ impl History {
             .hint(format!("ask upstream why; if the new file is legitimate, remove its entry from {}", self.path.display())));
         }
         if let Some(old) = self.entries.iter().find(|e| {
-            e.sha256 == sha256 && !crate::source::version::same_version(&e.version, version)
+            e.sha256 == sha256 && !crate::base::version::same_version(&e.version, version)
         }) {
             return Err(Failure::new(
                 Kind::Replayed,
@@ -187,7 +187,7 @@ impl History {
         if let Some(existing) = self.entries.iter_mut().find(|e| {
             e.file == entry.file
                 && e.sha256 == entry.sha256
-                && crate::source::version::same_version(&e.version, &entry.version)
+                && crate::base::version::same_version(&e.version, &entry.version)
         }) {
             // Re-verifying a recorded file keeps its first record.
             if existing.certificate == entry.certificate && existing.key == entry.key {

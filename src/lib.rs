@@ -1,23 +1,25 @@
-//! sigwatch: watch upstream releases and hand over only those whose detached OpenPGP
-//! signature was made by a key pinned by full fingerprint.
+//! sigwatch: watch upstream releases and hand over only those whose signature was made by a
+//! key pinned by full fingerprint.
 //!
-//! The stages, in the order data flows through them:
-//! `watch` → `source` → `fetch` → [`verify`] → [`report`]; [`cli`] parses, [`run`] wires them.
+//! The stages, in the order data flows through them (see ARCHITECTURE.md):
+//! [`watch`] → [`source`] → [`fetch`] → [`verify`] (proofs) → [`report`], over the ground
+//! floor [`base`] and the network [`net`]. [`pipeline`] runs one project through them;
+//! [`commands`] holds one thin module per subcommand; [`cli`] is the clap definition.
 
-pub mod add;
-pub mod cache;
+pub mod base;
 pub mod cli;
+pub mod commands;
 pub mod error;
+pub mod exit;
 pub mod fetch;
 pub mod history;
-pub mod http;
 pub mod import;
 pub mod lint;
 pub mod merge;
+pub mod net;
 pub mod pipeline;
 pub mod refresh;
 pub mod report;
-pub mod run;
 pub mod source;
 pub mod verify;
 pub mod watch;

@@ -1,71 +1,18 @@
-//! `sigwatch lint`: trust problems in watch files and keyrings, each with a severity and a fix.
+//! Lint: trust problems in watch files and keyrings, each with a severity and a fix.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::SystemTime;
 
 use sequoia_openpgp as openpgp;
-use serde::Serialize;
 
 use openpgp::Cert;
 use openpgp::types::{HashAlgorithm, RevocationStatus};
 
-use crate::cli::LintArgs;
-use crate::report::Printer;
 use crate::verify::keyring::{EXPIRY_WARNING, finite_field_bits, non_minimal_parts};
 use crate::verify::{Keyring, Revocation, policy, rfc3339};
-use crate::watch::{Watch, collect_paths};
+use crate::watch::Watch;
 
-/// How bad a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    /// Verification will fail or is unsafe: exit 1.
-    Error,
-    /// Worth fixing.
-    Warning,
-}
-
-/// One finding.
-#[derive(Debug, Clone, Serialize)]
-pub struct Finding {
-    /// The watch file.
-    pub watch: String,
-    /// Error or warning.
-    pub severity: Severity,
-    /// A stable identifier, e.g. `pin-expired`.
-    pub code: &'static str,
-    /// What is wrong.
-    pub message: String,
-    /// How to fix it.
-    pub fix: String,
-}
-
-/// Runs `lint`.
-pub fn command(printer: &Printer, args: &LintArgs) -> anyhow::Result<u8> {
-    let paths = if args.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        args.paths.clone()
-    };
-    let files = collect_paths(&paths)?;
-    let now = SystemTime::now();
-    let findings: Vec<Finding> = files.iter().flat_map(|f| lint_file(f, now)).collect();
-    let errors = findings
-        .iter()
-        .filter(|f| f.severity == Severity::Error)
-        .count();
-    if args.json {
-        printer.json(&serde_json::json!({
-            "watch_files": files.len(),
-            "errors": errors,
-            "warnings": findings.len() - errors,
-            "findings": findings,
-        }));
-    } else {
-        printer.findings(&findings, files.len());
-    }
-    Ok(if errors > 0 { 1 } else { 0 })
-}
+pub use crate::report::model::{Finding, FindingSeverity as Severity};
 
 /// Lints one watch file and its keyring.
 pub fn lint_file(path: &Path, now: SystemTime) -> Vec<Finding> {
@@ -87,11 +34,35 @@ pub fn lint_file(path: &Path, now: SystemTime) -> Vec<Finding> {
                 Severity::Error,
                 "watch-invalid",
                 e.message,
-                e.hint.unwrap_or_else(|| "fix the watch file".into()),
+                e.hint.unwrap_or_else(|| {
+                    format!(
+                        "edit {} at the field the message names; `sigwatch add --help` shows a complete watch file",
+                        path.display()
+                    )
+                }),
             );
             return out;
         }
     };
+    for (i, a) in watch.accept.iter().enumerate() {
+        add(
+            Severity::Warning,
+            "accepted-exception",
+            format!(
+                "accept[{i}]: {} {} is accepted despite `{}` (signer {}, sha256 {}): {}",
+                a.file,
+                a.version.as_deref().unwrap_or(""),
+                a.exception.rule,
+                a.exception.signer.to_hex(),
+                a.exception.sha256,
+                a.exception.reason
+            ),
+            format!(
+                "once upstream signs a newer release properly, delete this [[accept]] table from {}; it covers only these bytes",
+                path.display()
+            ),
+        );
+    }
     let keyring = match Keyring::load(&watch.keyring) {
         Ok(k) => k,
         Err(e) => {
@@ -117,7 +88,11 @@ pub fn lint_file(path: &Path, now: SystemTime) -> Vec<Finding> {
                     "pinned fingerprint {pin} is not in keyring {}",
                     keyring.path.display()
                 ),
-                "add the certificate to the keyring, or correct the pin".into(),
+                format!(
+                    "add the certificate (`gpg --export --armor {pin} >> {}`), or correct the pin in {} keys.fingerprints",
+                    keyring.path.display(),
+                    path.display()
+                ),
             ),
             Some(cert) => {
                 if !pinned_certs

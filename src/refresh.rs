@@ -19,7 +19,7 @@ use openpgp::serialize::Serialize as _;
 
 use crate::error::{Failure, Kind, config};
 use crate::fetch::place_bytes;
-use crate::http::Http;
+use crate::net::http::Http;
 use crate::verify::keyring::minimal;
 use crate::verify::{Keyring, Pin, Revocation, policy, rfc3339};
 use crate::watch::Watch;
@@ -91,14 +91,15 @@ pub struct RefreshReport {
 }
 
 impl RefreshReport {
-    /// 1 for a conflicting key, 3 when every source failed, else 0.
-    pub fn exit_code(&self, sources: usize) -> u8 {
+    /// Refused for a conflicting key, unavailable when every source failed, else ok.
+    pub fn exit(&self, sources: usize) -> crate::exit::Exit {
+        use crate::exit::Exit;
         if !self.conflicts.is_empty() {
-            1
+            Exit::Refused
         } else if sources > 0 && self.sources_failed >= sources {
-            3
+            Exit::Unavailable
         } else {
-            0
+            Exit::Ok
         }
     }
 }

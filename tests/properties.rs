@@ -24,9 +24,9 @@ use proptest::test_runner::{Config, FileFailurePersistence};
 use reqwest::Url;
 use sequoia_openpgp as openpgp;
 
+use sigwatch::base::version::{compare_strs, natural_cmp};
 use sigwatch::fetch::safe_filename;
 use sigwatch::source::pypi::{self, DistKind};
-use sigwatch::source::version::{compare_strs, natural_cmp};
 use sigwatch::source::{anchored, group, listing_files};
 use sigwatch::verify::{Checker, Keyring, Pin, parse_pin, parse_signatures};
 use sigwatch::watch::Watch;
@@ -489,7 +489,7 @@ proptest! {
         prop_assert!(releases.iter().all(|r| !r.files.is_empty()));
         for pair in releases.windows(2) {
             prop_assert_ne!(
-                sigwatch::source::version::compare(&pair[0].key, &pair[1].key),
+                sigwatch::base::version::compare(&pair[0].key, &pair[1].key),
                 Ordering::Less
             );
         }
@@ -794,7 +794,7 @@ proptest! {
         (0u8..5, prop::collection::vec(any::<u8>(), 0..100)).prop_map(|(a, b)| compressed_packet(a, &b)),
     ]) {
         let d = e2e_dir();
-        let name = format!("garbage-{}.sig", sigwatch::fetch::hex(&sig[..sig.len().min(12)]));
+        let name = format!("garbage-{}.sig", sigwatch::base::digest::hex(&sig[..sig.len().min(12)]));
         d.write(&name, &sig);
         let fpr = pgp::fingerprint(&material().cert);
         let start = Instant::now();
@@ -808,7 +808,7 @@ proptest! {
     #[test]
     fn binary_exits_2_on_bad_watch_files_and_never_panics(text in prop_oneof![tomlish(), near_valid_watch()]) {
         let d = e2e_dir();
-        let name = format!("w-{}.toml", sigwatch::fetch::hex(&sha2_8(text.as_bytes())));
+        let name = format!("w-{}.toml", sigwatch::base::digest::hex(&sha2_8(text.as_bytes())));
         let path = d.write(&name, &text);
         let valid = Watch::parse(&text, &path).is_ok();
         let start = Instant::now();
@@ -847,10 +847,8 @@ fn sha2_8(bytes: &[u8]) -> Vec<u8> {
 #[test]
 fn regression_corpus_replays_through_every_parser() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/regressions");
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        println!("note: no {} yet", dir.display());
-        return;
-    };
+    let entries = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("the regression corpus {} is missing: {e}", dir.display()));
     let mut n = 0;
     for entry in entries.flatten() {
         let path = entry.path();
@@ -889,5 +887,6 @@ fn regression_corpus_replays_through_every_parser() {
         );
         n += 1;
     }
+    assert!(n > 0, "the regression corpus {} is empty", dir.display());
     println!("replayed {n} corpus files");
 }

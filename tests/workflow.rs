@@ -1101,7 +1101,12 @@ fn shard_outside_1_to_n_is_a_usage_error() {
     for bad in ["0/3", "4/3", "1/0", "x/3", "3"] {
         let out = check(&dir, &["watch"], &["--shard", bad]);
         out.assert_code(2);
-        out.check(out.stdout().is_empty(), "a usage error prints no report");
+        // Under --json a usage error is the JSON error object, never a report.
+        let v = out.json();
+        out.check(
+            v.get("projects").is_none() && v["error"]["kind"] == "config",
+            "a usage error prints the error object and no report",
+        );
     }
 }
 

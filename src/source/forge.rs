@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::{IndexFile, Release, group};
 use crate::error::{Failure, Kind, source};
-use crate::http::Http;
+use crate::net::http::Http;
 use crate::watch::{ForgeKind, Source};
 
 /// Pages of 100 releases followed at most (newest first, so 500 releases).

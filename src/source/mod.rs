@@ -5,17 +5,16 @@
 
 pub mod forge;
 pub mod pypi;
-pub mod version;
 
 use std::collections::BTreeMap;
 
 use reqwest::Url;
 use scraper::{Html, Selector};
 
+use crate::base::version::{self, VersionKey};
 use crate::error::{Failure, Kind, source};
-use crate::http::Http;
+use crate::net::http::Http;
 use crate::watch::{FileSelector, Source};
-use version::VersionKey;
 
 /// A file offered by an index or page.
 #[derive(Debug, Clone, PartialEq, Eq)]

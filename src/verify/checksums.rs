@@ -8,25 +8,10 @@ use std::collections::HashMap;
 
 use super::{Checker, Verdict};
 
-/// A digest algorithm of a checksum line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Algo {
-    /// SHA-256 (64 hex digits).
-    Sha256,
-    /// SHA-512 (128 hex digits).
-    Sha512,
-}
+pub use crate::base::digest::{Algo, digest_reader};
 
 /// The lines of a checksum file: file name → (algorithm, lowercase hex).
 pub type Sums = HashMap<String, (Algo, String)>;
-
-fn algo_for_len(len: usize) -> Option<Algo> {
-    match len {
-        64 => Some(Algo::Sha256),
-        128 => Some(Algo::Sha512),
-        _ => None,
-    }
-}
 
 /// Parses a checksum file. Lines that are neither format (comments, blank) are skipped.
 pub fn parse(text: &str) -> Sums {
@@ -45,7 +30,7 @@ pub fn parse(text: &str) -> Sums {
                 };
                 let hex = hex.trim();
                 if let Some(algo) = algo
-                    && algo_for_len(hex.len()) == Some(algo)
+                    && Algo::for_hex_len(hex.len()) == Some(algo)
                     && hex.bytes().all(|b| b.is_ascii_hexdigit())
                 {
                     let name = name.strip_prefix("./").unwrap_or(name);
@@ -58,7 +43,7 @@ pub fn parse(text: &str) -> Sums {
         let Some((hex, rest)) = line.split_once(' ') else {
             continue;
         };
-        let Some(algo) = algo_for_len(hex.len()) else {
+        let Some(algo) = Algo::for_hex_len(hex.len()) else {
             continue;
         };
         if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -165,29 +150,19 @@ pub fn verify(checker: &Checker<'_>, file: &[u8], signature: Option<&[u8]>) -> (
     (verdict, sums)
 }
 
-/// Hex digest of everything `reader` yields, streamed.
-pub fn digest_reader<R: std::io::Read + Send>(reader: R, algo: Algo) -> std::io::Result<String> {
-    use sha2::Digest as _;
-    let mut s256 = sha2::Sha256::new();
-    let mut s512 = sha2::Sha512::new();
-    super::read_overlapped(reader, |chunk| match algo {
-        Algo::Sha256 => s256.update(chunk),
-        Algo::Sha512 => s512.update(chunk),
-    })?;
-    Ok(match algo {
-        Algo::Sha256 => crate::fetch::hex(&s256.finalize()),
-        Algo::Sha512 => crate::fetch::hex(&s512.finalize()),
-    })
+/// The refusal when a verified checksum file has no line for the file.
+pub fn no_line(sums: &str, signer: &str, filename: &str) -> String {
+    format!("{sums} (signed by pinned key {signer}) has no line for {filename}")
 }
 
-impl Algo {
-    /// "sha256" or "sha512".
-    pub fn name(self) -> &'static str {
-        match self {
-            Algo::Sha256 => "sha256",
-            Algo::Sha512 => "sha512",
-        }
-    }
+/// The refusal when the bytes do not match their signed line.
+pub fn line_mismatch(url: &str, sums: &str, line: &super::proof::LineCheck) -> String {
+    format!(
+        "{url}: {} {} does not match the signed line in {sums} ({})",
+        line.algo.name(),
+        line.actual,
+        line.expected
+    )
 }
 
 #[cfg(test)]

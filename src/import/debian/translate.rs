@@ -1,638 +1,23 @@
-//! `sigwatch import-debian`: take over the trust decision a Debian packager already made.
-//!
-//! A Debian source package says where releases come from (`debian/watch`, line based v1–4 or
-//! deb822 v5) and which keys may sign them (`debian/upstream/signing-key.asc` or `.pgp`). uscan
-//! accepts a signature by any key in that file, so every primary key in it is pinned. What
-//! cannot be expressed in a sigwatch watch file is reported with its `file:line`, and the
-//! written watch file says in comments what a human must check. When the original does not
-//! verify signatures (no pgp option, `pgpmode=none`, git modes, no key file), the watch file is
-//! still written, but with `fingerprints = []`, which sigwatch refuses to load: an imported
-//! file never silently skips verification.
+//! Translating one watch entry into a `[source]` and `[signature]` of a sigwatch watch file.
 
-use std::path::Path;
+use super::parse::{Entry, subst};
+use super::{Note, Severity, WATCH, note};
+use crate::watch::ForgeKind;
 
-use serde::Serialize;
-
-use crate::cli::ImportDebianArgs;
-use crate::error::config;
-use crate::report::{Printer, spaced};
-use crate::verify::keyring::{describe, export_pinned};
-use crate::verify::{Keyring, Pin, policy};
-use crate::watch::{ForgeKind, NewWatch};
-
-pub use super::{Note, Severity};
-
-/// The result of `import-debian`; with `--json` it is printed as one object:
-///
-/// - `package`: the source package name (`debian/control` `Source:`, else `debian/changelog`).
-/// - `current`: the upstream version packaged now (changelog version without epoch and Debian
-///   revision, after `dversionmangle`), or null.
-/// - `watch`: the watch file written (`OUTDIR/<package>.toml`).
-/// - `keyring`: the minimal keyring written (`OUTDIR/keyrings/<package>.asc`), or null when
-///   there is no upstream key file.
-/// - `key_file`: the upstream key file read, relative to DIR, or null.
-/// - `pinned`: the pinned primary fingerprints (uppercase hex); empty when the original does
-///   not verify signatures (the watch file then has `fingerprints = []` and does not load).
-/// - `candidates`: every primary fingerprint in the key file (pinned or not).
-/// - `source`: `{"pypi": NAME}`, `{"github"|"gitlab": PROJECT, ["api": URL,] "pattern": REGEX}`
-///   or `{"url": URL, "pattern": REGEX}`, as written.
-/// - `signature_templates`: the signature URL templates written, in order.
-/// - `notes`: `[{file, line, message, severity}]`; `line` is 1-based or null, `severity` is
-///   `info` (dropped on purpose), `review` (a human must check) or `error` (does not verify).
-/// - `verifies`: true when the watch file loads and verifies signatures as strictly as
-///   debian/watch did (exit 0); false otherwise (exit 1).
-#[derive(Debug, Clone, Serialize)]
-pub struct Imported {
-    /// Source package name.
-    pub package: String,
-    /// Upstream version packaged now.
-    pub current: Option<String>,
-    /// The watch file written.
-    pub watch: String,
-    /// The keyring written.
-    pub keyring: Option<String>,
-    /// The upstream key file read.
-    pub key_file: Option<String>,
-    /// Pinned fingerprints.
-    pub pinned: Vec<String>,
-    /// Every primary fingerprint in the key file.
-    pub candidates: Vec<String>,
-    /// The `[source]` table written.
-    pub source: serde_json::Map<String, serde_json::Value>,
-    /// Signature URL templates written.
-    pub signature_templates: Vec<String>,
-    /// What was dropped, approximated or not translated.
-    pub notes: Vec<Note>,
-    /// Whether the result verifies signatures as strictly as the original.
-    pub verifies: bool,
-}
-
-/// Runs `import-debian`.
-pub fn command(printer: &Printer, args: &ImportDebianArgs) -> anyhow::Result<u8> {
-    let imported = import(&args.dir, &args.out)?;
-    let (notes, verifies, pinned) = (&imported.notes, imported.verifies, imported.pinned.len());
-    Ok(super::report(
-        printer,
-        args.json,
-        &imported,
-        notes,
-        verifies,
-        &imported.watch,
-        pinned,
-        "and verifies like debian/watch",
-    ))
-}
-
-const WATCH: &str = "debian/watch";
-
-/// Reads DIR/debian, writes the watch file and keyring into `out`, and says what it did.
-pub fn import(dir: &Path, out: &Path) -> anyhow::Result<Imported> {
-    let debian = dir.join("debian");
-    if !debian.is_dir() {
-        return Err(config(format!(
-            "{}: no debian/ directory here",
-            dir.display()
-        ))
-        .hint("pass the top directory of an unpacked Debian source package (it contains debian/)")
-        .into());
-    }
-    let watch_path = dir.join(WATCH);
-    let text = std::fs::read_to_string(&watch_path).map_err(|e| {
-        config(format!("{}: cannot read: {e}", watch_path.display()))
-            .hint("import-debian translates debian/watch; this package has none to translate")
-    })?;
-    let package = package_name(&debian)?;
-    let mut notes = Vec::new();
-
-    let parsed = debian_watch::parse::parse(&text)
-        .map_err(|e| config(format!("{}: cannot parse: {e}", watch_path.display())))?;
-    let entries = entries(&parsed);
-    let Some(main_index) = entries
-        .iter()
-        .position(|e| e.opt("component").is_none() && e.pgpmode() != Some("previous"))
-    else {
-        return Err(config(format!(
-            "{}: no watch entry (only comments, or only component entries)",
-            watch_path.display()
-        ))
-        .hint("there is nothing to translate; write a watch file by hand with `sigwatch add`")
-        .into());
-    };
-    let entry = &entries[main_index];
-    for (i, other) in entries.iter().enumerate() {
-        if i == main_index {
-            continue;
-        }
-        let is_sig_line = other.pgpmode() == Some("previous") && i == main_index + 1;
-        if is_sig_line {
-            continue;
-        }
-        let what = match other.opt("component") {
-            Some(c) => format!("component {:?}", c.value),
-            None => "another upstream source".to_string(),
-        };
-        notes.push(note(
-            Some(other.line),
-            Severity::Review,
-            format!(
-                "{what} ({}) is not translated: a sigwatch watch file follows one source; write another watch file for it",
-                other.url
-            ),
-        ));
-    }
-
-    let changelog_version = changelog_version(&debian);
-    let current = changelog_version
-        .as_deref()
-        .map(|v| upstream_version(v, entry, &package, &mut notes));
-
-    let tr = translate(entry, entries.get(main_index + 1), &package, &mut notes);
-
-    // The key file, in uscan's order of preference.
-    let key_candidates = [
-        "debian/upstream/signing-key.pgp",
-        "debian/upstream/signing-key.asc",
-        "debian/upstream-signing-key.pgp",
-    ];
-    let found: Vec<&str> = key_candidates
-        .iter()
-        .copied()
-        .filter(|k| dir.join(k).is_file())
-        .collect();
-    let key_file = found.first().copied();
-    for ignored in found.iter().skip(1) {
-        notes.push(Note {
-            file: ignored.to_string(),
-            line: None,
-            message: format!(
-                "ignored: uscan reads only the first of {}, which is {}",
-                key_candidates.join(", "),
-                key_file.unwrap_or_default()
-            ),
-            severity: Severity::Review,
-        });
-    }
-    let keyring = match key_file {
-        Some(k) => Some(Keyring::load(&dir.join(k))?),
-        None => None,
-    };
-    let candidates: Vec<Pin> = keyring
-        .as_ref()
-        .map(|k| k.certs.iter().map(|c| Pin(c.fingerprint())).collect())
-        .unwrap_or_default();
-    if let (Some(k), Some(file)) = (&keyring, key_file) {
-        for cert in describe(k, &policy(), std::time::SystemTime::now()) {
-            for w in cert.warnings {
-                notes.push(Note {
-                    file: file.to_string(),
-                    line: None,
-                    message: w,
-                    severity: Severity::Info,
-                });
-            }
-        }
-        if k.certs.len() > 1 {
-            notes.push(Note {
-                file: file.to_string(),
-                line: None,
-                message: format!(
-                    "{} keys: every one is pinned, as uscan accepts a signature by any of them; drop the ones upstream no longer uses",
-                    k.certs.len()
-                ),
-                severity: Severity::Info,
-            });
-        }
-    }
-
-    let mut blockers: Vec<String> = tr.not_verifying.clone();
-    if key_file.is_none() {
-        let msg = "there is no upstream key file (debian/upstream/signing-key.asc or .pgp): nothing to pin".to_string();
-        notes.push(Note {
-            file: "debian/upstream/signing-key.asc".into(),
-            line: None,
-            message: msg.clone(),
-            severity: Severity::Error,
-        });
-        blockers.push(msg);
-    }
-    let pins: Vec<Pin> = if blockers.is_empty() {
-        candidates.clone()
-    } else {
-        Vec::new()
-    };
-
-    // What the watch file says about itself.
-    let keyring_rel = format!("keyrings/{package}.asc");
-    let uid_of = |p: &Pin| -> String {
-        keyring
-            .as_ref()
-            .and_then(|k| k.find(&p.0))
-            .and_then(|c| c.userids().next())
-            .map(|u| String::from_utf8_lossy(u.userid().value()).into_owned())
-            .unwrap_or_default()
-    };
-    let keys_note = match (key_file, pins.is_empty()) {
-        (Some(k), false) => {
-            format!("Every primary key in {k} is pinned: uscan accepts a signature by any of them.")
-        }
-        (Some(k), true) => {
-            let mut s = format!(
-                "TODO: nothing is pinned, so sigwatch refuses this file until a human decides.\n{}\nThe keys in {k} (copied to {keyring_rel}), to pin if upstream signs with them:",
-                blockers.join("\n")
-            );
-            for c in &candidates {
-                s.push_str(&format!("\n  \"{}\",   # {}", c, uid_of(c)));
-            }
-            s
-        }
-        (None, _) => format!(
-            "TODO: nothing is pinned and {keyring_rel} does not exist.\n{}\nPut upstream's public keys in {keyring_rel} and pin their full fingerprints.",
-            blockers.join("\n")
-        ),
-    };
-
-    let mut header = vec![format!(
-        "Imported by `sigwatch import-debian` from {} ({}, line {}) of {package}.",
-        WATCH, tr.format, entry.line
-    )];
-    header.extend(super::review_lines(&notes));
-
-    let new = NewWatch {
-        name: package.clone(),
-        current: current.clone(),
-        notes: header,
-        source: tr.source.clone(),
-        signature_templates: tr.templates.clone(),
-        signature_note: tr.signature_note.clone(),
-        keyring: keyring_rel.clone(),
-        pins: pins
-            .iter()
-            .map(|p| (spaced(&p.to_string()), uid_of(p)))
-            .collect(),
-        keys_note: Some(keys_note),
-    };
-
-    let minimal = match &keyring {
-        Some(k) if !candidates.is_empty() => Some(export_pinned(k, &candidates)?),
-        _ => None,
-    };
-    let written = super::write_out(
-        out,
-        &package,
-        &keyring_rel,
-        &new,
-        minimal.as_deref(),
-        pins.is_empty(),
-    )?;
-    let loads = match written.load_error {
-        None => true,
-        Some(message) => {
-            notes.push(note(Some(entry.line), Severity::Error, message));
-            false
-        }
-    };
-    let (watch_out, keyring_out) = (written.watch, written.keyring);
-    let verifies =
-        loads && !pins.is_empty() && !notes.iter().any(|n| n.severity == Severity::Error);
-    let source = super::source_json(&tr.source);
-    Ok(Imported {
-        package,
-        current,
-        watch: watch_out.display().to_string(),
-        keyring: keyring_out.map(|k| k.display().to_string()),
-        key_file: key_file.map(str::to_string),
-        pinned: pins.iter().map(|p| p.to_string()).collect(),
-        candidates: candidates.iter().map(|p| p.to_string()).collect(),
-        source,
-        signature_templates: tr.templates,
-        notes,
-        verifies,
-    })
-}
-
-fn note(line: Option<usize>, severity: Severity, message: String) -> Note {
-    Note {
-        file: WATCH.to_string(),
-        line,
-        message,
-        severity,
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Package name and version
-
-/// `Source:` of debian/control, else the first word of debian/changelog.
-fn package_name(debian: &Path) -> anyhow::Result<String> {
-    let from_control = std::fs::read_to_string(debian.join("control"))
-        .ok()
-        .and_then(|t| {
-            t.lines()
-                .take_while(|l| !l.trim().is_empty() || l.is_empty())
-                .find_map(|l| {
-                    let (k, v) = l.split_once(':')?;
-                    k.trim()
-                        .eq_ignore_ascii_case("source")
-                        .then(|| v.trim().to_string())
-                })
-        });
-    let name = from_control
-        .or_else(|| {
-            std::fs::read_to_string(debian.join("changelog"))
-                .ok()
-                .and_then(|t| t.split_whitespace().next().map(str::to_string))
-        })
-        .ok_or_else(|| {
-            config(format!(
-                "{}: neither debian/control (Source:) nor debian/changelog names the package",
-                debian.display()
-            ))
-            .hint("@PACKAGE@ and the watch file's name come from the source package name")
-        })?;
-    let valid = !name.is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
-        && !name.starts_with('.');
-    if !valid {
-        return Err(config(format!(
-            "{}: source package name {name:?} is not a valid Debian package name",
-            debian.display()
-        ))
-        .into());
-    }
-    Ok(name)
-}
-
-/// The version in the first line of debian/changelog: `pkg (VERSION) dist; urgency=…`.
-fn changelog_version(debian: &Path) -> Option<String> {
-    let text = std::fs::read_to_string(debian.join("changelog")).ok()?;
-    let first = text.lines().find(|l| !l.trim().is_empty())?;
-    let open = first.find('(')?;
-    let close = first[open..].find(')')? + open;
-    Some(first[open + 1..close].trim().to_string()).filter(|v| !v.is_empty())
-}
-
-/// The upstream part of a Debian version, with the watch file's `dversionmangle` applied
-/// (that is what the option exists for: mapping Debian versions to upstream ones).
-fn upstream_version(version: &str, entry: &Entry, package: &str, notes: &mut Vec<Note>) -> String {
-    let no_epoch = version.split_once(':').map_or(version, |(_, v)| v);
-    let upstream = no_epoch.rsplit_once('-').map_or(no_epoch, |(u, _)| u);
-    for key in ["dversionmangle", "versionmangle"] {
-        if let Some(o) = entry.opt(key) {
-            let rules = if o.value.trim() == "auto" {
-                "s/@DEB_EXT@//".to_string()
-            } else {
-                o.value.clone()
-            };
-            let rules = subst(&rules, package);
-            match Mangle::parse(&rules).and_then(|m| m.apply(upstream)) {
-                Ok(v) => {
-                    return v;
-                }
-                Err(e) => notes.push(note(
-                    Some(o.line),
-                    Severity::Info,
-                    format!("{key}: {e}; `current` is the changelog version without it"),
-                )),
-            }
-        }
-    }
-    upstream.to_string()
-}
-
-// ---------------------------------------------------------------------------------------------
-// Watch entries, whatever the format
-
-/// One option of a watch entry.
-#[derive(Debug, Clone)]
-struct Opt {
-    /// Lowercase, without `-` and `_`: v5 field names ignore case and hyphens.
-    key: String,
-    /// As written.
-    raw_key: String,
-    value: String,
-    /// 1-based.
-    line: usize,
-}
-
-/// One watch entry, the same for every format.
-#[derive(Debug, Clone)]
-struct Entry {
-    /// 1-based line where the entry starts.
-    line: usize,
-    /// The URL after splitting off a pattern written into it (line-based files).
-    url: String,
-    pattern: Option<String>,
-    template: Option<String>,
-    opts: Vec<Opt>,
-    format: String,
-}
-
-impl Entry {
-    fn opt(&self, key: &str) -> Option<&Opt> {
-        let key = normalize_key(key);
-        self.opts.iter().find(|o| o.key == key)
-    }
-
-    fn pgpmode(&self) -> Option<&str> {
-        self.opt("pgpmode").map(|o| o.value.trim())
-    }
-}
-
-fn normalize_key(key: &str) -> String {
-    key.to_lowercase().replace(['-', '_'], "")
-}
-
-/// Fields of v5 entries that are not options.
-const V5_STRUCTURE: [&str; 9] = [
-    "source",
-    "matchingpattern",
-    "template",
-    "version",
-    "dist",
-    "owner",
-    "project",
-    "package",
-    "versiontype",
-];
-
-fn entries(parsed: &debian_watch::parse::ParsedWatchFile) -> Vec<Entry> {
-    use debian_watch::parse::{ParsedEntry, ParsedWatchFile};
-    let format = match parsed {
-        ParsedWatchFile::LineBased(w) => format!("version {}", w.version()),
-        ParsedWatchFile::Deb822(_) => "version 5".to_string(),
-    };
-    // v5: the crate merges a defaults paragraph that has no Source, but not fields in the
-    // first (Version) paragraph; uscan treats those as defaults too, so they are added here.
-    let header: Vec<Opt> = match parsed {
-        ParsedWatchFile::Deb822(w) => w
-            .as_deb822()
-            .paragraphs()
-            .next()
-            .map(|p| {
-                p.entries()
-                    .filter_map(|en| {
-                        let raw_key = en.key()?;
-                        Some(Opt {
-                            key: normalize_key(&raw_key),
-                            raw_key,
-                            value: en.value(),
-                            line: en.line() + 1,
-                        })
-                    })
-                    .filter(|o| o.key != "version")
-                    .collect()
-            })
-            .unwrap_or_default(),
-        ParsedWatchFile::LineBased(_) => Vec::new(),
-    };
-    let defaults: Vec<Opt> = match parsed {
-        ParsedWatchFile::Deb822(w) => w
-            .defaults()
-            .map(|p| {
-                p.entries()
-                    .filter_map(|en| {
-                        let raw_key = en.key()?;
-                        Some(Opt {
-                            key: normalize_key(&raw_key),
-                            raw_key,
-                            value: en.value(),
-                            line: en.line() + 1,
-                        })
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
-        ParsedWatchFile::LineBased(_) => Vec::new(),
-    };
-    parsed
-        .entries()
-        .map(|pe| match &pe {
-            ParsedEntry::LineBased(e) => {
-                let opts: Vec<Opt> = e
-                    .option_list()
-                    .map(|ol| {
-                        ol.options()
-                            .filter_map(|o| {
-                                let raw_key = o.key()?;
-                                Some(Opt {
-                                    key: normalize_key(&raw_key),
-                                    raw_key,
-                                    value: o.value().unwrap_or_default(),
-                                    line: o.line() + 1,
-                                })
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                // uscan: when the URL's last path segment is a regex, it is the pattern and
-                // the remaining fields shift left. The crate does not split it, so its
-                // "matching pattern" is then really the version policy.
-                let raw_url = e.url();
-                let (url, pattern) = match split_url_pattern(&raw_url) {
-                    Some((dir, pat)) => (dir, Some(pat)),
-                    None => (raw_url.clone(), e.matching_pattern()),
-                };
-                Entry {
-                    line: pe.line() + 1,
-                    url,
-                    pattern,
-                    template: None,
-                    opts,
-                    format: format.clone(),
-                }
-            }
-            ParsedEntry::Deb822(e) => {
-                let mut opts: Vec<Opt> = e
-                    .as_deb822()
-                    .entries()
-                    .filter_map(|en| {
-                        let raw_key = en.key()?;
-                        Some(Opt {
-                            key: normalize_key(&raw_key),
-                            raw_key,
-                            value: en.value(),
-                            line: en.line() + 1,
-                        })
-                    })
-                    .collect();
-                for d in defaults.iter().chain(&header) {
-                    if !opts.iter().any(|o| o.key == d.key) {
-                        opts.push(d.clone());
-                    }
-                }
-                let template = opts
-                    .iter()
-                    .find(|o| o.key == "template")
-                    .map(|o| o.value.clone());
-                let mut entry = Entry {
-                    line: e.line() + 1,
-                    url: pe.url(),
-                    pattern: pe.matching_pattern(),
-                    template,
-                    opts,
-                    format: format.clone(),
-                };
-                entry
-                    .opts
-                    .retain(|o| !V5_STRUCTURE.contains(&o.key.as_str()) || o.key == "template");
-                // uscan's v5 templates also set options (the crate expands only Source and
-                // Matching-Pattern); the ones that matter here are added unless given.
-                if let Some(t) = &entry.template {
-                    let implied: &[(&str, &str)] = match t.to_lowercase().as_str() {
-                        "gitlab" => &[("mode", "gitlab")],
-                        "pypi" | "npmregistry" | "metacpan" => &[("searchmode", "plain")],
-                        "github" => &[("searchmode", "html")],
-                        "cran" | "bioconductor" => &[("downloadurlmangle", "(from the template)")],
-                        _ => &[],
-                    };
-                    for (k, v) in implied {
-                        if entry.opt(k).is_none() {
-                            entry.opts.push(Opt {
-                                key: k.to_string(),
-                                raw_key: format!("{k} (implied by Template: {t})"),
-                                value: v.to_string(),
-                                line: entry.line,
-                            });
-                        }
-                    }
-                }
-                entry
-            }
-        })
-        .collect()
-}
-
-/// Splits `https://host/dir/name-(.+)\.tar\.gz` into the directory and the pattern.
-fn split_url_pattern(url: &str) -> Option<(String, String)> {
-    let (dir, last) = url.rsplit_once('/')?;
-    // Checked before substitution, so `@ANY_VERSION@` (which becomes a group) counts too.
-    if last.contains('(') || last.contains("_VERSION@") {
-        Some((format!("{dir}/"), last.to_string()))
-    } else {
-        None
-    }
-}
-
-/// uscan's substitutions (`@PACKAGE@`, `@ANY_VERSION@`, `@ARCHIVE_EXT@`, …).
-fn subst(text: &str, package: &str) -> String {
-    debian_watch::subst::subst(text, || package.to_string(), String::new)
-}
-
-// ---------------------------------------------------------------------------------------------
 // Translation
 
-struct Translation {
-    format: String,
-    source: Vec<(String, toml::Value)>,
-    templates: Vec<String>,
-    signature_note: Option<String>,
+pub(super) struct Translation {
+    pub(super) format: String,
+    pub(super) source: Vec<(String, toml::Value)>,
+    pub(super) templates: Vec<String>,
+    pub(super) signature_note: Option<String>,
+    /// Comment lines for `[signature]`: fields the watch-file schema does not have yet.
+    pub(super) signature_extra: Vec<String>,
     /// Why the original does not verify signatures (empty: it does).
-    not_verifying: Vec<String>,
+    pub(super) not_verifying: Vec<String>,
 }
 
-const PYPI_HOSTS: [&str; 5] = [
+pub(super) const PYPI_HOSTS: [&str; 5] = [
     "pypi.debian.net",
     "pypi.org",
     "www.pypi.org",
@@ -640,7 +25,7 @@ const PYPI_HOSTS: [&str; 5] = [
     "files.pythonhosted.org",
 ];
 
-fn translate(
+pub(super) fn translate(
     entry: &Entry,
     next: Option<&Entry>,
     package: &str,
@@ -654,7 +39,11 @@ fn translate(
 
     // Source.
     let url = subst(&entry.url, package);
-    let pattern = entry.pattern.as_deref().map(|p| subst_pattern(p, package));
+    let pattern = entry
+        .pattern
+        .as_deref()
+        .map(|p| resolve_backrefs(&subst_pattern(p, package), &url));
+    let mut signature_extra = Vec::new();
     let parsed_url = url::Url::parse(&url).ok();
     let host = parsed_url
         .as_ref()
@@ -784,8 +173,19 @@ fn translate(
                     msg("not translated: sigwatch reads the links of a page; check it lists the releases"),
                 )),
             },
+            "decompress" => {
+                signature_extra.push(
+                    "decompress = true   # TODO: upstream signs the uncompressed tarball (debian/watch: decompress); sigwatch does not verify that yet".to_string(),
+                );
+                notes.push(note(
+                    here,
+                    Severity::Error,
+                    "decompress: upstream signs the uncompressed tarball (foo.tar.sign over foo.tar), and sigwatch verifies signatures over the file as downloaded, so every release would be refused; written as a comment under [signature] until sigwatch checks the decompressed stream".into(),
+                ));
+            }
             // Packaging-only options: how uscan repacks or names things locally.
-            "ctype" | "compression" | "repack" | "repacksuffix" | "decompress" | "bare"
+            "pasv" | "passive" | "active" | "nopasv" => {}
+            "ctype" | "compression" | "repack" | "repacksuffix" | "bare"
             | "unzipopt" | "script" | "updatescript" | "versionpolicy" | "gitexport"
             | "gitmode" | "pretty" | "date" | "releaseonly" | "versiontype" | "dist"
             | "owner" | "project" | "package" | "source" | "matchingpattern" => {}
@@ -911,6 +311,7 @@ fn translate(
     }
 
     Translation {
+        signature_extra,
         format: entry.format.clone(),
         source,
         templates,
@@ -921,7 +322,10 @@ fn translate(
 
 /// A GitHub or GitLab project named by a watch URL (a project, releases or tags page):
 /// (kind, project, API base for self-hosted GitLab).
-fn forge_project(url: &url::Url, gitlab_mode: bool) -> Option<(ForgeKind, String, Option<String>)> {
+pub(super) fn forge_project(
+    url: &url::Url,
+    gitlab_mode: bool,
+) -> Option<(ForgeKind, String, Option<String>)> {
     let host = url.host_str()?.to_ascii_lowercase();
     let segs: Vec<&str> = url.path_segments()?.filter(|s| !s.is_empty()).collect();
     if host == "github.com" {
@@ -952,7 +356,7 @@ fn forge_project(url: &url::Url, gitlab_mode: bool) -> Option<(ForgeKind, String
 /// A `github`/`gitlab` source when the watch URL is a forge's release or tag page and the
 /// pattern names release assets. Tag archives (`/archive/…`) are not release assets, so those
 /// stay URL sources, with a note saying why.
-fn forge_source(
+pub(super) fn forge_source(
     url: &str,
     pattern: Option<&str>,
     entry: &Entry,
@@ -1036,7 +440,7 @@ fn forge_source(
 }
 
 /// The PyPI project named by a PyPI URL (index page, project page, sdist path, redirector).
-fn pypi_project(url: &url::Url) -> Option<String> {
+pub(super) fn pypi_project(url: &url::Url) -> Option<String> {
     let segs: Vec<&str> = url.path_segments()?.filter(|s| !s.is_empty()).collect();
     let host = url.host_str()?.to_lowercase();
     let name = match (host.as_str(), segs.as_slice()) {
@@ -1052,7 +456,7 @@ fn pypi_project(url: &url::Url) -> Option<String> {
 }
 
 /// The listing URL: ftp becomes https, and regex directories are cut off (both reviewed).
-fn listing_url(url: &str, line: usize) -> (String, Vec<Note>) {
+pub(super) fn listing_url(url: &str, line: usize) -> (String, Vec<Note>) {
     let mut notes = Vec::new();
     let mut url = url.to_string();
     if let Some(rest) = url.strip_prefix("ftp://") {
@@ -1061,6 +465,14 @@ fn listing_url(url: &str, line: usize) -> (String, Vec<Note>) {
             Some(line),
             Severity::Review,
             format!("ftp:// is not supported: wrote {url}; check the server offers the same listing over https"),
+        ));
+    }
+    if let Some(rest) = url.strip_prefix("http://").filter(|_| !loopback(&url)) {
+        url = format!("https://{rest}");
+        notes.push(note(
+            Some(line),
+            Severity::Review,
+            format!("plain http:// upstream URL: wrote {url} for the same host (sigwatch fetches over https only); check the host serves it"),
         ));
     }
     let is_regex = |s: &str| s.contains(['(', '[', '*', '\\', '+', '?', '|']);
@@ -1088,14 +500,47 @@ fn listing_url(url: &str, line: usize) -> (String, Vec<Note>) {
     (url, notes)
 }
 
+/// A pattern whose version sits in a directory of the URL (`…/(\d[\d.]*)/name-\1\.tar\.xz`):
+/// the back-references become the directory's groups, so the file name keeps a version group.
+pub(super) fn resolve_backrefs(pattern: &str, url: &str) -> String {
+    if !(1..=9).any(|n| pattern.contains(&format!("\\{n}"))) {
+        return pattern.to_string();
+    }
+    // The capturing groups of the URL's directories, in order.
+    let mut groups = Vec::new();
+    for (i, c) in url.char_indices() {
+        if c == '(' && !url[..i].ends_with('\\') && !url[i..].starts_with("(?") {
+            let mut depth = 0;
+            for (j, d) in url[i..].char_indices() {
+                match d {
+                    '(' => depth += 1,
+                    ')' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            groups.push(url[i + 1..i + j].to_string());
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    let mut out = pattern.to_string();
+    for (n, g) in groups.iter().enumerate().take(9) {
+        out = out.replace(&format!("\\{}", n + 1), &format!("({g})"));
+    }
+    out
+}
+
 /// Substitutes uscan's `@…@` markers; `@ANY_VERSION@`'s group becomes the version group.
-fn subst_pattern(pattern: &str, package: &str) -> String {
+pub(super) fn subst_pattern(pattern: &str, package: &str) -> String {
     let named = pattern.replace("@ANY_VERSION@", r"[-_]?(?P<version>\d[\-+\.:\~\da-zA-Z]*)");
     subst(&named, package)
 }
 
 /// A regex char-level scanner: for each char, whether it is escaped or inside `[...]`.
-fn scan(pattern: &str) -> Vec<(usize, char, bool)> {
+pub(super) fn scan(pattern: &str) -> Vec<(usize, char, bool)> {
     // (byte offset, char, is_literal: escaped or in a class)
     let mut out = Vec::new();
     let mut escaped = false;
@@ -1132,7 +577,7 @@ fn scan(pattern: &str) -> Vec<(usize, char, bool)> {
 /// uscan matches a pattern against whole links (`.*/foo-(.*)\.tar\.gz`,
 /// `(?:.*?/)?foo-(.*)\.tar\.gz`, full URLs); sigwatch matches file names, so the path part is
 /// dropped. Returns the pattern and notes for a human.
-fn file_pattern(pattern: &str) -> Result<(String, Vec<String>), String> {
+pub(super) fn file_pattern(pattern: &str) -> Result<(String, Vec<String>), String> {
     let mut notes = Vec::new();
     let mut p = pattern.to_string();
     // Remove optional groups that contain a '/' (`(?:.*?/)?`, `(?:refs/tags/)?`).
@@ -1187,7 +632,12 @@ fn file_pattern(pattern: &str) -> Result<(String, Vec<String>), String> {
     if let Some(i) = last_slash {
         p = p[i + 1..].to_string();
     }
-    if scan(&p).iter().any(|&(_, c, _)| c == '/') {
+    // A '/' in a character class (`[^/]*`) matches no separator; any other one does.
+    let in_class = |i: usize, lit: bool| lit && !p[..i].ends_with('\\');
+    if scan(&p)
+        .iter()
+        .any(|&(i, c, lit)| c == '/' && !in_class(i, lit))
+    {
         return Err("a '/' remains inside a group; sigwatch matches file names only".into());
     }
     // The version group: an existing named one, else the first capturing group.
@@ -1236,17 +686,17 @@ fn file_pattern(pattern: &str) -> Result<(String, Vec<String>), String> {
 // ---------------------------------------------------------------------------------------------
 // Perl substitutions (`s/…/…/g;s%…%…%`), enough to run mangles on sample URLs
 
-struct Subst {
-    re: regex::Regex,
-    replacement: String,
-    global: bool,
+pub(super) struct Subst {
+    pub(super) re: regex::Regex,
+    pub(super) replacement: String,
+    pub(super) global: bool,
 }
 
-struct Mangle(Vec<Subst>);
+pub(super) struct Mangle(pub(super) Vec<Subst>);
 
 impl Mangle {
     /// Parses `;`-separated `s<d>pattern<d>replacement<d>flags` rules (uscan's form).
-    fn parse(rules: &str) -> Result<Mangle, String> {
+    pub(super) fn parse(rules: &str) -> Result<Mangle, String> {
         let mut out = Vec::new();
         let mut rest = rules.trim();
         while !rest.is_empty() {
@@ -1314,7 +764,7 @@ impl Mangle {
         Ok(Mangle(out))
     }
 
-    fn apply(&self, input: &str) -> Result<String, String> {
+    pub(super) fn apply(&self, input: &str) -> Result<String, String> {
         let mut s = input.to_string();
         for r in &self.0 {
             s = if r.global {
@@ -1328,7 +778,7 @@ impl Mangle {
 }
 
 /// A Perl replacement (`$1`, `${1}`, `\1`, `\.`) as a `regex` replacement (`${1}`, `$$`).
-fn perl_replacement(text: &str) -> Result<String, String> {
+pub(super) fn perl_replacement(text: &str) -> Result<String, String> {
     let mut out = String::new();
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
@@ -1369,7 +819,11 @@ fn perl_replacement(text: &str) -> Result<String, String> {
 
 /// A signature URL template that does what a `pgpsigurlmangle` does, found by running the
 /// mangle on sample release URLs and naming the parts of the result.
-fn mangle_template(rules: &str, sample_dir: &str, package: &str) -> Result<String, String> {
+pub(super) fn mangle_template(
+    rules: &str,
+    sample_dir: &str,
+    package: &str,
+) -> Result<String, String> {
     let mangle = Mangle::parse(rules)?;
     let version = "1.2.3";
     let mut found: Option<String> = None;
@@ -1415,7 +869,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn common_mangles_become_templates() {
+    pub(super) fn common_mangles_become_templates() {
         let dir = "https://e.org/pub/";
         assert_eq!(
             mangle_template("s/$/.asc/", dir, "foo").unwrap(),
@@ -1441,7 +895,7 @@ mod tests {
     }
 
     #[test]
-    fn patterns_keep_only_the_file_name_part() {
+    pub(super) fn patterns_keep_only_the_file_name_part() {
         let p = |s: &str| file_pattern(&subst_pattern(s, "foo")).map(|(p, _)| p);
         assert_eq!(
             p(r".*/foo-(\d[\d.]*)\.tar\.gz").unwrap(),
@@ -1468,7 +922,7 @@ mod tests {
     }
 
     #[test]
-    fn pypi_urls_name_the_project() {
+    pub(super) fn pypi_urls_name_the_project() {
         let n = |u: &str| pypi_project(&url::Url::parse(u).unwrap());
         assert_eq!(
             n("https://pypi.debian.net/flufl.lock/flufl.lock-(.+)").as_deref(),
@@ -1483,4 +937,9 @@ mod tests {
             Some("requests")
         );
     }
+}
+
+/// Whether `url` names a loopback host, where sigwatch allows plain http (local mirrors, tests).
+fn loopback(url: &str) -> bool {
+    url::Url::parse(url).is_ok_and(|u| crate::base::url::is_loopback(&u))
 }

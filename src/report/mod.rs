@@ -9,10 +9,14 @@ use std::io::Write;
 
 use anstyle::{AnsiColor, Style};
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::error::{self, Kind};
-use crate::pipeline::ProjectReport;
+pub mod model;
+
+use crate::error::{Failure, Kind};
+use crate::exit::Exit;
+use model::{ErrorReport, ProjectReport, VerifyReport};
+
 use crate::verify::keyring::CertInfo;
 use crate::verify::{Status, Verdict};
 
@@ -22,13 +26,15 @@ const WARN: Style = AnsiColor::Yellow.on_default().bold();
 const HINT: Style = AnsiColor::Cyan.on_default().bold();
 const DIM: Style = Style::new().dimmed();
 
-/// How much to say.
+/// How much to say, and in which form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Printer {
     /// Only results and errors.
     pub quiet: bool,
     /// Extra detail (0 = normal).
     pub verbose: u8,
+    /// One JSON object on stdout instead of human text (`--json`).
+    pub json: bool,
 }
 
 impl Printer {
@@ -58,12 +64,53 @@ impl Printer {
         }
     }
 
-    /// An error with its hint on stderr (never suppressed).
-    pub fn error(&self, err: &anyhow::Error) {
+    /// A command's error: with its hint on stderr (never suppressed), and under `--json`
+    /// also as `{"error": {…}}` on stdout.
+    pub fn error(&self, failure: &Failure) {
         let mut out = anstream::stderr();
-        let _ = writeln!(out, "{BAD}error{BAD:#}: {}", error::one_line(err));
-        if let Some(hint) = error::hint_of(err) {
+        let _ = writeln!(out, "{BAD}error{BAD:#}: {}", failure.message);
+        if let Some(hint) = &failure.hint {
             let _ = writeln!(out, "{HINT}hint{HINT:#}: {hint}");
+        }
+        if self.json {
+            self.json(&json!({ "error": ErrorReport::from(failure) }));
+        }
+    }
+
+    /// The outcome of `sigwatch verify`: JSON, or the human verdict.
+    pub fn verify_report(&self, report: &VerifyReport, verdict: &Verdict) {
+        for w in &verdict.warnings {
+            self.warning(w);
+        }
+        if self.json {
+            self.json(report);
+            return;
+        }
+        self.verdict_lines(&report.file, report, verdict);
+    }
+
+    /// The verdict of `sigwatch verify --sigstore`, as JSON or one line (and a hint).
+    pub fn sigstore_report(
+        &self,
+        report: &model::SigstoreReport,
+        verdict: &crate::verify::sigstore::Verdict,
+    ) {
+        if self.json {
+            self.json(report);
+            return;
+        }
+        let style = if verdict.is_verified() { GOOD } else { BAD };
+        let _ = writeln!(
+            anstream::stdout(),
+            "{style}{}{style:#}: {}: {}",
+            report.verdict.as_str(),
+            report.file,
+            report.reason
+        );
+        if let Some(hint) = verdict.hint()
+            && !self.quiet
+        {
+            let _ = writeln!(anstream::stderr(), "{HINT}hint{HINT:#}: {hint}");
         }
     }
 
@@ -74,17 +121,20 @@ impl Printer {
         let _ = writeln!(out, "{text}");
     }
 
-    /// The verdict of `sigwatch verify` as human text.
-    pub fn verdict(&self, file: &str, verdict: &Verdict) {
-        for w in &verdict.warnings {
-            self.warning(w);
-        }
+    /// The verdict of `sigwatch verify` as human text (warnings were printed already).
+    fn verdict_lines(&self, file: &str, report: &VerifyReport, verdict: &Verdict) {
         let mut out = anstream::stdout();
-        if verdict.is_verified() {
-            let _ = writeln!(out, "{GOOD}verified{GOOD:#}: {file}: {}", verdict.summary());
+        let style = if report.verdict == model::VerdictWord::Verified {
+            GOOD
         } else {
-            let _ = writeln!(out, "{BAD}rejected{BAD:#}: {file}: {}", verdict.summary());
-        }
+            BAD
+        };
+        let _ = writeln!(
+            out,
+            "{style}{}{style:#}: {file}: {}",
+            report.verdict.as_str(),
+            report.reason
+        );
         if self.verbose > 0
             || (!verdict.is_verified() && verdict.signatures.len() > 1 && !self.quiet)
         {
@@ -257,12 +307,12 @@ impl Printer {
     }
 
     /// `sigwatch lint` findings as human text.
-    pub fn findings(&self, findings: &[crate::lint::Finding], files: usize) {
+    pub fn findings(&self, findings: &[model::Finding], files: usize) {
         let mut out = anstream::stdout();
         for f in findings {
             let (style, label) = match f.severity {
-                crate::lint::Severity::Error => (BAD, "error"),
-                crate::lint::Severity::Warning => (WARN, "warning"),
+                model::FindingSeverity::Error => (BAD, "error"),
+                model::FindingSeverity::Warning => (WARN, "warning"),
             };
             let _ = writeln!(
                 out,
@@ -273,7 +323,7 @@ impl Printer {
         }
         let errors = findings
             .iter()
-            .filter(|f| f.severity == crate::lint::Severity::Error)
+            .filter(|f| f.severity == model::FindingSeverity::Error)
             .count();
         if !self.quiet {
             let _ = writeln!(
@@ -328,13 +378,13 @@ impl Printer {
     /// file written on stdout. `origin` says what the pins reproduce.
     pub fn imported(
         &self,
-        notes: &[crate::import::Note],
+        notes: &[model::Note],
         verifies: bool,
         watch: &str,
         pinned: usize,
         origin: &str,
     ) {
-        use crate::import::Severity;
+        use model::NoteSeverity as Severity;
         for n in notes {
             match n.severity {
                 Severity::Info => self.note(&n.to_string()),
@@ -363,8 +413,8 @@ impl Printer {
 }
 
 fn error_label(kind: Kind) -> &'static str {
-    match kind.exit_code() {
-        1 => "rejected",
+    match kind.exit() {
+        Exit::Refused => "rejected",
         _ => "error",
     }
 }
@@ -386,37 +436,6 @@ pub fn status_name(status: Status) -> String {
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_default()
-}
-
-/// The JSON object of `sigwatch verify`.
-pub fn verdict_json(file: &str, signature: &str, verdict: &Verdict) -> Value {
-    let signers: Vec<String> = verdict.signers().iter().map(|s| s.cert.to_hex()).collect();
-    json!({
-        "verdict": if verdict.is_verified() { "verified" } else { "rejected" },
-        "file": file,
-        "signature_file": signature,
-        "signer": signers.first(),
-        "signers": signers,
-        "threshold": verdict.threshold,
-        "reason": verdict.summary(),
-        "signatures": verdict.signatures,
-        "warnings": verdict.warnings,
-    })
-}
-
-/// The JSON object for an error (`{"error": {"kind", "message", "hint"}}`).
-pub fn error_json(err: &anyhow::Error) -> Value {
-    json!({ "error": error_value(err) })
-}
-
-/// The `error` member of JSON reports.
-pub fn error_value(err: &anyhow::Error) -> Value {
-    let kind: Kind = error::kind_of(err);
-    json!({
-        "kind": kind.as_str(),
-        "message": error::one_line(err),
-        "hint": error::hint_of(err),
-    })
 }
 
 #[cfg(test)]

@@ -1,14 +1,14 @@
 //! `sigwatch add`: a new watch file and a minimal keyring with only the pinned certificates.
 
 use crate::cli::AddArgs;
-use crate::error::config;
+use crate::error::{config, io};
 use crate::fetch::place_bytes;
 use crate::report::Printer;
 use crate::verify::{Keyring, parse_pins};
 use crate::watch::{NewWatch, Watch, render};
 
 /// Runs `add`.
-pub fn command(printer: &Printer, args: &AddArgs) -> anyhow::Result<u8> {
+pub fn run(printer: &Printer, args: &AddArgs) -> super::Outcome {
     let pins = parse_pins(&args.fingerprints, |_| "--fingerprint".to_string())?;
     let keyring = Keyring::load(&args.keyring)?;
     let minimal = crate::verify::keyring::export_pinned(&keyring, &pins)?;
@@ -21,8 +21,7 @@ pub fn command(printer: &Printer, args: &AddArgs) -> anyhow::Result<u8> {
     if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') {
         return Err(
             config(format!("--name {name:?} cannot be used as a file name"))
-                .hint("pass --name NAME")
-                .into(),
+                .hint("pass --name NAME"),
         );
     }
     let source = match (&args.pypi, &args.url, &args.pattern) {
@@ -65,17 +64,21 @@ pub fn command(printer: &Printer, args: &AddArgs) -> anyhow::Result<u8> {
     for p in [&watch_path, &keyring_path] {
         if p.exists() && !args.force {
             return Err(config(format!("{} already exists", p.display()))
-                .hint("pass --force to replace it")
-                .into());
+                .hint("pass --force to replace it"));
         }
     }
     // Validate exactly what will be written, with the same parser `check` and `fetch` use,
     // before anything is created; errors name the file the user asked for.
-    let staged = tempfile::tempdir()
-        .map_err(|e| config(format!("cannot create a temporary directory: {e}")))?;
-    std::fs::create_dir(staged.path().join("keyrings")).map_err(|e| config(format!("{e}")))?;
-    std::fs::write(staged.path().join(&keyring_rel), &minimal)
-        .map_err(|e| config(format!("{e}")))?;
+    let staged = tempfile::tempdir().map_err(|e| io("cannot create a temporary directory", &e))?;
+    let staged_keyring = staged.path().join(&keyring_rel);
+    std::fs::create_dir(staged.path().join("keyrings"))
+        .and_then(|()| std::fs::write(&staged_keyring, &minimal))
+        .map_err(|e| {
+            io(
+                format_args!("{}: cannot write", staged_keyring.display()),
+                &e,
+            )
+        })?;
     let staged_watch = staged.path().join(format!("{name}.toml"));
     Watch::parse(&text, &staged_watch).map_err(|mut e| {
         e.message = e.message.replace(
@@ -88,7 +91,7 @@ pub fn command(printer: &Printer, args: &AddArgs) -> anyhow::Result<u8> {
         .parent()
         .expect("keyrings/NAME.asc has a parent");
     std::fs::create_dir_all(keyring_dir)
-        .map_err(|e| config(format!("{}: cannot create: {e}", keyring_dir.display())))?;
+        .map_err(|e| io(format_args!("{}: cannot create", keyring_dir.display()), &e))?;
     place_bytes(keyring_dir, &keyring_path, &minimal)?;
     place_bytes(&args.dir, &watch_path, text.as_bytes())?;
     printer.note(&format!(
@@ -97,7 +100,7 @@ pub fn command(printer: &Printer, args: &AddArgs) -> anyhow::Result<u8> {
         keyring_path.display()
     ));
     printer.result(&watch_path.display().to_string());
-    Ok(0)
+    Ok(crate::exit::Exit::Ok)
 }
 
 /// A project name from a listing URL: the pattern's literal prefix, else the host's first label.

@@ -12,7 +12,6 @@
 
 use std::collections::HashMap;
 use std::io::Write as _;
-use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -21,6 +20,7 @@ use reqwest::header::{self, HeaderMap};
 use reqwest::{StatusCode, Url};
 use tokio::sync::Semaphore;
 
+use super::Page;
 use crate::error::{Failure, Kind, network};
 
 /// Limits for every request; all configurable from the command line.
@@ -81,23 +81,6 @@ impl Sink for Vec<u8> {
     }
 }
 
-/// A fetched page.
-#[derive(Debug, Clone)]
-pub struct Page {
-    /// The URL after redirects (links resolve against it).
-    pub url: Url,
-    /// The Content-Type header, if any.
-    pub content_type: Option<String>,
-    /// The body, content-decoded.
-    pub body: Vec<u8>,
-    /// The ETag validator, if any.
-    pub etag: Option<String>,
-    /// The Last-Modified validator, if any.
-    pub last_modified: Option<String>,
-    /// The next page of a paginated API answer.
-    pub link_next: Option<String>,
-}
-
 /// A page of an API answer.
 #[derive(Debug, Clone)]
 pub struct ApiPage {
@@ -135,7 +118,7 @@ pub struct Http {
     hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
     /// The status of URLs found absent (404 or 410), for messages.
     absent: Mutex<HashMap<String, StatusCode>>,
-    cache: Option<crate::cache::PageCache>,
+    cache: Option<crate::net::cache::PageCache>,
     /// Counters for this run.
     pub stats: Stats,
 }
@@ -162,29 +145,20 @@ impl Stats {
     }
 }
 
-/// True for hosts that may be spoken to over plain http: loopback addresses and localhost.
-pub fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
-        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
-        None => false,
-    }
-}
-
-/// Parses a URL and checks that sigwatch may fetch it (https, or http to loopback).
+/// Parses a URL and checks it against the URL policy ([`crate::base::url`]).
 pub fn check_url(url: &str) -> Result<Url, Failure> {
-    let parsed = Url::parse(url)
-        .map_err(|e| Failure::new(Kind::Config, format!("{url}: not a valid URL: {e}")))?;
-    match parsed.scheme() {
-        "https" => Ok(parsed),
-        "http" if is_loopback(&parsed) => Ok(parsed),
-        "http" => Err(network(format!(
-            "{url}: plain http is refused; sigwatch fetches over https only"
-        ))
-        .hint("use the https:// URL; plain http is only allowed to loopback hosts")),
-        other => Err(network(format!("{url}: scheme {other:?} is not supported"))),
-    }
+    use crate::base::url::Refusal;
+    crate::base::url::check(url).map_err(|refusal| {
+        let kind = match refusal {
+            Refusal::Invalid(_) => Kind::Config,
+            Refusal::PlainHttp | Refusal::Scheme(_) => Kind::Network,
+        };
+        let failure = Failure::new(kind, format!("{url}: {refusal}"));
+        match refusal.hint() {
+            Some(h) if kind == Kind::Network => failure.hint(h),
+            _ => failure,
+        }
+    })
 }
 
 /// What one successful exchange gave (the body went to the sink).
@@ -210,7 +184,7 @@ impl Http {
                 return attempt.error(format!("more than 10 redirects (last to {to})"));
             }
             let from_https = attempt.previous().iter().any(|u| u.scheme() == "https");
-            if to.scheme() == "http" && (from_https || !is_loopback(&to)) {
+            if to.scheme() == "http" && (from_https || !crate::base::url::is_loopback(&to)) {
                 return attempt.error(format!("redirect to plain http ({to}) refused"));
             }
             if to.scheme() != "http" && to.scheme() != "https" {
@@ -230,9 +204,14 @@ impl Http {
             limits,
             hosts: Mutex::new(HashMap::new()),
             absent: Mutex::new(HashMap::new()),
-            cache: cache.map(crate::cache::PageCache::new),
+            cache: cache.map(crate::net::cache::PageCache::new),
             stats: Stats::default(),
         })
+    }
+
+    /// Ends the run: writes the page cache (once) and returns its warnings, if any.
+    pub fn finish(&self) -> Vec<String> {
+        self.cache.as_ref().map(|c| c.save()).unwrap_or_default()
     }
 
     /// How an absent URL answered: "404 Not Found" or "410 Gone".
@@ -273,7 +252,12 @@ impl Http {
             .get(url, accept, self.limits.page_bytes, true, &conditional)
             .await?
         {
-            Some((page, true)) => Ok(cached.map(|c| c.page).unwrap_or(page)),
+            Some((page, true)) => {
+                if let (Some(cache), Some(_)) = (&self.cache, &cached) {
+                    cache.revalidated(url, accept);
+                }
+                Ok(cached.map(|c| c.page).unwrap_or(page))
+            }
             Some((page, false)) => {
                 if let Some(cache) = &self.cache {
                     cache.store(url, accept, &page);

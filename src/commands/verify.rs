@@ -1,0 +1,282 @@
+//! `sigwatch verify`: one file against pinned fingerprints, by a detached signature or a
+//! signed checksum file. Same proofs as `fetch`.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use super::Outcome;
+use crate::cli::VerifyArgs;
+use crate::error::{Failure, config};
+use crate::exit::Exit;
+use crate::report::Printer;
+use crate::report::model::{ChecksumReport, SigstoreReport, VerdictWord, VerifyReport};
+use crate::verify::sigstore::{self, Artifact, IdentityPin, SPEC_HINT, TrustRoot};
+use crate::verify::{self, Checker, Keyring, MAX_SIGNATURE_BYTES, Proof, checksums};
+
+/// Runs `verify`.
+pub fn run(printer: &Printer, args: &VerifyArgs) -> Outcome {
+    if let Some(bundle) = &args.sigstore {
+        return through_sigstore(printer, args, bundle);
+    }
+    let (keyring_path, pins, threshold, exceptions) = match &args.watch {
+        Some(w) => {
+            let watch = crate::watch::Watch::load(w)?;
+            let exceptions = watch.exceptions();
+            (
+                watch.keyring,
+                watch.pins,
+                args.threshold.unwrap_or(watch.threshold),
+                exceptions,
+            )
+        }
+        None => (
+            args.keyring
+                .clone()
+                .expect("clap requires --keyring without --watch"),
+            verify::parse_pins(&args.fingerprints, |_| "--fingerprint".to_string())?,
+            args.threshold.unwrap_or(1),
+            Vec::new(),
+        ),
+    };
+    let keyring = Keyring::load(&keyring_path)?;
+    for w in &keyring.warnings {
+        printer.detail(w);
+    }
+    let checker = Checker::new(&keyring, &pins, threshold)?.with_exceptions(exceptions);
+    if let Some(sums) = &args.checksums {
+        return through_checksums(printer, args, &checker, sums);
+    }
+    let sig_path = match &args.signature {
+        Some(p) => p.clone(),
+        None => default_signature(&args.file)?,
+    };
+    let signature = read_signature(&sig_path)?;
+    let proven = Proof::Detached(&signature)
+        .check_reader(&checker, open_data(&args.file)?)
+        .map_err(|e| config(format!("{}: read error: {e}", args.file.display())))?;
+    let report = VerifyReport::new(
+        &args.file.display().to_string(),
+        &sig_path.display().to_string(),
+        &proven.verdict,
+    );
+    printer.verify_report(&report, &proven.verdict);
+    Ok(Exit::refused_unless(proven.is_trusted()))
+}
+
+/// `verify --sigstore`: a Sigstore bundle or PEP 740 attestation/provenance, offline.
+fn through_sigstore(printer: &Printer, args: &VerifyArgs, proof_path: &Path) -> Outcome {
+    let (pins, root_path) = match &args.watch {
+        Some(w) => {
+            let watch = crate::watch::Watch::load(w)?;
+            let Some(section) = watch.sigstore else {
+                return Err(config(format!(
+                    "watch file {}: has no [sigstore] section to pin a signer",
+                    w.display()
+                ))
+                .hint("add [sigstore] publishers = [\"github:OWNER/REPO/WORKFLOW.yml\"], or pass --publisher"));
+            };
+            (
+                section.pins,
+                args.trusted_root.clone().or(section.trusted_root),
+            )
+        }
+        None => {
+            let mut pins = Vec::new();
+            if let (Some(id), Some(issuer)) = (&args.identity, &args.issuer) {
+                pins.push(IdentityPin::exact(id, issuer));
+            }
+            for spec in &args.publisher {
+                pins.push(
+                    IdentityPin::from_publisher(spec)
+                        .map_err(|e| config(format!("--publisher: {e}")).hint(SPEC_HINT))?,
+                );
+            }
+            if pins.is_empty() {
+                return Err(config("verify --sigstore: no signer is pinned")
+                    .hint("pass --identity ID --issuer URL, --publisher SPEC, or --watch W"));
+            }
+            (pins, args.trusted_root.clone())
+        }
+    };
+    let root = match &root_path {
+        Some(p) => TrustRoot::from_file(p).map_err(|e| {
+            config(format!("{e:#}"))
+                .hint("pass a Sigstore trusted_root.json (as sigstore clients ship it)")
+        })?,
+        None => TrustRoot::production(),
+    };
+    let proof = read_proof(proof_path)?;
+    let name = args
+        .file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let artifact = Artifact::from_reader(&name, open_data(&args.file)?)
+        .map_err(|e| config(format!("{}: read error: {e}", args.file.display())))?;
+    let verdict = sigstore::Checker::new(&root, &pins).verify(
+        &proof,
+        &artifact,
+        args.release_version.as_deref(),
+    );
+    let report = SigstoreReport::new(
+        &args.file.display().to_string(),
+        &artifact.sha256_hex(),
+        &proof_path.display().to_string(),
+        root.origin(),
+        &verdict,
+    );
+    printer.sigstore_report(&report, &verdict);
+    Ok(Exit::refused_unless(verdict.is_verified()))
+}
+
+fn read_proof(path: &Path) -> Result<Vec<u8>, Failure> {
+    let file = File::open(path).map_err(|e| {
+        config(format!(
+            "Sigstore proof {}: cannot open: {e}",
+            path.display()
+        ))
+    })?;
+    let mut bytes = Vec::new();
+    file.take(sigstore::MAX_PROOF_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| {
+            config(format!(
+                "Sigstore proof {}: cannot read: {e}",
+                path.display()
+            ))
+        })?;
+    Ok(bytes)
+}
+
+/// `verify --checksums`: the checksum file's signature, then FILE's line.
+fn through_checksums(
+    printer: &Printer,
+    args: &VerifyArgs,
+    checker: &Checker<'_>,
+    sums_path: &Path,
+) -> Outcome {
+    const MAX_SUMS: u64 = 16 << 20;
+    let mut sums_bytes = Vec::new();
+    File::open(sums_path)
+        .and_then(|f| f.take(MAX_SUMS + 1).read_to_end(&mut sums_bytes))
+        .map_err(|e| {
+            config(format!(
+                "checksum file {}: cannot read: {e}",
+                sums_path.display()
+            ))
+        })?;
+    if sums_bytes.len() as u64 > MAX_SUMS {
+        return Err(config(format!(
+            "checksum file {}: larger than 16 MiB",
+            sums_path.display()
+        )));
+    }
+    let clearsigned = checksums::split_cleartext(&sums_bytes).is_some();
+    let (sig_path, signature) = match &args.signature {
+        Some(p) => (Some(p.clone()), Some(read_signature(p)?)),
+        None if clearsigned => (None, None),
+        None => {
+            let p = default_signature(sums_path)?;
+            let bytes = read_signature(&p)?;
+            (Some(p), Some(bytes))
+        }
+    };
+    let (verdict, sums) = checksums::verify(checker, &sums_bytes, signature.as_deref());
+    let file = args.file.display().to_string();
+    let sums_name = sums_path.display().to_string();
+    let sig_name = sig_path
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| sums_name.clone());
+    let mut report = VerifyReport::new(&file, &sig_name, &verdict);
+    report.reason = format!("{sums_name}: {}", verdict.summary());
+    report.checksums = Some(None);
+    if let Some(signer) = verdict.signers().first() {
+        let name = args
+            .file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        match sums.get(&name) {
+            None => {
+                report.reason = checksums::no_line(&sums_name, &signer.cert.to_hex(), &name);
+                report.verdict = VerdictWord::Rejected;
+            }
+            Some((algo, expected)) => {
+                let proven = Proof::ChecksumLine {
+                    algo: *algo,
+                    expected,
+                    verdict: &verdict,
+                }
+                .check_reader(checker, open_data(&args.file)?)
+                .map_err(|e| config(format!("{file}: read error: {e}")))?;
+                let line = proven.line.as_ref().expect("a checksum-line proof");
+                report.checksums = Some(Some(ChecksumReport {
+                    file: sums_name.clone(),
+                    algorithm: algo.name(),
+                    expected: line.expected.clone(),
+                    actual: line.actual.clone(),
+                    matches: line.matches(),
+                }));
+                report.verdict = VerdictWord::of(proven.is_trusted());
+                report.reason = if line.matches() {
+                    format!("{} matches {sums_name}, {}", algo.name(), verdict.summary())
+                } else {
+                    format!(
+                        "{} {} does not match the line in {sums_name} ({})",
+                        algo.name(),
+                        line.actual,
+                        line.expected
+                    )
+                };
+            }
+        }
+    }
+    printer.verify_report(&report, &verdict);
+    Ok(Exit::refused_unless(
+        report.verdict == VerdictWord::Verified,
+    ))
+}
+
+pub(crate) fn open_data(path: &Path) -> Result<File, Failure> {
+    File::open(path).map_err(|e| {
+        config(format!(
+            "{}: cannot open the file to verify: {e}",
+            path.display()
+        ))
+    })
+}
+
+/// FILE.asc, else FILE.sig.
+pub(crate) fn default_signature(file: &Path) -> Result<PathBuf, Failure> {
+    let candidates = ["asc", "sig"].map(|ext| {
+        let mut name = file.as_os_str().to_owned();
+        name.push(".");
+        name.push(ext);
+        PathBuf::from(name)
+    });
+    candidates
+        .iter()
+        .find(|p| p.exists())
+        .cloned()
+        .ok_or_else(|| {
+            config(format!(
+                "no signature found for {}: neither {} nor {} exists",
+                file.display(),
+                candidates[0].display(),
+                candidates[1].display()
+            ))
+            .hint("name the signature file with --signature SIG")
+        })
+}
+
+/// Reads a signature file, refusing absurd sizes before reading them.
+pub fn read_signature(path: &Path) -> Result<Vec<u8>, Failure> {
+    let file = File::open(path)
+        .map_err(|e| config(format!("signature {}: cannot open: {e}", path.display())))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_SIGNATURE_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| config(format!("signature {}: cannot read: {e}", path.display())))?;
+    Ok(bytes)
+}
