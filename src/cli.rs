@@ -227,8 +227,8 @@ pub struct VerifyArgs {
         long,
         short = 'k',
         value_name = "K",
-        required_unless_present = "watch",
-        conflicts_with = "watch"
+        required_unless_present_any = ["watch", "sigstore"],
+        conflicts_with_all = ["watch", "sigstore"]
     )]
     pub keyring: Option<PathBuf>,
 
@@ -237,8 +237,8 @@ pub struct VerifyArgs {
         long = "fingerprint",
         short = 'f',
         value_name = "F",
-        required_unless_present = "watch",
-        conflicts_with = "watch"
+        required_unless_present_any = ["watch", "sigstore"],
+        conflicts_with_all = ["watch", "sigstore"]
     )]
     pub fingerprints: Vec<String>,
 
@@ -253,8 +253,51 @@ pub struct VerifyArgs {
     /// Verify FILE through a signed checksum file (SHA256SUMS, BSD or coreutils format):
     /// its signature (--signature, default SUMS.asc then SUMS.sig, or clearsigned) is
     /// checked against the pins, then FILE's digest must match its line.
-    #[arg(long, value_name = "SUMS")]
+    #[arg(long, value_name = "SUMS", conflicts_with = "sigstore")]
     pub checksums: Option<PathBuf>,
+
+    /// Verify FILE by a Sigstore bundle (.sigstore, .sigstore.json), a PEP 740 attestation
+    /// (.publish.attestation) or a PEP 740 provenance object (.provenance), offline. The
+    /// signer is pinned by --identity and --issuer, --publisher, or the watch file's [sigstore].
+    #[arg(long, value_name = "BUNDLE", conflicts_with = "signature")]
+    pub sigstore: Option<PathBuf>,
+
+    /// The certificate identity (SAN) allowed to sign, matched exactly; needs --issuer.
+    #[arg(
+        long,
+        value_name = "ID",
+        requires = "issuer",
+        requires = "sigstore",
+        conflicts_with = "watch"
+    )]
+    pub identity: Option<String>,
+
+    /// The OIDC issuer that must have vouched for --identity, matched exactly.
+    #[arg(
+        long,
+        value_name = "URL",
+        requires = "identity",
+        conflicts_with = "watch"
+    )]
+    pub issuer: Option<String>,
+
+    /// A publisher allowed to sign: github:OWNER/REPO/WORKFLOW.yml, gitlab:NAMESPACE/PROJECT/PATH,
+    /// google:EMAIL or circleci:PROJECT/PIPELINE_DEFINITION. Repeatable.
+    #[arg(
+        long,
+        value_name = "SPEC",
+        conflicts_with = "watch",
+        requires = "sigstore"
+    )]
+    pub publisher: Vec<String>,
+
+    /// A Sigstore trusted_root.json replacing the embedded public-good one (staging, private).
+    #[arg(long, value_name = "FILE", requires = "sigstore")]
+    pub trusted_root: Option<PathBuf>,
+
+    /// The release's version, filling {version} in pinned identities.
+    #[arg(long = "release-version", value_name = "V", requires = "sigstore")]
+    pub release_version: Option<String>,
 }
 
 /// Options shared by the commands that go to the network.

@@ -10,7 +10,8 @@ use crate::cli::VerifyArgs;
 use crate::error::{Failure, config};
 use crate::exit::Exit;
 use crate::report::Printer;
-use crate::report::model::{ChecksumReport, VerdictWord, VerifyReport};
+use crate::report::model::{ChecksumReport, SigstoreReport, VerdictWord, VerifyReport};
+use crate::verify::sigstore::{self, Artifact, IdentityPin, SPEC_HINT, TrustRoot};
 use crate::verify::{self, Checker, Keyring, MAX_SIGNATURE_BYTES, Proof, checksums};
 
 /// Runs `verify`.
@@ -22,6 +23,9 @@ pub fn run(printer: &Printer, args: &VerifyArgs) -> Outcome {
             args.file.display()
         ))
         .hint("check the path; its signature is looked for beside it (FILE.asc, FILE.sig) unless --signature names it"));
+    }
+    if let Some(bundle) = &args.sigstore {
+        return through_sigstore(printer, args, bundle);
     }
     let (keyring_path, pins, threshold, exceptions, field) = match &args.watch {
         Some(w) => {
@@ -74,6 +78,91 @@ pub fn run(printer: &Printer, args: &VerifyArgs) -> Outcome {
     report.hint = proven.verdict.hint_for(&file, watch.as_deref());
     printer.verify_report(&report, &proven.verdict);
     Ok(Exit::refused_unless(proven.is_trusted()))
+}
+
+/// `verify --sigstore`: a Sigstore bundle or PEP 740 attestation/provenance, offline.
+fn through_sigstore(printer: &Printer, args: &VerifyArgs, proof_path: &Path) -> Outcome {
+    let (pins, root_path) = match &args.watch {
+        Some(w) => {
+            let watch = crate::watch::Watch::load(w)?;
+            let Some(section) = watch.sigstore else {
+                return Err(config(format!(
+                    "watch file {}: has no [sigstore] section to pin a signer",
+                    w.display()
+                ))
+                .hint("add [sigstore] publishers = [\"github:OWNER/REPO/WORKFLOW.yml\"], or pass --publisher"));
+            };
+            (
+                section.pins,
+                args.trusted_root.clone().or(section.trusted_root),
+            )
+        }
+        None => {
+            let mut pins = Vec::new();
+            if let (Some(id), Some(issuer)) = (&args.identity, &args.issuer) {
+                pins.push(IdentityPin::exact(id, issuer));
+            }
+            for spec in &args.publisher {
+                pins.push(
+                    IdentityPin::from_publisher(spec)
+                        .map_err(|e| config(format!("--publisher: {e}")).hint(SPEC_HINT))?,
+                );
+            }
+            if pins.is_empty() {
+                return Err(config("verify --sigstore: no signer is pinned")
+                    .hint("pass --identity ID --issuer URL, --publisher SPEC, or --watch W"));
+            }
+            (pins, args.trusted_root.clone())
+        }
+    };
+    let root = match &root_path {
+        Some(p) => TrustRoot::from_file(p).map_err(|e| {
+            config(format!("{e:#}"))
+                .hint("pass a Sigstore trusted_root.json (as sigstore clients ship it)")
+        })?,
+        None => TrustRoot::production(),
+    };
+    let proof = read_proof(proof_path)?;
+    let name = args
+        .file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let artifact = Artifact::from_reader(&name, open_data(&args.file)?)
+        .map_err(|e| config(format!("{}: read error: {e}", args.file.display())))?;
+    let verdict = sigstore::Checker::new(&root, &pins).verify(
+        &proof,
+        &artifact,
+        args.release_version.as_deref(),
+    );
+    let report = SigstoreReport::new(
+        &args.file.display().to_string(),
+        &artifact.sha256_hex(),
+        &proof_path.display().to_string(),
+        root.origin(),
+        &verdict,
+    );
+    printer.sigstore_report(&report, &verdict);
+    Ok(Exit::refused_unless(verdict.is_verified()))
+}
+
+fn read_proof(path: &Path) -> Result<Vec<u8>, Failure> {
+    let file = File::open(path).map_err(|e| {
+        config(format!(
+            "Sigstore proof {}: cannot open: {e}",
+            path.display()
+        ))
+    })?;
+    let mut bytes = Vec::new();
+    file.take(sigstore::MAX_PROOF_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| {
+            config(format!(
+                "Sigstore proof {}: cannot read: {e}",
+                path.display()
+            ))
+        })?;
+    Ok(bytes)
 }
 
 /// `verify --checksums`: the checksum file's signature, then FILE's line.

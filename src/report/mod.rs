@@ -130,6 +130,31 @@ impl Printer {
         }
     }
 
+    /// The verdict of `sigwatch verify --sigstore`, as JSON or one line (and a hint).
+    pub fn sigstore_report(
+        &self,
+        report: &model::SigstoreReport,
+        verdict: &crate::verify::sigstore::Verdict,
+    ) {
+        if self.json {
+            self.json(report);
+            return;
+        }
+        let style = if verdict.is_verified() { GOOD } else { BAD };
+        let _ = writeln!(
+            anstream::stdout(),
+            "{style}{}{style:#}: {}: {}",
+            report.verdict.as_str(),
+            report.file,
+            report.reason
+        );
+        if let Some(hint) = verdict.hint()
+            && !self.quiet
+        {
+            let _ = writeln!(anstream::stderr(), "{HINT}hint{HINT:#}: {hint}");
+        }
+    }
+
     /// A JSON value on stdout, pretty-printed.
     pub fn json(&self, value: &impl Serialize) {
         let mut out = anstream::stdout();

@@ -361,3 +361,74 @@ pub struct UscanReport {
     /// What went wrong, or null.
     pub error: Option<ErrorReport>,
 }
+
+/// `sigwatch verify --sigstore`: the verdict on one file and its Sigstore proof.
+#[derive(Debug, Clone, Serialize)]
+pub struct SigstoreReport {
+    /// `verified` or `rejected`.
+    pub verdict: VerdictWord,
+    /// The file verified.
+    pub file: String,
+    /// Its sha256, lowercase hex.
+    pub sha256: String,
+    /// The proof file.
+    pub proof_file: String,
+    /// `bundle`, `attestation`, `provenance`, or null when unreadable.
+    pub proof_kind: Option<&'static str>,
+    /// Bundle media-type version (`0.3`), for bundles.
+    pub bundle_version: Option<String>,
+    /// The certificate's identity (SAN): verified when `verdict` is `verified`, else claimed.
+    pub identity: Option<String>,
+    /// The certificate's OIDC issuer, likewise.
+    pub issuer: Option<String>,
+    /// The transparency-log index.
+    pub log_index: Option<u64>,
+    /// When the log integrated the entry (RFC 3339 UTC).
+    pub integrated_time: Option<String>,
+    /// The in-toto predicate type, for DSSE proofs.
+    pub predicate_type: Option<String>,
+    /// The pins the signer was held to.
+    pub pins: Vec<String>,
+    /// Which trust root was used.
+    pub trusted_root: String,
+    /// One line: why.
+    pub reason: String,
+}
+
+impl SigstoreReport {
+    /// The report of a Sigstore verdict over `file`.
+    pub fn new(
+        file: &str,
+        sha256: &str,
+        proof_file: &str,
+        trusted_root: &str,
+        verdict: &crate::verify::sigstore::Verdict,
+    ) -> SigstoreReport {
+        use crate::verify::sigstore::Kind;
+        let (proof_kind, bundle_version) = match &verdict.kind {
+            None => (None, None),
+            Some(Kind::Bundle(v)) => (Some("bundle"), Some(v.clone())),
+            Some(Kind::Attestation) => (Some("attestation"), None),
+            Some(Kind::Provenance(_)) => (Some("provenance"), None),
+        };
+        let who = verdict.signer().or(verdict.claimed.as_ref());
+        SigstoreReport {
+            verdict: VerdictWord::of(verdict.is_verified()),
+            file: file.to_string(),
+            sha256: sha256.to_string(),
+            proof_file: proof_file.to_string(),
+            proof_kind,
+            bundle_version,
+            identity: who.map(|s| s.identity.clone()),
+            issuer: who.map(|s| s.issuer.clone()),
+            log_index: who.and_then(|s| s.log_index),
+            integrated_time: who
+                .and_then(|s| s.integrated_time)
+                .map(crate::verify::rfc3339),
+            predicate_type: verdict.predicate_type.clone(),
+            pins: verdict.pins.clone(),
+            trusted_root: trusted_root.to_string(),
+            reason: verdict.summary(),
+        }
+    }
+}

@@ -18,6 +18,7 @@ pub mod inline;
 pub mod keyring;
 pub mod pin;
 pub mod proof;
+pub mod sigstore;
 
 use std::io::{self, Read};
 use std::time::{Duration, SystemTime};

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::error::{Failure, config};
+use crate::verify::sigstore::{IdentityPin, SPEC_HINT};
 use crate::verify::{FINGERPRINT_HINT, Pin, parse_pin};
 
 /// The default signature templates: `{url}.asc`, then `{url}.sig`.
@@ -45,6 +46,19 @@ pub struct Watch {
     pub refresh: Vec<String>,
     /// Recorded exceptions (`[[accept]]`), each for one exact file.
     pub accept: Vec<AcceptEntry>,
+    /// Sigstore pins (`[sigstore]`); when present, a Sigstore proof must pass as well.
+    pub sigstore: Option<SigstoreWatch>,
+}
+
+/// The `[sigstore]` section: who may publish, and where bundles are found.
+#[derive(Debug, Clone)]
+pub struct SigstoreWatch {
+    /// Identities and publishers, any of which admits a signer.
+    pub pins: Vec<IdentityPin>,
+    /// Bundle URL templates (`{url}.sigstore`), tried in order; empty means PEP 740 provenance.
+    pub bundle_templates: Vec<String>,
+    /// A replacement trust root, resolved relative to the watch file.
+    pub trusted_root: Option<PathBuf>,
 }
 
 impl Watch {
@@ -154,6 +168,25 @@ struct RawWatch {
     keys: RawKeys,
     #[serde(default)]
     accept: Vec<accept::RawAccept>,
+    sigstore: Option<RawSigstore>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSigstore {
+    #[serde(default)]
+    identities: Vec<RawIdentity>,
+    #[serde(default)]
+    publishers: Vec<String>,
+    bundle: Option<OneOrMany>,
+    trusted_root: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawIdentity {
+    identity: String,
+    issuer: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -497,7 +530,12 @@ impl Watch {
             .enumerate()
             .map(|(i, a)| accept::validate(i, a).map_err(|(field, msg)| err(&field, msg)))
             .collect::<Result<Vec<_>, _>>()?;
+        let sigstore = match raw.sigstore {
+            None => None,
+            Some(raw) => Some(sigstore_section(raw, path, &err)?),
+        };
         Ok(Watch {
+            sigstore,
             accept,
             path: path.to_path_buf(),
             name,
@@ -573,6 +611,61 @@ impl Keyserver {
                 }),
         )
     }
+}
+
+fn sigstore_section(
+    raw: RawSigstore,
+    path: &Path,
+    err: &dyn Fn(&str, String) -> Failure,
+) -> Result<SigstoreWatch, Failure> {
+    let mut pins = Vec::new();
+    for (i, id) in raw.identities.iter().enumerate() {
+        let field = format!("sigstore.identities[{i}]");
+        if id.identity.trim().is_empty() || id.issuer.trim().is_empty() {
+            return Err(err(&field, "identity and issuer must not be empty".into()));
+        }
+        if !id.issuer.starts_with("https://") {
+            return Err(err(
+                &format!("{field}.issuer"),
+                format!("{:?} is not an https URL", id.issuer),
+            )
+            .hint("the issuer is the OIDC issuer URL, e.g. https://token.actions.githubusercontent.com"));
+        }
+        pins.push(IdentityPin::exact(&id.identity, &id.issuer));
+    }
+    for (i, spec) in raw.publishers.iter().enumerate() {
+        let pin = IdentityPin::from_publisher(spec)
+            .map_err(|e| err(&format!("sigstore.publishers[{i}]"), e.problem).hint(SPEC_HINT))?;
+        pins.push(pin);
+    }
+    if pins.is_empty() {
+        return Err(err("sigstore", "no identity or publisher is pinned".into())
+            .hint("add publishers = [\"github:OWNER/REPO/WORKFLOW.yml\"] or identities = [{ identity = \"…\", issuer = \"…\" }]"));
+    }
+    let bundle_templates = match raw.bundle {
+        None => Vec::new(),
+        Some(OneOrMany::One(t)) => vec![t],
+        Some(OneOrMany::Many(ts)) => ts,
+    };
+    for (i, t) in bundle_templates.iter().enumerate() {
+        check_template(t).map_err(|m| err(&format!("sigstore.bundle[{i}]"), m))?;
+    }
+    let base = path.parent().unwrap_or(Path::new("."));
+    let trusted_root = raw.trusted_root.map(|r| base.join(r));
+    if let Some(r) = &trusted_root
+        && !r.is_file()
+    {
+        return Err(err(
+            "sigstore.trusted_root",
+            format!("{} does not exist or is not a file", r.display()),
+        )
+        .hint("the path is relative to the watch file"));
+    }
+    Ok(SigstoreWatch {
+        pins,
+        bundle_templates,
+        trusted_root,
+    })
 }
 
 fn check_url(url: &str) -> Result<(), String> {
