@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Scale benchmark: `sigwatch check` over 1000 watch files against nvchecker and uscan, the
-# page cache (first and second run), and `fetch` of 100 signed releases against uscan.
+# Scale benchmark: `sigwatch check` over 1000 watch files with a fresh page cache, the same cache
+# warm and --no-cache, beside nvchecker and uscan, and `fetch` of 100 signed releases beside uscan.
 #
 # Usage: bash bench/scale.sh        (from anywhere; prints Markdown tables on stdout, progress
 #                                    on stderr; BENCHMARKS.md ("Scale") has a recorded run, explained)
@@ -148,31 +148,32 @@ stats_get() { curl -sf "$BASE/stats"; }
 CLK_TCK=$(getconf CLK_TCK)
 server_cpu() { awk -v t="$CLK_TCK" '{printf "%.2f", ($14 + $15) / t}' "/proc/$SERVER_PID/stat"; }
 
-# measure ID PREPARE CHECK -- COMMAND…: RUNS runs; PREPARE runs before each (untimed),
-# CHECK after each prints a short correctness note. Per run, RES/ID.runs gets
-# "wall user sys rss_kib load1 server_requests server_bytes connections note".
-measure() {
+# measure_once ID PREPARE CHECK -- COMMAND…: one run; PREPARE runs before it (untimed),
+# CHECK after it prints a short correctness note. RES/ID.runs gets a line
+# "wall user sys rss_kib load1 server_requests server_body_bytes connections server_cpu note".
+measure_once() {
     local id=$1 prepare=$2 check=$3
     shift 4
-    : >"$RES/$id.runs"
-    for ((r = 1; r <= RUNS; r++)); do
-        $prepare
-        stats_reset
-        local l=$(load1) rc=0 c0 c1
-        c0=$(server_cpu)
-        (cd "$RUN_DIR" && /usr/bin/time -f '%e %U %S %M' -o "$RES/$id.time" "$@" \
-            >"$RES/$id.out" 2>"$RES/$id.err") || rc=$?
-        local s note
-        c1=$(server_cpu)
-        s=$(stats_get)
-        note=$($check "$rc")
-        read -r wall user sys rss < <(tail -1 "$RES/$id.time") || true
-        local scpu
-        scpu=$(awk -v a="$c0" -v b="$c1" 'BEGIN{printf "%.2f", b-a}')
-        echo "$wall $user $sys $rss $l $(jq -r '"\(.requests) \(.bytes) \(.connections)"' <<<"$s") $scpu $note" \
-            >>"$RES/$id.runs"
-        log "$id run $r: wall ${wall}s user ${user}s sys ${sys}s rss ${rss}KiB load1 $l server $(jq -c '{requests,bytes,connections,not_modified}' <<<"$s") server-cpu ${scpu}s $note"
-    done
+    $prepare
+    stats_reset
+    local l rc=0 c0 c1 s note scpu wall user sys rss
+    l=$(load1)
+    c0=$(server_cpu)
+    (cd "$RUN_DIR" && /usr/bin/time -f '%e %U %S %M' -o "$RES/$id.time" "$@" \
+        >"$RES/$id.out" 2>"$RES/$id.err") || rc=$?
+    c1=$(server_cpu)
+    s=$(stats_get)
+    note=$($check "$rc")
+    read -r wall user sys rss < <(tail -1 "$RES/$id.time") || true
+    scpu=$(awk -v a="$c0" -v b="$c1" 'BEGIN{printf "%.2f", b-a}')
+    echo "$wall $user $sys $rss $l $(jq -r '"\(.requests) \(.bytes) \(.connections)"' <<<"$s") $scpu $note" \
+        >>"$RES/$id.runs"
+    log "$id: wall ${wall}s user ${user}s sys ${sys}s rss ${rss}KiB load1 $l server $(jq -c '{requests,bytes,connections,not_modified}' <<<"$s") server-cpu ${scpu}s $note"
+}
+# measure ID PREPARE CHECK -- COMMAND…: RUNS runs of measure_once.
+measure() {
+    : >"$RES/$1.runs"
+    for ((r = 1; r <= RUNS; r++)); do measure_once "$@"; done
 }
 # row ID TOOL PROJECTS NOTE [TO]: a table row from medians; with TO (> PROJECTS), wall and CPU
 # are multiplied by TO/PROJECTS (extrapolation), and the note says so.
@@ -203,7 +204,9 @@ row() {
         cpu=$(awk -v w="$cpu" 'BEGIN{printf "%.2f", w}')
     fi
     rss=$(awk -v k="$rss" 'BEGIN{printf "%.1f", k/1024}')
-    ROWS+=("| $tool | $n | $wall | $cpu | $rss | $note; $req requests, $conn connections, server CPU ${scpu} s; load $ld; $ok |")
+    local body
+    body=$(awk '{print $7}' "$f" | median)
+    ROWS+=("| $tool | $n | $wall | $cpu | $rss | $note; $req requests, $body body bytes, $conn connections, server CPU ${scpu} s; load $ld; $ok |")
     printf '%s\n' "${ROWS[-1]}" >&2
 }
 
@@ -250,16 +253,43 @@ check_floor() { echo "rc=$1 $(awk '{print "pages:" $2}' "$RES/floor.out")"; }
 measure floor nothing check_floor -- python3 "$BENCH/scale/floor.py" "$PORT" --projects "$PROJECTS" --connections 20
 row floor "reference: Python http.client, 20 keep-alive connections" "$PROJECTS" "the same pages, no parsing, no files"
 
-# 1. check: sigwatch (no cache), nvchecker, uscan --report.
-log "sigwatch check --no-cache ${SW_FLAGS[*]:-} over $PROJECTS watch files"
-CUR=sw-check CUR_N=$PROJECTS
-measure sw-check nothing check_sigwatch -- "$SIGWATCH" check --json --no-cache ${SW_FLAGS[@]+"${SW_FLAGS[@]}"} "$WORK/w/sigwatch"
-row sw-check "sigwatch check (--no-cache${SW_FLAGS[*]:+ ${SW_FLAGS[*]}})" "$PROJECTS" "PEP 691 JSON pages"
+# 1. check, in rounds: sigwatch with a fresh (empty) cache directory, the same cache again
+# (warm), --no-cache, and nvchecker, one after the other in every round, so the four share the
+# machine's load; then uscan --report.
+check_sigwatch_cache() { # rc: the report's own http counters beside the 1.10 check
+    local h
+    h=$(jq -r '"sigwatch-http-bytes:\(.http.bytes) 304s:\(.http.not_modified)"' "$RES/$CUR.out" 2>/dev/null || echo '?')
+    echo "$(check_sigwatch "$1") $h"
+}
+CACHE_DIR=
+fresh_cache() { CACHE_DIR=$(mktemp -d "$WORK/cache.XXXXXX"); }
+SW_CHECK=("$SIGWATCH" check --json ${SW_FLAGS[@]+"${SW_FLAGS[@]}"} "$WORK/w/sigwatch")
+for id in sw-fresh sw-warm sw-nocache nvchecker; do : >"$RES/$id.runs"; done
+log "check of $PROJECTS projects, $RUNS rounds of: sigwatch fresh cache, warm cache, --no-cache; nvchecker"
+for ((r = 1; r <= RUNS; r++)); do
+    CUR=sw-fresh CUR_N=$PROJECTS
+    fresh_cache
+    measure_once sw-fresh nothing check_sigwatch_cache -- env SIGWATCH_CACHE_DIR="$CACHE_DIR" "${SW_CHECK[@]}"
+    CUR=sw-warm
+    measure_once sw-warm nothing check_sigwatch_cache -- env SIGWATCH_CACHE_DIR="$CACHE_DIR" "${SW_CHECK[@]}"
+    CUR=sw-nocache
+    measure_once sw-nocache nothing check_sigwatch_cache -- "${SW_CHECK[@]}" --no-cache
+    CUR=nvchecker
+    RUN_DIR=$WORK/w/nvchecker
+    measure_once nvchecker nv_prepare check_nvchecker -- env PYTHONPATH="$WORK/nvplug" "$NVCHECKER" -c nvchecker.toml
+    RUN_DIR=$WORK/w
+done
+CACHE_FILES=$(find "$CACHE_DIR" -type f | wc -l)
+CACHE_BYTES=$(du -sb "$CACHE_DIR" | cut -f1)
+row sw-fresh "**sigwatch check**, fresh cache${SW_FLAGS[*]:+ (${SW_FLAGS[*]})}" "$PROJECTS" "empty SIGWATCH_CACHE_DIR; PEP 691 JSON pages"
+row sw-warm "**sigwatch check**, warm cache" "$PROJECTS" "the same cache directory, second run; every page 304"
+row sw-nocache "**sigwatch check** --no-cache" "$PROJECTS" "no cache read or written"
+row nvchecker "**nvchecker** $("$NVCHECKER" --version 2>/dev/null | awk '{print $2}') (pypi source, JSON API)" "$PROJECTS" "/pypi/<name>/json, default concurrency"
 
 log "sigwatch check --no-cache with RUST_BACKTRACE=1 (diagnosis)"
-CUR=sw-check-bt
-measure sw-check-bt nothing check_sigwatch -- env RUST_BACKTRACE=1 "$SIGWATCH" check --json --no-cache ${SW_FLAGS[@]+"${SW_FLAGS[@]}"} "$WORK/w/sigwatch"
-row sw-check-bt "sigwatch check (--no-cache), RUST_BACKTRACE=1" "$PROJECTS" "diagnosis: backtrace capture on Sequoia's internal errors"
+CUR=sw-check-bt CUR_N=$PROJECTS
+measure sw-check-bt nothing check_sigwatch -- env RUST_BACKTRACE=1 "${SW_CHECK[@]}" --no-cache
+row sw-check-bt "sigwatch check --no-cache, RUST_BACKTRACE=1" "$PROJECTS" "diagnosis: backtrace capture on Sequoia's internal errors"
 
 if [[ $SWEEP == 1 ]]; then
     for flags in "--jobs 1 --per-host 1" "--jobs 64 --per-host 8" "--jobs 64 --per-host 20" "--jobs 128 --per-host 32"; do
@@ -271,48 +301,13 @@ if [[ $SWEEP == 1 ]]; then
     done
 fi
 
-log "nvchecker (pypi source repointed at $BASE) over $PROJECTS entries"
-CUR=nvchecker
-RUN_DIR=$WORK/w/nvchecker
-measure nvchecker nv_prepare check_nvchecker -- env PYTHONPATH="$WORK/nvplug" "$NVCHECKER" -c nvchecker.toml
-row nvchecker "nvchecker $("$NVCHECKER" --version 2>/dev/null | awk '{print $2}') (pypi source, JSON API)" "$PROJECTS" "/pypi/<name>/json, default concurrency"
-
 log "uscan --report over the first $USCAN_PROJECTS trees (timeout ${USCAN_TIMEOUT}s per run)"
 CUR=uscan-report CUR_N=$USCAN_PROJECTS
 RUN_DIR=$WORK/w/uscan-sub
 measure uscan-report nothing check_uscan_report -- timeout "$USCAN_TIMEOUT" uscan --no-conf --report --bare
 UVER=$(dpkg-query -W -f '${Version}' devscripts 2>/dev/null || echo '?')
-row uscan-report "uscan --report (devscripts $UVER)" "$USCAN_PROJECTS" "PEP 503 HTML pages, one process, sequential" "$PROJECTS"
+row uscan-report "**uscan --report** (devscripts $UVER)" "$USCAN_PROJECTS" "PEP 503 HTML pages, one process, sequential" "$PROJECTS"
 RUN_DIR=$WORK/w
-
-# 2. The page cache: a fresh SIGWATCH_CACHE_DIR, first run, then second run.
-log "page cache: first and second sigwatch check with a fresh SIGWATCH_CACHE_DIR each time"
-CACHE_RUNS=()
-for ((r = 1; r <= RUNS; r++)); do
-    cdir=$(mktemp -d "$WORK/cache.XXXXXX")
-    for pass in first second; do
-        CUR=sw-cache-$pass CUR_N=$PROJECTS
-        stats_reset
-        l=$(load1) rc=0
-        (cd "$RUN_DIR" && SIGWATCH_CACHE_DIR=$cdir /usr/bin/time -f '%e %U %S %M' -o "$RES/$CUR.time" \
-            "$SIGWATCH" check --json ${SW_FLAGS[@]+"${SW_FLAGS[@]}"} "$WORK/w/sigwatch" >"$RES/$CUR.out" 2>"$RES/$CUR.err") || rc=$?
-        s=$(stats_get)
-        read -r wall user sys rss < <(tail -1 "$RES/$CUR.time") || true
-        h=$(jq -r '"\(.http.requests) \(.http.bytes) \(.http.not_modified)"' "$RES/$CUR.out" 2>/dev/null || echo '? ? ?')
-        ok=$(check_sigwatch "$rc")
-        echo "$wall $user $sys $rss $l $(jq -r '"\(.requests) \(.bytes) \(.connections) \(.not_modified) \(.header_bytes)"' <<<"$s") $h $ok" >>"$RES/cache-$pass.runs"
-        log "cache $pass run $r: wall ${wall}s rss ${rss}KiB load1 $l sigwatch-http $h server $(jq -c '{requests,bytes,not_modified}' <<<"$s") $ok"
-    done
-done
-cache_row() { # pass
-    local f=$RES/cache-$1.runs
-    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$1" \
-        "$(awk '{print $1}' "$f" | median)" "$(awk '{print $2+$3}' "$f" | median)" \
-        "$(awk '{printf "%.1f\n", $4/1024}' "$f" | median)" \
-        "$(awk '{print $11}' "$f" | median)" "$(awk '{print $12}' "$f" | median)" "$(awk '{print $13}' "$f" | median)" \
-        "$(awk '{print $6}' "$f" | median)" "$(awk '{print $7}' "$f" | median)" "$(awk '{print $10}' "$f" | median)" \
-        "$(awk '{print $9}' "$f" | median)" "$(awk '{print $5}' "$f" | median)"
-}
 
 # 3. fetch of FETCH signed releases: sigwatch vs uscan --download with gpgv.
 log "sigwatch fetch --no-cache of $FETCH signed releases"
@@ -341,10 +336,11 @@ RUN_DIR=$WORK/w
     echo "|---|---:|---:|---:|---:|---|"
     printf '%s\n' "${ROWS[@]}"
     echo
-    echo "Page cache (\`sigwatch check\`, fresh SIGWATCH_CACHE_DIR, $PROJECTS unchanged projects; medians of $RUNS):"
-    echo
-    echo "| run | wall s | user+sys s | peak RSS MiB | sigwatch requests | sigwatch bytes | sigwatch not_modified | server requests | server body bytes | server header bytes | server 304s | load |"
-    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-    cache_row first
-    cache_row second
+    wall_of() { awk '{print $1}' "$RES/$1.runs" | median; }
+    ratio() { awk -v a="$(wall_of "$1")" -v b="$(wall_of "$2")" 'BEGIN{printf "%.2f", (b > 0 ? a / b : 0)}'; }
+    echo "Ratios of median wall times, this run: nvchecker / sigwatch fresh cache = **$(ratio nvchecker sw-fresh)×**;"
+    echo "nvchecker / sigwatch warm = $(ratio nvchecker sw-warm)×; nvchecker / sigwatch --no-cache = $(ratio nvchecker sw-nocache)×;"
+    echo "sigwatch warm / fresh = $(ratio sw-warm sw-fresh)×; fresh / --no-cache = $(ratio sw-fresh sw-nocache)×;"
+    echo "uscan (extrapolated) / sigwatch fresh = $(awk -v a="$(wall_of uscan-report)" -v b="$(wall_of sw-fresh)" -v s="$(awk -v a="$PROJECTS" -v b="$USCAN_PROJECTS" 'BEGIN{print a/b}')" 'BEGIN{printf "%.0f", a * s / b}')×."
+    echo "The cache after the last round: $CACHE_FILES files, $CACHE_BYTES bytes."
 } | tee "$RES/table.md"

@@ -8,7 +8,8 @@
 # throwaway GNUPGHOME, signs the file (RSA-4096/SHA-256 and Ed25519/SHA-512), then times every
 # verifier side by side with hyperfine and measures peak RSS and CPU with /usr/bin/time. It
 # also times whole-process verification of a small file (startup cost, for scripts that call
-# sigwatch in a loop). It prints Markdown tables and keeps the raw results.
+# sigwatch in a loop) in interleaved rounds beside sqv and gpgv. The load average is printed
+# with every table. It prints Markdown tables and keeps the raw results.
 #
 # Nothing is installed: missing tools are named, with the Debian package to install.
 set -euo pipefail
@@ -19,7 +20,7 @@ SIZE=${SIZE:-1G}                 # size of the large file (anything `head -c` ta
 RUNS=${RUNS:-5}                  # hyperfine runs per command, large file (after 1 warmup)
 TIME_RUNS=${TIME_RUNS:-3}        # /usr/bin/time runs per command (peak RSS, user+sys)
 SMALL_SIZE=${SMALL_SIZE:-4096}   # size of the small file, bytes
-SMALL_RUNS=${SMALL_RUNS:-200}    # hyperfine runs per command, small file
+SMALL_PAIRS=${SMALL_PAIRS:-60}   # small file: rounds; each times sigwatch, sqv and gpgv once, in turn
 NATIVE=${NATIVE:-0}              # 1: also time a `-C target-cpu=native` build of sigwatch
 NATIVE_TARGET_DIR=${NATIVE_TARGET_DIR:-/tmp/sigwatch-native-target}
 KEEP=${KEEP:-0}                  # 1: keep the data files and GNUPGHOME after the run
@@ -94,7 +95,7 @@ log "machine"
     echo "gpgv: $(gpgv --version 2>&1 | head -1), $(gpg --version | grep -i libgcrypt)"
     echo "openssl: $(openssl version)"
     echo "hyperfine: $(hyperfine --version)"
-    echo "file size: $SIZE; runs: $RUNS (+1 warmup) hyperfine, $TIME_RUNS /usr/bin/time; small: $SMALL_SIZE bytes x $SMALL_RUNS"
+    echo "file size: $SIZE; runs: $RUNS (+1 warmup) hyperfine, $TIME_RUNS /usr/bin/time; small: $SMALL_SIZE bytes, $SMALL_PAIRS interleaved rounds"
 } | tee "$RESULTS/machine.txt" >&2
 
 log "making the $SIZE file (AES-128-CTR keystream: deterministic and fast)"
@@ -196,14 +197,14 @@ large_case() { # large_case LABEL SIG FPR HASH
     check_case
     json=$RESULTS/large-$label.json
     tsv=$RESULTS/large-$label.time.tsv
-    log "$label, $mib MiB: hyperfine (warmup 1, $RUNS runs)"
+    log "$label, $mib MiB: hyperfine (warmup 1, $RUNS runs; load $(cut -d' ' -f1-3 /proc/loadavg))"
     run_hyperfine "$json" --warmup 1 --runs "$RUNS"
     log "$label, $mib MiB: /usr/bin/time ($TIME_RUNS interleaved runs)"
     run_time "$tsv" "$TIME_RUNS"
     floor=$(hf "$json" "openssl dgst -$hash" median)
     floor_cpu=$(field_median "$tsv" "openssl dgst -$hash" 3)
     emit ""
-    emit "### $label, $mib MiB file"
+    emit "### $label, $mib MiB file (load at the end: $(cut -d' ' -f1-3 /proc/loadavg))"
     emit ""
     emit "| command | wall median (s) | wall × openssl | MiB/s | user+sys (s) | CPU × openssl | peak RSS (MiB) |"
     emit "|---|---:|---:|---:|---:|---:|---:|"
@@ -218,31 +219,48 @@ large_case() { # large_case LABEL SIG FPR HASH
 }
 
 small_case() { # small_case LABEL SIG FPR HASH
-    local label=$1 sig=$2 fpr=$3 hash=$4 json tsv n
+    # Whole-process time of a small file, as scripts call a verifier in a loop. Every round runs
+    # each verifier once (after one untimed warmup run) with hyperfine, one after the other, so
+    # neighbouring samples share the machine's load; the ratio to sqv is the median of the
+    # per-round ratios (pairs), and each command's time the median of its rounds.
+    local label=$1 sig=$2 fpr=$3 hash=$4 tsv json r i n args=()
     set_case "$SMALL" "$sig" "$fpr" "$hash" 0
     check_case
-    json=$RESULTS/small-$label.json
-    tsv=$RESULTS/small-$label.time.tsv
-    log "$label, $SMALL_SIZE-byte file: hyperfine (warmup 10, $SMALL_RUNS runs)"
-    run_hyperfine "$json" --warmup 10 --runs "$SMALL_RUNS"
-    run_time "$tsv" "$TIME_RUNS"
+    tsv=$RESULTS/small-$label.rounds.tsv
+    json=$RESULTS/small-$label.round.json
+    for i in "${!CMDS[@]}"; do args+=(-n "${NAMES[$i]}" "${CMDS[$i]}"); done
+    local load0 load1
+    load0=$(cut -d' ' -f1-3 /proc/loadavg)
+    log "$label, $SMALL_SIZE-byte file: $SMALL_PAIRS interleaved rounds (load $load0)"
+    : >"$tsv"
+    for ((r = 1; r <= SMALL_PAIRS; r++)); do
+        hyperfine -N --style none --warmup 1 --runs 1 --export-json "$json" "${args[@]}" >/dev/null 2>&1
+        jq -r --arg r "$r" '.results[] | [$r, .command, .mean, .user, .system] | @tsv' "$json" >>"$tsv"
+    done
+    load1=$(cut -d' ' -f1-3 /proc/loadavg)
+    run_time "$RESULTS/small-$label.time.tsv" "$TIME_RUNS"
     emit ""
-    emit "### $label, $SMALL_SIZE-byte file (whole process, $SMALL_RUNS runs)"
+    emit "### $label, $SMALL_SIZE-byte file (whole process, $SMALL_PAIRS interleaved rounds; load $load0 → $load1)"
     emit ""
-    emit "| command | wall median (ms) | wall mean ± σ (ms) | × sqv | user+sys mean (ms) | peak RSS (MiB) |"
+    emit "| command | wall median (ms) | wall p25–p75 (ms) | × sqv (median of pairs) | user+sys median (ms) | peak RSS (MiB) |"
     emit "|---|---:|---:|---:|---:|---:|"
-    local sqv_median
-    sqv_median=$(hf "$json" sqv median)
     for n in "${NAMES[@]}"; do
-        emit "$(awk -v n="$n" -v md="$(hf "$json" "$n" median)" -v mn="$(hf "$json" "$n" mean)" \
-            -v sd="$(hf "$json" "$n" stddev)" -v u="$(hf "$json" "$n" user)" -v s="$(hf "$json" "$n" system)" \
-            -v q="$sqv_median" -v r="$(field_median "$tsv" "$n" 4)" 'BEGIN {
-            printf "| `%s` | %.1f | %.1f ± %.1f | %.2f× | %.1f | %.1f |", n, md * 1000, mn * 1000, sd * 1000, md / q, (u + s) * 1000, r / 1024 }')"
+        local q
+        q=$(awk -F'\t' -v n="$n" '$2 == n {print $3 * 1000}' "$tsv" | sort -g | awk '{a[NR] = $1} END {
+            printf "%.2f %.2f %.2f", a[int((NR + 1) / 2)], a[int(NR / 4) + 1], a[int(3 * NR / 4) + 1] }')
+        local pair
+        pair=$(awk -F'\t' -v n="$n" '$2 == n {w[$1] = $3} $2 == "sqv" {s[$1] = $3}
+            END {for (r in w) if (s[r] > 0) print w[r] / s[r]}' "$tsv" | median)
+        local cpu
+        cpu=$(awk -F'\t' -v n="$n" '$2 == n {print ($4 + $5) * 1000}' "$tsv" | median)
+        emit "$(awk -v n="$n" -v q="$q" -v p="$pair" -v c="$cpu" -v r="$(field_median "$RESULTS/small-$label.time.tsv" "$n" 4)" 'BEGIN {
+            split(q, a, " "); printf "| `%s` | %.2f | %.2f–%.2f | %.2f× | %.2f | %.1f |", n, a[1], a[2], a[3], p, c, r / 1024 }')"
     done
 }
 
 emit "## sigwatch verify benchmark"
 emit ""
+emit "$(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, sigwatch $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo '?')."
 emit "Load at start: $(uptime | sed 's/.*load average/load average/')"
 large_case rsa4096-sha256 "$BIG.rsa4096-sha256.sig" "$FPR_RSA" sha256
 large_case ed25519-sha512 "$BIG.ed25519-sha512.sig" "$FPR_ED" sha512

@@ -97,6 +97,19 @@ sigwatch keys refresh watch/          # learn expiry extensions and revocations"
     )]
     Keys(KeysCommand),
 
+    /// Record a narrow exception: accept one exact file whose pinned signature breaks only a
+    /// waivable rule (a SHA-1 data signature, or a key that had expired before it signed).
+    #[command(after_help = "Examples:\n  \
+sigwatch accept foo-1.2.tar.gz --watch watch/foo.toml \\\n    \
+--reason \"SHA-1 signature; same bytes as Debian's foo_1.2.orig.tar.gz\"\n  \
+sigwatch accept foo-1.2.tar.gz --signature foo-1.2.tar.gz.sig --watch watch/foo.toml --reason \"…\"\n\n\
+Check the bytes another way first (against the tarball your distribution already ships, or \
+upstream's published digest). The exception covers exactly these bytes (sha256) signed by \
+that pinned key, and is written as an [[accept]] entry into the watch file, keeping its \
+comments. A bad signature, an unpinned or missing key, a revocation or a weak key is never \
+accepted (exit 1).")]
+    Accept(AcceptArgs),
+
     /// Check watch files and keyrings for trust problems before they bite.
     #[command(
         after_help = "Examples:\n  sigwatch lint watch/\n  sigwatch lint watch/foo.toml --json\n\n\
@@ -153,6 +166,20 @@ sigwatch check watch/ --shard 2/2 --json > shard-2.json\n  \
 sigwatch report merge shard-1.json shard-2.json > report.json"
     )]
     Report(ReportCommand),
+
+    /// Verify OpenPGP signatures as a Stateless OpenPGP `sopv` (for uscan), with sigwatch's policy.
+    #[command(
+        disable_help_flag = true,
+        after_help = "Examples:\n  sigwatch sopv verify foo-1.2.tar.gz.asc debian/upstream/signing-key.asc < foo-1.2.tar.gz\n  \
+ln -s \"$(command -v sigwatch)\" ~/bin/sopv   # uscan runs the first sopv on PATH\n\n\
+Every primary key in CERTS counts as pinned. `sigwatch sopv --help` lists the sopv subcommands \
+and the spec's exit codes."
+    )]
+    Sopv {
+        /// The sopv subcommand and its arguments (version, verify, inline-verify).
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_parser = clap::value_parser!(std::ffi::OsString))]
+        args: Vec<std::ffi::OsString>,
+    },
 
     /// Print shell completions for SHELL on stdout.
     #[command(
@@ -409,6 +436,29 @@ pub struct AddArgs {
     /// Print the complete watch file that would be written, and write nothing.
     #[arg(long)]
     pub dry_run: bool,
+}
+
+/// `sigwatch accept`.
+#[derive(Debug, Args)]
+pub struct AcceptArgs {
+    /// The exact file to accept.
+    pub file: PathBuf,
+
+    /// Its detached signature (default: FILE.asc, then FILE.sig).
+    #[arg(long, short = 's', value_name = "SIG")]
+    pub signature: Option<PathBuf>,
+
+    /// The watch file whose pins judge the signature and that records the exception.
+    #[arg(long, short = 'w', value_name = "W")]
+    pub watch: PathBuf,
+
+    /// Why the exception is safe (recorded in the watch file; required).
+    #[arg(long, value_name = "TEXT")]
+    pub reason: String,
+
+    /// The release version (default: read from the file name with the watch file's source).
+    #[arg(long, value_name = "V")]
+    pub version: Option<String>,
 }
 
 /// `sigwatch import-debian`.

@@ -34,11 +34,35 @@ pub fn lint_file(path: &Path, now: SystemTime) -> Vec<Finding> {
                 Severity::Error,
                 "watch-invalid",
                 e.message,
-                e.hint.unwrap_or_else(|| "fix the watch file".into()),
+                e.hint.unwrap_or_else(|| {
+                    format!(
+                        "edit {} at the field the message names; `sigwatch add --help` shows a complete watch file",
+                        path.display()
+                    )
+                }),
             );
             return out;
         }
     };
+    for (i, a) in watch.accept.iter().enumerate() {
+        add(
+            Severity::Warning,
+            "accepted-exception",
+            format!(
+                "accept[{i}]: {} {} is accepted despite `{}` (signer {}, sha256 {}): {}",
+                a.file,
+                a.version.as_deref().unwrap_or(""),
+                a.exception.rule,
+                a.exception.signer.to_hex(),
+                a.exception.sha256,
+                a.exception.reason
+            ),
+            format!(
+                "once upstream signs a newer release properly, delete this [[accept]] table from {}; it covers only these bytes",
+                path.display()
+            ),
+        );
+    }
     if let Some((message, fix)) = watch.pypi_signature_warning() {
         add(Severity::Warning, "pypi-no-signatures", message, fix);
     }
@@ -67,7 +91,11 @@ pub fn lint_file(path: &Path, now: SystemTime) -> Vec<Finding> {
                     "pinned fingerprint {pin} is not in keyring {}",
                     keyring.path.display()
                 ),
-                "add the certificate to the keyring, or correct the pin".into(),
+                format!(
+                    "add the certificate (`gpg --export --armor {pin} >> {}`), or correct the pin in {} keys.fingerprints",
+                    keyring.path.display(),
+                    path.display()
+                ),
             ),
             Some(cert) => {
                 if !pinned_certs

@@ -1,7 +1,9 @@
 //! `sigwatch keys refresh`: updates for pinned certificates, never new trust.
 //!
-//! Sources (`[keys] refresh`) are upstream URLs serving certificates and `wkd`, a Web Key
-//! Directory lookup (advanced, then direct method) of the pinned certificates' addresses.
+//! Sources (`[keys] refresh`) are upstream URLs serving certificates, `wkd`, a Web Key
+//! Directory lookup (advanced, then direct method) of the pinned certificates' addresses, and
+//! keyservers asked by the pinned certificates' fingerprints (VKS, as keys.openpgp.org serves
+//! it, or HKP).
 //! From what they serve only certificates containing a pinned key are kept, stripped to a
 //! minimal copy, and merged into the keyring: new self-signatures (expiry extensions), new
 //! subkeys with valid bindings, revocations. Everything else is dropped and counted. The
@@ -22,7 +24,7 @@ use crate::fetch::place_bytes;
 use crate::net::http::Http;
 use crate::verify::keyring::minimal;
 use crate::verify::{Keyring, Pin, Revocation, policy, rfc3339};
-use crate::watch::Watch;
+use crate::watch::{Keyserver, Watch};
 
 /// A subkey's expiry before and after a refresh.
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
@@ -165,7 +167,7 @@ pub async fn refresh(http: &Http, watch: &Watch) -> Result<RefreshReport, Failur
             "watch file {}: keys.refresh names no source",
             watch.path.display()
         ))
-        .hint(r#"add e.g. refresh = ["https://example.org/KEYS", "wkd"] to [keys]"#));
+        .hint(r#"add e.g. refresh = ["https://example.org/KEYS", "wkd", "keyserver"] to [keys]"#));
     }
     let keyring = Keyring::load(&watch.keyring).map_err(|e| config(crate::error::one_line(&e)))?;
     let keyring_dir = watch
@@ -249,6 +251,21 @@ pub async fn refresh(http: &Http, watch: &Watch) -> Result<RefreshReport, Failur
                     }
                 }
             }
+        } else if let Some(keyserver) = Keyserver::parse(source) {
+            match keyserver {
+                Ok(keyserver) => {
+                    for cert in &pinned {
+                        answered |=
+                            ask_keyserver(http, &keyserver, cert, &mut report, &mut learned).await;
+                    }
+                }
+                Err(m) => report.source_errors.push(m),
+            }
+            if pinned.is_empty() {
+                report.source_errors.push(format!(
+                    "{source}: no pinned certificate is in the keyring to ask for"
+                ));
+            }
         } else {
             match http.get_optional(source).await {
                 Ok(Some(page)) => match parse_certs(&page.body, source) {
@@ -267,7 +284,11 @@ pub async fn refresh(http: &Http, watch: &Watch) -> Result<RefreshReport, Failur
                 Err(e) => report.source_errors.push(e.message),
             }
         }
-        if !answered && (report.source_errors.len() > errors_before || source == "wkd") {
+        if !answered
+            && (report.source_errors.len() > errors_before
+                || source == "wkd"
+                || Keyserver::parse(source).is_some())
+        {
             report.sources_failed += 1;
         }
     }
@@ -336,6 +357,72 @@ pub async fn refresh(http: &Http, watch: &Watch) -> Result<RefreshReport, Failur
     }
     report.changes.retain(CertChange::changed);
     Ok(report)
+}
+
+/// The URL at which `keyserver` serves the certificate `fingerprint` (uppercase hex).
+pub fn keyserver_url(keyserver: &Keyserver, fingerprint: &str) -> String {
+    if keyserver.hkp {
+        format!(
+            "{}/pks/lookup?op=get&options=mr&search=0x{fingerprint}",
+            keyserver.base
+        )
+    } else {
+        format!("{}/vks/v1/by-fingerprint/{fingerprint}", keyserver.base)
+    }
+}
+
+/// Asks a keyserver for one pinned certificate by its fingerprint; true when it answered
+/// with that certificate. Like a key directory answering for an address, a keyserver that
+/// answers with another certificate is a conflict, never merged; certificates beside the
+/// asked one are dropped and counted.
+async fn ask_keyserver(
+    http: &Http,
+    keyserver: &Keyserver,
+    cert: &Cert,
+    report: &mut RefreshReport,
+    learned: &mut Vec<Cert>,
+) -> bool {
+    let fpr = cert.fingerprint().to_hex();
+    let url = keyserver_url(keyserver, &fpr);
+    let body = match http.get_optional(&url).await {
+        Ok(Some(page)) => page.body,
+        Ok(None) => {
+            report.source_errors.push(format!(
+                "keyserver {}: no certificate for {fpr} ({url}: HTTP 404 Not Found)",
+                keyserver.base
+            ));
+            return false;
+        }
+        Err(e) => {
+            report.source_errors.push(e.message);
+            return false;
+        }
+    };
+    let certs = match parse_certs(&body, &url) {
+        Ok(certs) => certs,
+        Err(e) => {
+            report.source_errors.push(e.message);
+            return false;
+        }
+    };
+    let (keep, other): (Vec<Cert>, Vec<Cert>) = certs
+        .into_iter()
+        .partition(|c| c.fingerprint() == cert.fingerprint());
+    report.dropped_certificates += other.len();
+    if keep.is_empty() {
+        let fprs: Vec<String> = other.iter().map(|c| c.fingerprint().to_hex()).collect();
+        report.conflicts.push(format!(
+            "{url}: the keyserver answers for {fpr} with {}, not the pinned certificate; not merged",
+            if fprs.is_empty() {
+                "no certificate".to_string()
+            } else {
+                fprs.join(", ")
+            }
+        ));
+        return false;
+    }
+    learned.extend(keep);
+    true
 }
 
 fn pinned_certs(keyring: &Keyring, pins: &[Pin]) -> Vec<Cert> {
@@ -456,6 +543,28 @@ fn diff(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bare_keyserver_asks_keys_openpgp_org_by_fingerprint_and_hkps_uses_pks_lookup() {
+        let vks = Keyserver::parse("keyserver").unwrap().unwrap();
+        assert_eq!(
+            keyserver_url(&vks, "ABCD"),
+            "https://keys.openpgp.org/vks/v1/by-fingerprint/ABCD"
+        );
+        let hkp = Keyserver::parse("keyserver:hkps://keyserver.ubuntu.com/")
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            keyserver_url(&hkp, "ABCD"),
+            "https://keyserver.ubuntu.com/pks/lookup?op=get&options=mr&search=0xABCD"
+        );
+        assert!(Keyserver::parse("https://keys.openpgp.org").is_none());
+        assert!(
+            Keyserver::parse("keyserver:hkp://keys.example.org")
+                .unwrap()
+                .is_err()
+        );
+    }
 
     #[test]
     fn wkd_hash_matches_the_specification_example() {

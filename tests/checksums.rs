@@ -3,7 +3,6 @@
 //! `[signature] checksums = "{dir}/SHA256SUMS"` against a loopback server. Keys, detached and
 //! cleartext signatures are made at test time with Sequoia; nothing reaches the internet.
 
-mod server;
 mod util;
 
 use std::io::Write as _;
@@ -12,29 +11,20 @@ use std::time::SystemTime;
 
 use sequoia_openpgp as openpgp;
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256, Sha512};
+use sha2::{Digest, Sha512};
 
 use openpgp::policy::StandardPolicy;
 use openpgp::serialize::stream::{Message, Signer};
-use server::Server;
 use util::pgp::{self, CertSpec};
-use util::{Output, TestDir};
+use util::world::sign as sign_asc;
+use util::{Output, World, expect, expect_contains, hex, only_project, sha256_hex};
 
 /// The artifact's name in every test.
 const ARTIFACT: &str = "tool-1.0.tar.gz";
 
-/// Lowercase hex digest of `bytes`.
-fn sha256_hex(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
-}
-
 /// Lowercase hex SHA-512 of `bytes`.
 fn sha512_hex(bytes: &[u8]) -> String {
     hex(&Sha512::digest(bytes))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The artifact's bytes: a real gzip stream.
@@ -97,11 +87,6 @@ fn sums_with(line: &str) -> String {
     )
 }
 
-/// An armored detached signature.
-fn sign_asc(cert: &openpgp::Cert, data: &[u8]) -> Vec<u8> {
-    pgp::sign_detached(cert, data, SystemTime::now(), false, true)
-}
-
 /// A binary detached signature.
 fn sign_sig(cert: &openpgp::Cert, data: &[u8]) -> Vec<u8> {
     pgp::sign_detached(cert, data, SystemTime::now(), false, false)
@@ -137,56 +122,16 @@ fn clearsign(cert: &openpgp::Cert, text: &str) -> Vec<u8> {
     out
 }
 
-/// Panics, explaining the whole run, unless `actual == expected`.
-fn expect(out: &Output, actual: &Value, expected: impl Into<Value>, what: &str) {
-    let expected = expected.into();
-    out.check(
-        *actual == expected,
-        &format!("{what}: expected {expected}, got {actual}"),
-    );
-}
-
-/// Panics, explaining, unless the string at `actual` contains every needle.
-fn expect_contains(out: &Output, actual: &Value, needles: &[&str], what: &str) {
-    let text = actual.as_str().unwrap_or_default();
-    for n in needles {
-        out.check(
-            text.contains(n),
-            &format!("{what}: {actual} does not contain {n:?}"),
-        );
-    }
-}
-
-/// One test's world: a directory, a server, the pinned upstream key and an unpinned key that
-/// is also in the keyring (`keyrings/project.asc`).
-struct World {
-    dir: TestDir,
-    server: Server,
-    upstream: openpgp::Cert,
-    stranger: openpgp::Cert,
-}
-
+/// What this file runs in a [`World`].
 impl World {
-    fn new(name: &str) -> World {
-        let dir = TestDir::new(name);
-        let server = Server::start();
-        let upstream = CertSpec::v4("Upstream <up@example.org>").generate();
-        let stranger = CertSpec::v4("Stranger <mallory@example.org>").generate();
-        let mut keyring = pgp::armored_public(&upstream);
-        keyring.push(b'\n');
-        keyring.extend(pgp::armored_public(&stranger));
-        dir.write("keyrings/project.asc", keyring);
-        World {
-            dir,
-            server,
-            upstream,
-            stranger,
-        }
+    /// A world whose keyring also holds a stranger's key, never pinned.
+    fn with_stranger(name: &str) -> World {
+        World::new(name).with_key(CertSpec::v4("Stranger <mallory@example.org>").generate())
     }
 
-    /// The upstream key's primary fingerprint.
-    fn fpr(&self) -> String {
-        pgp::fingerprint(&self.upstream)
+    /// The stranger of [`World::with_stranger`].
+    fn stranger(&self) -> &openpgp::Cert {
+        &self.others[0]
     }
 
     // -- verify --------------------------------------------------------------------------------
@@ -220,7 +165,7 @@ impl World {
 
     /// Serves a listing at `/dl/` linking `ARTIFACT` and the SHA256SUMS, the artifact with
     /// `bytes`, and `sums` at `/dl/SHA256SUMS` (signatures are served by the caller).
-    fn publish(&self, bytes: &[u8], sums: &[u8]) {
+    fn publish_listing(&self, bytes: &[u8], sums: &[u8]) {
         self.server.file(
             "/dl/",
             format!(
@@ -235,22 +180,22 @@ impl World {
 
     /// Writes `tool.toml`: the `/dl/` listing, `tool-(version).tar.gz` files, upstream pinned,
     /// and `[signature]` with `signature`.
-    fn watch(&self, signature: &str) -> PathBuf {
-        self.dir.write(
+    fn tool_watch(&self, signature: &str) -> PathBuf {
+        self.watch(
             "tool.toml",
-            format!(
-                "[source]\nurl = \"{}\"\npattern = 'tool-(?P<version>[0-9.]+)\\.tar\\.gz'\n\n\
-                 [signature]\n{signature}\n\n\
-                 [keys]\nkeyring = \"keyrings/project.asc\"\nfingerprints = [\"{}\"]\n",
-                self.server.url("/dl/"),
-                self.fpr()
+            "",
+            &format!(
+                "url = \"{}\"\npattern = 'tool-(?P<version>[0-9.]+)\\.tar\\.gz'",
+                self.server.url("/dl/")
             ),
+            &[self.fpr()],
+            &format!("\n[signature]\n{signature}\n"),
         )
     }
 
     /// The usual watch file: `checksums = "{dir}/SHA256SUMS"`.
     fn checksums_watch(&self) -> PathBuf {
-        self.watch("checksums = \"{dir}/SHA256SUMS\"")
+        self.tool_watch("checksums = \"{dir}/SHA256SUMS\"")
     }
 
     /// `sigwatch COMMAND tool.toml --json --retries 0 --timeout 5` with a private cache.
@@ -268,19 +213,6 @@ impl World {
 
     fn check(&self) -> Output {
         self.run(&["check", "tool.toml"])
-    }
-
-    /// Names in `dest/`, sorted (empty when it does not exist).
-    fn dest_names(&self) -> Vec<String> {
-        let mut names: Vec<String> = std::fs::read_dir(self.dir.join("dest"))
-            .map(|rd| {
-                rd.flatten()
-                    .map(|e| e.file_name().to_string_lossy().into_owned())
-                    .collect()
-            })
-            .unwrap_or_default();
-        names.sort();
-        names
     }
 
     /// Asserts exactly the artifact, with the right bytes, was placed.
@@ -305,14 +237,6 @@ impl World {
     }
 }
 
-/// The one project of a JSON report.
-fn only_project(out: &Output) -> Value {
-    let json = out.json();
-    let projects = json["projects"].as_array().cloned().unwrap_or_default();
-    out.check(projects.len() == 1, "expected exactly one project");
-    projects[0].clone()
-}
-
 /// Asserts the project failed with `kind` and exit `code`; returns the error message.
 fn assert_error(out: &Output, code: i32, kind: &str) -> String {
     out.assert_code(code);
@@ -330,7 +254,7 @@ fn assert_error(out: &Output, code: i32, kind: &str) -> String {
 
 #[test]
 fn verify_accepts_each_checksum_format_under_a_detached_signature() {
-    let w = World::new("v-formats");
+    let w = World::with_stranger("v-formats");
     let bytes = artifact();
     for format in Format::ALL {
         let sums = sums_with(&format.line(ARTIFACT, &bytes));
@@ -365,7 +289,7 @@ fn verify_accepts_each_checksum_format_under_a_detached_signature() {
 
 #[test]
 fn verify_finds_a_binary_sig_beside_the_checksum_file() {
-    let w = World::new("v-sig");
+    let w = World::with_stranger("v-sig");
     let bytes = artifact();
     let sums = sums_with(&Format::TwoSpace.line(ARTIFACT, &bytes));
     w.local(&bytes, sums.as_bytes());
@@ -381,7 +305,7 @@ fn verify_finds_a_binary_sig_beside_the_checksum_file() {
 
 #[test]
 fn verify_accepts_a_clearsigned_checksum_file() {
-    let w = World::new("v-clear");
+    let w = World::with_stranger("v-clear");
     let bytes = artifact();
     // A line starting with '-' must be dash-escaped and still count.
     let text = format!(
@@ -402,18 +326,18 @@ fn verify_accepts_a_clearsigned_checksum_file() {
 
 #[test]
 fn verify_rejects_a_checksum_file_signed_by_an_unpinned_key_and_names_it() {
-    let w = World::new("v-unpinned");
+    let w = World::with_stranger("v-unpinned");
     let bytes = artifact();
     let sums = sums_with(&Format::TwoSpace.line(ARTIFACT, &bytes));
     w.local(&bytes, sums.as_bytes());
     w.dir
-        .write("SHA256SUMS.asc", sign_asc(&w.stranger, sums.as_bytes()));
-    let stranger = pgp::fingerprint(&w.stranger);
+        .write("SHA256SUMS.asc", sign_asc(w.stranger(), sums.as_bytes()));
+    let stranger = pgp::fingerprint(w.stranger());
     let out = w.verify(&[]);
     out.assert_code(1);
     out.assert_stdout_contains(&["rejected", &stranger]);
     // Clearsigned by the stranger: the same.
-    w.local(&bytes, &clearsign(&w.stranger, &sums));
+    w.local(&bytes, &clearsign(w.stranger(), &sums));
     std::fs::remove_file(w.dir.join("SHA256SUMS.asc")).expect("remove");
     let out = w.verify(&["--json"]);
     out.assert_code(1);
@@ -425,7 +349,7 @@ fn verify_rejects_a_checksum_file_signed_by_an_unpinned_key_and_names_it() {
 
 #[test]
 fn verify_rejects_a_tampered_checksum_file() {
-    let w = World::new("v-tampered");
+    let w = World::with_stranger("v-tampered");
     let bytes = artifact();
     let evil = b"evil tarball".to_vec();
     let sums = sums_with(&Format::TwoSpace.line(ARTIFACT, &bytes));
@@ -458,7 +382,7 @@ fn verify_rejects_a_tampered_checksum_file() {
 
 #[test]
 fn verify_rejects_an_artifact_without_a_line() {
-    let w = World::new("v-noline");
+    let w = World::with_stranger("v-noline");
     let bytes = artifact();
     let sums = sums_with(&Format::TwoSpace.line("tool-1.0.tar.xz", &bytes));
     w.local(&bytes, sums.as_bytes());
@@ -471,7 +395,7 @@ fn verify_rejects_an_artifact_without_a_line() {
 
 #[test]
 fn verify_rejects_an_artifact_whose_bytes_do_not_match_its_line() {
-    let w = World::new("v-mismatch");
+    let w = World::with_stranger("v-mismatch");
     let bytes = artifact();
     for format in Format::ALL {
         let sums = sums_with(&format.line(ARTIFACT, &bytes));
@@ -494,7 +418,7 @@ fn verify_rejects_an_artifact_whose_bytes_do_not_match_its_line() {
 
 #[test]
 fn verify_without_any_signature_for_the_checksum_file_is_refused() {
-    let w = World::new("v-unsigned");
+    let w = World::with_stranger("v-unsigned");
     let bytes = artifact();
     let sums = sums_with(&Format::TwoSpace.line(ARTIFACT, &bytes));
     w.local(&bytes, sums.as_bytes());
@@ -513,7 +437,7 @@ fn verify_without_any_signature_for_the_checksum_file_is_refused() {
 
 #[test]
 fn verify_reads_dot_slash_names() {
-    let w = World::new("v-dotslash");
+    let w = World::with_stranger("v-dotslash");
     let bytes = artifact();
     for format in [Format::TwoSpace, Format::Binary] {
         let sums = sums_with(&format.line(&format!("./{ARTIFACT}"), &bytes));
@@ -526,7 +450,7 @@ fn verify_reads_dot_slash_names() {
 
 #[test]
 fn verify_reads_dot_slash_names_in_bsd_lines() {
-    let w = World::new("v-dotslash-bsd");
+    let w = World::with_stranger("v-dotslash-bsd");
     let bytes = artifact();
     for format in [Format::Bsd, Format::Sha512Bsd] {
         let sums = sums_with(&format.line(&format!("./{ARTIFACT}"), &bytes));
@@ -539,7 +463,7 @@ fn verify_reads_dot_slash_names_in_bsd_lines() {
 
 #[test]
 fn verify_reads_crlf_checksum_files() {
-    let w = World::new("v-crlf");
+    let w = World::with_stranger("v-crlf");
     let bytes = artifact();
     for format in Format::ALL {
         let sums = sums_with(&format.line(ARTIFACT, &bytes)).replace('\n', "\r\n");
@@ -563,10 +487,10 @@ fn verify_reads_crlf_checksum_files() {
 
 #[test]
 fn fetch_through_a_detached_signed_checksum_file_places_the_artifact() {
-    let w = World::new("f-detached");
+    let w = World::with_stranger("f-detached");
     let bytes = artifact();
     let sums = sums_with(&Format::TwoSpace.line(ARTIFACT, &bytes));
-    w.publish(&bytes, sums.as_bytes());
+    w.publish_listing(&bytes, sums.as_bytes());
     w.server
         .file("/dl/SHA256SUMS.asc", sign_asc(&w.upstream, sums.as_bytes()));
     w.checksums_watch();
@@ -606,10 +530,10 @@ fn fetch_through_a_detached_signed_checksum_file_places_the_artifact() {
 
 #[test]
 fn fetch_finds_a_binary_sig_when_there_is_no_asc() {
-    let w = World::new("f-sig");
+    let w = World::with_stranger("f-sig");
     let bytes = artifact();
     let sums = sums_with(&Format::Binary.line(ARTIFACT, &bytes));
-    w.publish(&bytes, sums.as_bytes());
+    w.publish_listing(&bytes, sums.as_bytes());
     w.server
         .file("/dl/SHA256SUMS.sig", sign_sig(&w.upstream, sums.as_bytes()));
     w.checksums_watch();
@@ -630,13 +554,13 @@ fn fetch_finds_a_binary_sig_when_there_is_no_asc() {
 
 #[test]
 fn fetch_through_a_clearsigned_checksum_file_places_the_artifact() {
-    let w = World::new("f-clear");
+    let w = World::with_stranger("f-clear");
     let bytes = artifact();
     let text = format!(
         "- a dashed comment line\n{}",
         sums_with(&Format::Bsd.line(ARTIFACT, &bytes))
     );
-    w.publish(&bytes, &clearsign(&w.upstream, &text));
+    w.publish_listing(&bytes, &clearsign(&w.upstream, &text));
     w.checksums_watch();
     let out = w.fetch();
     out.assert_code(0);
@@ -657,15 +581,17 @@ fn fetch_through_a_clearsigned_checksum_file_places_the_artifact() {
 
 #[test]
 fn fetch_rejects_a_checksum_file_signed_by_an_unpinned_key() {
-    let w = World::new("f-unpinned");
+    let w = World::with_stranger("f-unpinned");
     let bytes = artifact();
     let sums = sums_with(&Format::TwoSpace.line(ARTIFACT, &bytes));
-    w.publish(&bytes, sums.as_bytes());
-    w.server
-        .file("/dl/SHA256SUMS.asc", sign_asc(&w.stranger, sums.as_bytes()));
+    w.publish_listing(&bytes, sums.as_bytes());
+    w.server.file(
+        "/dl/SHA256SUMS.asc",
+        sign_asc(w.stranger(), sums.as_bytes()),
+    );
     w.checksums_watch();
     let out = w.fetch();
-    let stranger = pgp::fingerprint(&w.stranger);
+    let stranger = pgp::fingerprint(w.stranger());
     let message = assert_error(&out, 1, "verification");
     out.check(
         message.contains(&stranger),
@@ -689,13 +615,13 @@ fn fetch_rejects_a_checksum_file_signed_by_an_unpinned_key() {
 
 #[test]
 fn fetch_rejects_a_tampered_checksum_file() {
-    let w = World::new("f-tampered");
+    let w = World::with_stranger("f-tampered");
     let bytes = artifact();
     let evil = b"evil tarball".to_vec();
     let sums = sums_with(&Format::TwoSpace.line(ARTIFACT, &bytes));
     let sig = sign_asc(&w.upstream, sums.as_bytes());
     let tampered = sums_with(&Format::TwoSpace.line(ARTIFACT, &evil));
-    w.publish(&evil, tampered.as_bytes());
+    w.publish_listing(&evil, tampered.as_bytes());
     w.server.file("/dl/SHA256SUMS.asc", sig);
     w.checksums_watch();
     let out = w.fetch();
@@ -709,11 +635,11 @@ fn fetch_rejects_a_tampered_checksum_file() {
     w.assert_nothing_placed(&out);
 
     // The same with a clearsigned file whose text was edited after signing.
-    let w = World::new("f-tampered-clear");
+    let w = World::with_stranger("f-tampered-clear");
     let signed = String::from_utf8(clearsign(&w.upstream, &sums)).expect("utf-8");
     let tampered = signed.replace(&sha256_hex(&bytes), &sha256_hex(&evil));
     assert_ne!(signed, tampered);
-    w.publish(&evil, tampered.as_bytes());
+    w.publish_listing(&evil, tampered.as_bytes());
     w.checksums_watch();
     let out = w.fetch();
     assert_error(&out, 1, "verification");
@@ -722,10 +648,10 @@ fn fetch_rejects_a_tampered_checksum_file() {
 
 #[test]
 fn fetch_rejects_an_artifact_without_a_line() {
-    let w = World::new("f-noline");
+    let w = World::with_stranger("f-noline");
     let bytes = artifact();
     let sums = sums_with(&Format::TwoSpace.line("tool-1.0.tar.xz", &bytes));
-    w.publish(&bytes, sums.as_bytes());
+    w.publish_listing(&bytes, sums.as_bytes());
     w.server
         .file("/dl/SHA256SUMS.asc", sign_asc(&w.upstream, sums.as_bytes()));
     w.checksums_watch();
@@ -741,10 +667,10 @@ fn fetch_rejects_an_artifact_without_a_line() {
 #[test]
 fn fetch_rejects_an_artifact_whose_bytes_do_not_match_its_line() {
     for format in Format::ALL {
-        let w = World::new("f-mismatch");
+        let w = World::with_stranger("f-mismatch");
         let bytes = artifact();
         let sums = sums_with(&format.line(ARTIFACT, &bytes));
-        w.publish(b"substituted bytes", sums.as_bytes());
+        w.publish_listing(b"substituted bytes", sums.as_bytes());
         w.server
             .file("/dl/SHA256SUMS.asc", sign_asc(&w.upstream, sums.as_bytes()));
         w.checksums_watch();
@@ -764,10 +690,10 @@ fn fetch_rejects_an_artifact_whose_bytes_do_not_match_its_line() {
 
 #[test]
 fn fetch_refuses_a_checksum_file_that_is_neither_signed_nor_clearsigned() {
-    let w = World::new("f-unsigned");
+    let w = World::with_stranger("f-unsigned");
     let bytes = artifact();
     let sums = sums_with(&Format::TwoSpace.line(ARTIFACT, &bytes));
-    w.publish(&bytes, sums.as_bytes());
+    w.publish_listing(&bytes, sums.as_bytes());
     w.checksums_watch();
     let out = w.fetch();
     let message = assert_error(&out, 1, "missing_signature");
@@ -783,10 +709,10 @@ fn fetch_refuses_a_checksum_file_that_is_neither_signed_nor_clearsigned() {
 #[test]
 fn fetch_verifies_sha512_lines() {
     for format in [Format::Sha512, Format::Sha512Bsd] {
-        let w = World::new("f-sha512");
+        let w = World::with_stranger("f-sha512");
         let bytes = artifact();
         let sums = sums_with(&format.line(ARTIFACT, &bytes));
-        w.publish(&bytes, sums.as_bytes());
+        w.publish_listing(&bytes, sums.as_bytes());
         w.server
             .file("/dl/SHA256SUMS.asc", sign_asc(&w.upstream, sums.as_bytes()));
         w.checksums_watch();
@@ -814,8 +740,8 @@ fn fetch_reads_dot_slash_names_and_crlf_line_endings() {
         sums_with(&Format::Sha512.line(&format!("./{ARTIFACT}"), &bytes)).replace('\n', "\r\n"),
     ];
     for sums in cases {
-        let w = World::new("f-dotslash-crlf");
-        w.publish(&bytes, sums.as_bytes());
+        let w = World::with_stranger("f-dotslash-crlf");
+        w.publish_listing(&bytes, sums.as_bytes());
         w.server
             .file("/dl/SHA256SUMS.asc", sign_asc(&w.upstream, sums.as_bytes()));
         w.checksums_watch();
@@ -824,13 +750,13 @@ fn fetch_reads_dot_slash_names_and_crlf_line_endings() {
         w.assert_placed(&out, &bytes);
     }
     // A clearsigned file served with CRLF line endings.
-    let w = World::new("f-crlf-clear");
+    let w = World::with_stranger("f-crlf-clear");
     let signed = String::from_utf8(clearsign(
         &w.upstream,
         &sums_with(&Format::TwoSpace.line(ARTIFACT, &bytes)),
     ))
     .expect("utf-8");
-    w.publish(&bytes, signed.replace('\n', "\r\n").as_bytes());
+    w.publish_listing(&bytes, signed.replace('\n', "\r\n").as_bytes());
     w.checksums_watch();
     let out = w.fetch();
     out.assert_code(0);
@@ -839,10 +765,10 @@ fn fetch_reads_dot_slash_names_and_crlf_line_endings() {
 
 #[test]
 fn check_shows_the_checksum_url_as_signature_url() {
-    let w = World::new("c-sigurl");
+    let w = World::with_stranger("c-sigurl");
     let bytes = artifact();
     let sums = sums_with(&Format::TwoSpace.line(ARTIFACT, &bytes));
-    w.publish(&bytes, sums.as_bytes());
+    w.publish_listing(&bytes, sums.as_bytes());
     w.checksums_watch();
     let out = w.check();
     out.assert_code(0);
@@ -874,9 +800,9 @@ fn check_shows_the_checksum_url_as_signature_url() {
 
 #[test]
 fn signature_url_together_with_checksums_is_a_config_error() {
-    let w = World::new("c-both");
-    w.publish(&artifact(), b"");
-    w.watch("url = \"{url}.asc\"\nchecksums = \"{dir}/SHA256SUMS\"");
+    let w = World::with_stranger("c-both");
+    w.publish_listing(&artifact(), b"");
+    w.tool_watch("url = \"{url}.asc\"\nchecksums = \"{dir}/SHA256SUMS\"");
     for out in [w.check(), w.fetch()] {
         let message = assert_error(&out, 2, "config");
         out.check(
@@ -896,7 +822,7 @@ fn out_no_requests(w: &World) {
 
 #[test]
 fn one_checksum_file_serves_every_file_of_a_release() {
-    let w = World::new("f-two-files");
+    let w = World::with_stranger("f-two-files");
     let tar = artifact();
     let zip = b"pretend zip of tool 1.0".to_vec();
     let sums = format!(
@@ -904,7 +830,7 @@ fn one_checksum_file_serves_every_file_of_a_release() {
         Format::TwoSpace.line(ARTIFACT, &tar),
         Format::TwoSpace.line("tool-1.0.zip", &zip)
     );
-    w.publish(&tar, sums.as_bytes());
+    w.publish_listing(&tar, sums.as_bytes());
     w.server.file(
         "/dl/",
         format!(
@@ -950,7 +876,7 @@ fn unsigned_lines_around_a_clearsigned_message_are_ignored() {
     };
 
     // By hand: the unsigned line before and after the message does not vouch for evil bytes.
-    let w = World::new("v-around-clear");
+    let w = World::with_stranger("v-around-clear");
     let wrapped = wrap(&clearsign(&w.upstream, &sums));
     w.local(&evil, &wrapped);
     let out = w.verify(&["--json"]);
@@ -960,8 +886,8 @@ fn unsigned_lines_around_a_clearsigned_message_are_ignored() {
     w.verify(&[]).assert_code(0);
 
     // Through fetch: the substituted artifact is refused and nothing is placed.
-    let w = World::new("f-around-clear");
-    w.publish(&evil, &wrap(&clearsign(&w.upstream, &sums)));
+    let w = World::with_stranger("f-around-clear");
+    w.publish_listing(&evil, &wrap(&clearsign(&w.upstream, &sums)));
     w.checksums_watch();
     let out = w.fetch();
     assert_error(&out, 1, "digest");

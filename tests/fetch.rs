@@ -3,157 +3,27 @@
 //! and detached signatures made at test time with Sequoia. Nothing here reaches the internet:
 //! every watch file points at `http://127.0.0.1:PORT`, the only place plain http is allowed.
 
-mod server;
 mod util;
 
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::SystemTime;
 
 use sequoia_openpgp as openpgp;
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
-use server::{Response, Server};
 use util::pgp::{self, CertSpec};
-use util::{Output, TestDir};
-
-/// The PEP 691 media type.
-const PEP691: &str = "application/vnd.pypi.simple.v1+json";
-
-/// Lowercase hex sha256.
-fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
+use util::server::{self, Response};
+use util::world::{PEP691, entry, names_in, sign, tarball};
+use util::{Output, World, expect, expect_contains, only_project, sha256_hex};
 
 /// A fresh v4 key with a signing subkey.
 fn new_key(user_id: &str) -> openpgp::Cert {
     CertSpec::v4(user_id).generate()
 }
 
-/// An armored detached signature over `data`, made now by `cert`'s signing subkey.
-fn sign(cert: &openpgp::Cert, data: &[u8]) -> Vec<u8> {
-    pgp::sign_detached(cert, data, SystemTime::now(), false, true)
-}
-
-/// Release bytes that look like a small sdist: a real gzip stream, so any content decoding
-/// on the way would change them.
-fn tarball(label: &str) -> Vec<u8> {
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    enc.write_all(format!("pretend tar of {label}\n").repeat(50).as_bytes())
-        .expect("gzip in memory");
-    enc.finish().expect("gzip in memory")
-}
-
-/// A PEP 691 file entry for a file served at `/files/NAME`, with its sha256.
-fn entry(name: &str, bytes: &[u8]) -> Value {
-    json!({
-        "filename": name,
-        "url": format!("../../files/{name}"),
-        "hashes": {"sha256": sha256_hex(bytes)},
-    })
-}
-
-/// Panics, explaining the whole run, unless `actual == expected`.
-fn expect(out: &Output, actual: &Value, expected: impl Into<Value>, what: &str) {
-    let expected = expected.into();
-    out.check(
-        *actual == expected,
-        &format!("{what}: expected {expected}, got {actual}"),
-    );
-}
-
-/// Panics, explaining, unless the string at `actual` contains every needle.
-fn expect_contains(out: &Output, actual: &Value, needles: &[&str], what: &str) {
-    let text = actual.as_str().unwrap_or_default();
-    for n in needles {
-        out.check(
-            text.contains(n),
-            &format!("{what}: {actual} does not contain {n:?}"),
-        );
-    }
-}
-
-/// One test's world: a directory, a server, an upstream key in `keyrings/project.asc`.
-struct World {
-    dir: TestDir,
-    server: Server,
-    upstream: openpgp::Cert,
-}
-
+/// What this file runs in a [`World`].
 impl World {
-    fn new(name: &str) -> World {
-        let dir = TestDir::new(name);
-        let server = Server::start();
-        let upstream = new_key("Upstream <up@example.org>");
-        let world = World {
-            dir,
-            server,
-            upstream,
-        };
-        world.keyring(&[&world.upstream]);
-        world
-    }
-
-    /// The upstream key's primary fingerprint.
-    fn fpr(&self) -> String {
-        pgp::fingerprint(&self.upstream)
-    }
-
-    /// Writes `keyrings/project.asc` holding these certificates (public parts).
-    fn keyring(&self, certs: &[&openpgp::Cert]) {
-        let mut bytes = Vec::new();
-        for c in certs {
-            bytes.extend(pgp::armored_public(c));
-            bytes.push(b'\n');
-        }
-        self.dir.write("keyrings/project.asc", bytes);
-    }
-
-    /// Serves `bytes` at `/files/NAME` and `signer`'s signature at `/files/NAME.asc`;
-    /// returns the PEP 691 entry.
-    fn publish(&self, name: &str, bytes: &[u8], signer: &openpgp::Cert) -> Value {
-        self.server.file(&format!("/files/{name}"), bytes.to_vec());
-        self.server
-            .file(&format!("/files/{name}.asc"), sign(signer, bytes));
-        entry(name, bytes)
-    }
-
-    /// Serves a PEP 691 JSON project page at `/simple/PROJECT/`.
-    fn json_index(&self, project: &str, files: &[Value]) {
-        let body = json!({"meta": {"api-version": "1.1"}, "name": project, "files": files});
-        self.server.respond(
-            &format!("/simple/{project}/"),
-            Response::ok(body.to_string()).header("Content-Type", PEP691),
-        );
-    }
-
-    /// `[source]` lines for PyPI project `project` on this server's `/simple/` index.
-    fn pypi(&self, project: &str) -> String {
-        format!(
-            "pypi = \"{project}\"\nindex = \"{}\"\n",
-            self.server.url("/simple/")
-        )
-    }
-
-    /// Writes a watch file at `rel`: `top` lines, then `[source]` with `source`, `[keys]`
-    /// pinning `pins` from `keyrings/project.asc`, then `tail` (more tables).
-    fn watch(&self, rel: &str, top: &str, source: &str, pins: &[String], tail: &str) -> PathBuf {
-        let depth = Path::new(rel).components().count() - 1;
-        let keyring = format!("{}keyrings/project.asc", "../".repeat(depth));
-        let pins: Vec<String> = pins.iter().map(|p| format!("\"{p}\"")).collect();
-        self.dir.write(
-            rel,
-            format!(
-                "{top}[source]\n{source}\n[keys]\nkeyring = \"{keyring}\"\nfingerprints = [{}]\n{tail}",
-                pins.join(", ")
-            ),
-        )
-    }
-
     /// The usual watch file: `example.toml`, project `example`, upstream pinned.
     fn example_watch(&self, top: &str, tail: &str) -> PathBuf {
         self.watch(
@@ -183,38 +53,6 @@ impl World {
             .args(extra)
             .run()
     }
-
-    /// Names of the entries of `dest/` (empty when it does not exist), sorted.
-    fn dest_names(&self) -> Vec<String> {
-        names_in(&self.dir.join("dest"))
-    }
-
-    /// Bytes of `dest/NAME`.
-    fn placed(&self, name: &str) -> Vec<u8> {
-        let path = self.dir.join("dest").join(name);
-        std::fs::read(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
-    }
-}
-
-/// Entry names in `dir`, sorted; empty when it does not exist.
-fn names_in(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .map(|rd| {
-            rd.flatten()
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .collect()
-        })
-        .unwrap_or_default();
-    names.sort();
-    names
-}
-
-/// The one project of a JSON report.
-fn only_project(out: &Output) -> Value {
-    let json = out.json();
-    let projects = json["projects"].as_array().cloned().unwrap_or_default();
-    out.check(projects.len() == 1, "expected exactly one project");
-    projects[0].clone()
 }
 
 /// Asserts `fetch` placed nothing at `dest/`: no artifact, no signature, no temporary file.
@@ -781,7 +619,7 @@ fn missing_signature_names_every_url_tried_and_places_nothing() {
 fn unpinned_signer_in_the_keyring_is_rejected_and_named_by_full_fingerprint() {
     let w = World::new("unpinned");
     let other = new_key("Someone Else <else@example.org>");
-    w.keyring(&[&w.upstream, &other]);
+    w.write_keyring(&[&w.upstream, &other]);
     let bytes = tarball("1.0");
     let files = [w.publish("example-1.0.tar.gz", &bytes, &other)];
     w.json_index("example", &files);
@@ -1144,7 +982,7 @@ fn recorded_file_served_later_with_different_bytes_is_refused_as_reuploaded() {
 fn release_signed_by_another_pinned_key_is_accepted_with_a_signer_changed_notice() {
     let w = World::new("rotation");
     let next = new_key("Upstream New Key <up-new@example.org>");
-    w.keyring(&[&w.upstream, &next]);
+    w.write_keyring(&[&w.upstream, &next]);
     let pins = [w.fpr(), pgp::fingerprint(&next)];
     let nine = w.publish("example-1.9.tar.gz", &tarball("1.9"), &w.upstream);
     w.json_index("example", std::slice::from_ref(&nine));

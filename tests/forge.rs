@@ -753,10 +753,11 @@ fn rate_limit_is_reported_with_its_reset_time_and_a_token_hint() {
         f.server.hits(GH_RELEASES) == 1,
         "a rate-limited API was asked again",
     );
-    // The human form says the same: the project's line and its hint, both on stdout.
+    // The human form says the same: the project's error line and its hint, both on stdout
+    // (one stream per message, so `check > report.txt` keeps the fix with the error).
     let human = f.run(&["check", "tool.toml"], &[]);
     human.assert_code(3);
-    human.assert_stdout_contains(&["2030-01-01T00:00:00Z", "hint: tool: ", "token_env"]);
+    human.assert_stdout_contains(&["2030-01-01T00:00:00Z", "hint:", "token_env"]);
 }
 
 #[test]

@@ -539,3 +539,202 @@ fn imported_url_watch_file_fetches_and_verifies_a_signed_release() {
         "nothing placed",
     );
 }
+
+/// Writes `files` (name, text) under `case/`, with `@FPR@` as the fixture key rsa2048's
+/// fingerprint, and installs that key as `case/keys/pgp/<FPR>.asc`.
+fn inline_tree(dir: &TestDir, case: &str, files: &[(&str, &str)]) -> String {
+    let (key, fpr) = fixtures().key("rsa2048");
+    for (name, text) in files {
+        dir.write(format!("{case}/{name}"), text.replace("@FPR@", &fpr));
+    }
+    dir.copy(key, format!("{case}/keys/pgp/{fpr}.asc"));
+    fpr
+}
+
+/// catatonit as Arch packages it: `name::url` renames of a GitHub release asset whose name
+/// holds no version (the tag does).
+const CATATONIT_PKGBUILD: &str = r#"# Maintainer: Test Packager <packager@example.org>
+
+pkgname=catatonit
+pkgver=0.2.0
+pkgrel=1
+pkgdesc="A container init that is so simple it's effectively brain-dead"
+arch=(x86_64)
+url="https://github.com/openSUSE/catatonit"
+license=(GPL-2.0-or-later)
+depends=(glibc)
+source=(
+  $pkgname-$pkgver.tar.xz::$url/releases/download/v$pkgver/$pkgname.tar.xz
+  $pkgname-$pkgver.tar.xz.asc::$url/releases/download/v$pkgver/$pkgname.tar.xz.asc
+)
+sha512sums=('SKIP' 'SKIP')
+validpgpkeys=(@FPR@)  # Fixture RSA2048
+
+build() {
+  cd $pkgname-$pkgver
+  ./autogen.sh
+  make
+}
+"#;
+
+/// The same package's .SRCINFO (as `makepkg --printsrcinfo` writes it), one release later.
+const CATATONIT_SRCINFO: &str = "pkgbase = catatonit
+\tpkgdesc = A container init that is so simple it's effectively brain-dead
+\tpkgver = 0.2.1
+\tpkgrel = 1
+\turl = https://github.com/openSUSE/catatonit
+\tarch = x86_64
+\tlicense = GPL-2.0-or-later
+\tdepends = glibc
+\tsource = catatonit-0.2.1.tar.xz::https://github.com/openSUSE/catatonit/releases/download/v0.2.1/catatonit.tar.xz
+\tsource = catatonit-0.2.1.tar.xz.asc::https://github.com/openSUSE/catatonit/releases/download/v0.2.1/catatonit.tar.xz.asc
+\tvalidpgpkeys = @FPR@
+\tsha512sums = SKIP
+\tsha512sums = SKIP
+
+pkgname = catatonit
+";
+
+#[test]
+fn srcinfo_is_read_first_and_renamed_release_assets_without_a_version_are_fine() {
+    let dir = TestDir::new("arch-srcinfo");
+    let fpr = inline_tree(
+        &dir,
+        "catatonit",
+        &[
+            ("PKGBUILD", CATATONIT_PKGBUILD),
+            (".SRCINFO", CATATONIT_SRCINFO),
+        ],
+    );
+    let out = import(&dir, "catatonit");
+    out.assert_code(0);
+    let j = out.json();
+    out.check(
+        j["current"] == "0.2.1",
+        "pkgver from .SRCINFO, not the PKGBUILD",
+    );
+    out.check(
+        j["source"]["github"] == "openSUSE/catatonit",
+        "GitHub source",
+    );
+    out.check(
+        j["source"]["pattern"] == r"catatonit\.tar\.xz",
+        "upstream's asset name, not the local rename",
+    );
+    out.check(
+        strings(&j["signature_templates"]) == ["{url}.asc"],
+        "{url}.asc",
+    );
+    out.check(strings(&j["pinned"]) == [fpr], "validpgpkeys pinned");
+    has_note(
+        &out,
+        &j,
+        "info",
+        ".SRCINFO:9: catatonit-0.2.1.tar.xz:: renames",
+        "",
+    );
+    has_note(
+        &out,
+        &j,
+        "info",
+        ".SRCINFO:9: the asset name catatonit.tar.xz holds no version",
+        "tag",
+    );
+    let text = written(&dir, "catatonit");
+    out.check(
+        text.contains("from .SRCINFO of catatonit") && !text.contains("read, never run"),
+        &text,
+    );
+    lint_ok(&dir);
+}
+
+#[test]
+fn without_srcinfo_the_pkgbuild_is_read_and_a_broken_srcinfo_falls_back_to_it() {
+    for (case, srcinfo) in [
+        ("no-srcinfo", None),
+        ("broken-srcinfo", Some("pkgbase catatonit\n")),
+    ] {
+        let dir = TestDir::new(&format!("arch-{case}"));
+        let mut files = vec![("PKGBUILD", CATATONIT_PKGBUILD)];
+        if let Some(s) = srcinfo {
+            files.push((".SRCINFO", s));
+        }
+        inline_tree(&dir, "catatonit", &files);
+        let out = import(&dir, "catatonit");
+        out.assert_code(0);
+        let j = out.json();
+        out.check(j["current"] == "0.2.0", "pkgver from the PKGBUILD");
+        out.check(
+            j["source"]["github"] == "openSUSE/catatonit",
+            "GitHub source",
+        );
+        has_note(
+            &out,
+            &j,
+            "info",
+            "PKGBUILD:12: catatonit-0.2.0.tar.xz:: renames",
+            "",
+        );
+        if srcinfo.is_some() {
+            has_note(
+                &out,
+                &j,
+                "review",
+                ".SRCINFO: not read",
+                "the PKGBUILD is read instead",
+            );
+        }
+        lint_ok(&dir);
+    }
+}
+
+#[test]
+fn a_top_level_if_is_reported_not_run_and_the_rest_translates() {
+    let dir = TestDir::new("arch-if");
+    inline_tree(
+        &dir,
+        "runc",
+        &[(
+            "PKGBUILD",
+            r#"pkgname=runc
+pkgver=1.1.12
+pkgrel=1
+arch=(x86_64 aarch64)
+url='https://github.com/opencontainers/runc'
+license=(Apache-2.0)
+depends=(glibc libseccomp)
+if [[ $CARCH == "aarch64" ]]; then
+  makedepends+=(aarch64-linux-gnu-gcc)
+  options=(!lto)
+elif [ "$CARCH" = x86_64 ]; then
+  options=(lto)
+fi
+source=(runc-$pkgver.tar.xz::$url/releases/download/v$pkgver/runc.tar.xz
+        runc-$pkgver.tar.xz.asc::$url/releases/download/v$pkgver/runc.tar.xz.asc
+        runc.keyring::$url/raw/v$pkgver/runc.keyring)
+sha256sums=(SKIP SKIP SKIP)
+validpgpkeys=('@FPR@')
+
+package() {
+  install -Dm755 runc "$pkgdir/usr/bin/runc"
+}
+"#,
+        )],
+    );
+    let out = import(&dir, "runc");
+    out.assert_code(0);
+    let j = out.json();
+    out.check(
+        j["source"]["github"] == "opencontainers/runc",
+        "GitHub source",
+    );
+    out.check(j["source"]["pattern"] == r"runc\.tar\.xz", "asset name");
+    has_note(
+        &out,
+        &j,
+        "review",
+        "PKGBUILD:8: `if` at top level is not evaluated",
+        "",
+    );
+    lint_ok(&dir);
+}

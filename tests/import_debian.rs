@@ -664,3 +664,329 @@ fn gitlab_release_pages_and_v5_gitlab_templates_become_gitlab_sources() {
         "debian/watch:2: https://gitlab.com/group/tagged/-/tags is the GitLab project group/tagged, but the pattern matches tag archives",
     );
 }
+
+/// The fixture key rsa2048, as a package's debian/upstream/signing-key.asc holds it.
+fn rsa2048() -> Vec<u8> {
+    std::fs::read(fixtures().key("rsa2048").0).expect("reading the fixture key")
+}
+
+#[test]
+fn watch_files_in_their_published_shapes_translate_and_verify() {
+    // (case, debian/watch, the [source] url written, a part of the pattern written)
+    let cases: &[(&str, &str, &str, &str)] = &[
+        (
+            "spaced",
+            "version = 4\nopts= pgpsigurlmangle=s/$/.asc/ https://example.org/pub/ foo-(\\d[\\d.]*)\\.tar\\.gz\n",
+            "https://example.org/pub/",
+            "foo-(?P<version>",
+        ),
+        (
+            "multiline",
+            "version=4\nopts=\"pgpsigurlmangle=s/$/.asc/, \\\n    uversionmangle=s/-rc/~rc/;s/-beta/~beta/\" \\\n    https://example.org/pub/ \\\n    foo-(\\d[\\d.]*)\\.tar\\.gz\n",
+            "https://example.org/pub/",
+            "foo-(?P<version>",
+        ),
+        (
+            "unquoted-continued",
+            "version=4\nopts=dversionmangle=s/\\+ds//,\\\n     pgpsigurlmangle=s/$/.asc/ \\\nhttps://example.org/pub/ ./foo-@ANY_VERSION@@ARCHIVE_EXT@\n",
+            "https://example.org/pub/",
+            "foo-[-_]?(?P<version>",
+        ),
+        (
+            "auto",
+            "version=4\nopts=pgpmode=auto https://example.org/pub/ foo-(\\d[\\d.]*)\\.tar\\.gz\n",
+            "https://example.org/pub/",
+            "foo-(?P<version>",
+        ),
+        (
+            "bare-comments",
+            "#\n# Upstream signs its releases.\n#\nversion=4\n#\nopts=pgpsigurlmangle=s/$/.asc/ https://example.org/pub/ foo-(\\d[\\d.]*)\\.tar\\.gz\n#\n",
+            "https://example.org/pub/",
+            "foo-(?P<version>",
+        ),
+        (
+            "flags-last",
+            "version=4\nopts=pgpsigurlmangle=s/$/.sig/,repack,pasv,bare https://example.org/pub/ foo-(\\d[\\d.]*)\\.tar\\.gz\n",
+            "https://example.org/pub/",
+            "foo-(?P<version>",
+        ),
+        (
+            "flags-first",
+            "version=4\nopts=\"bare, repack, pgpsigurlmangle=s/$/.sig/\" https://example.org/pub/ foo-(\\d[\\d.]*)\\.tar\\.gz\n",
+            "https://example.org/pub/",
+            "foo-(?P<version>",
+        ),
+        (
+            "version-directory",
+            "version=4\nopts=pgpsigurlmangle=s/$/.sig/ https://example.org/pub/foo/(\\d[\\d.]*)/foo-\\1\\.tar\\.xz\n",
+            "https://example.org/pub/foo/",
+            "foo-(?P<version>\\d[\\d.]*)\\.tar\\.xz",
+        ),
+        (
+            "v5-together",
+            "Version: 5\nSource: https://example.org/pub/\nMatching-Pattern: foo-(\\d[\\d.]*)\\.tar\\.gz\nPgp-Mode: auto\n",
+            "https://example.org/pub/",
+            "foo-(?P<version>",
+        ),
+        (
+            "github-tags",
+            "version=4\nopts=\"filenamemangle=s%(?:.*?)?v?(\\d[\\d.]*)\\.tar\\.gz%@PACKAGE@-$1.tar.gz%,\\\n  pgpsigurlmangle=s/$/.asc/\" \\\n  https://github.com/owner/foo/tags (?:.*?/)?v?(\\d[\\d.]*)\\.tar\\.gz\n",
+            "https://github.com/owner/foo/tags",
+            "v?(?P<version>",
+        ),
+        (
+            "github-tags-class",
+            "version=4\nopts=pgpsigurlmangle=s/$/.sig/ \\\nhttps://github.com/owner/foo/tags \\\nhttps://github.com/owner/foo/archive/refs/tags/([^/]*)\\.tar\\.gz\n",
+            "https://github.com/owner/foo/tags",
+            "(?P<version>[^/]*)",
+        ),
+        (
+            "version-in-a-pattern-url",
+            "version=3\nopts=\"pgpsigurlmangle=s/$/.asc/\" https://example.org/download https://dl.example.org/foo/(\\d+\\.\\d*[02468]\\.[\\d.]+)/foo-\\1\\.tar\\.(?:xz|bz2|gz)\n",
+            "https://example.org/download",
+            "foo-(?P<version>\\d+",
+        ),
+        (
+            "version-only-in-a-directory",
+            "version=4\nopts=pgpsigurlmangle=s/$/.asc/ \\\n  https://example.org/foo/releases .*/download/([\\.0-9]+)/foo-[\\.0-9]+\\.tar\\.gz\n",
+            "https://example.org/foo/releases",
+            "foo-(?P<version>[\\.0-9]+)\\.tar\\.gz",
+        ),
+        (
+            "options-alone-on-a-line",
+            "version=4\nopts=pgpmode=mangle\nopts=pgpsigurlmangle=s/$/.asc/ https://example.org/snaps/ foo-(\\d.*)\\.tar\\.gz\n",
+            "https://example.org/snaps/",
+            "foo-(?P<version>",
+        ),
+        (
+            "negative-look-ahead",
+            "version=4\nopts=\"pgpsigurlmangle=s/$/.asc/, pasv\" https://example.org/pub/ foo-(\\d[\\d.]*)\\.tar\\.gz(?!\\.asc)\n",
+            "https://example.org/pub/",
+            "foo-(?P<version>\\d[\\d.]*)\\.tar\\.gz",
+        ),
+        (
+            "plain-http",
+            "version=4\nopts=pgpsigurlmangle=s/$/.asc/ http://example.org/pub/ foo-(\\d[\\d.]*)\\.tar\\.gz\n",
+            "https://example.org/pub/",
+            "foo-(?P<version>",
+        ),
+    ];
+    for (case, watch, url, pattern) in cases {
+        let dir = TestDir::new(&format!("imp-shape-{case}"));
+        inline_tree(&dir, "foo", "1.0-1", watch, Some(&rsa2048()));
+        let out = import(&dir, "foo");
+        out.assert_code(0);
+        let j = out.json();
+        out.check(
+            j["source"]["url"] == *url,
+            &format!("{case}: url {url}: {}", j["source"]),
+        );
+        let written_pattern = j["source"]["pattern"].as_str().unwrap_or_default();
+        out.check(
+            written_pattern.contains(pattern),
+            &format!("{case}: pattern has {pattern}: {written_pattern}"),
+        );
+        out.check(
+            strings(&j["pinned"]) == [fixtures().fingerprint("rsa2048")],
+            &format!("{case}: the key is pinned"),
+        );
+        lint_ok(&dir);
+    }
+}
+
+#[test]
+fn plain_http_becomes_https_for_the_same_host_with_a_note() {
+    let dir = TestDir::new("imp-http");
+    inline_tree(
+        &dir,
+        "foo",
+        "1.0-1",
+        "version=4\nopts=pgpsigurlmangle=s/$/.asc/ http://example.org/pub/ foo-(\\d[\\d.]*)\\.tar\\.gz\n",
+        Some(&rsa2048()),
+    );
+    let out = import(&dir, "foo");
+    out.assert_code(0);
+    let j = out.json();
+    has_note(
+        &out,
+        &j,
+        "review",
+        "debian/watch:2: plain http:// upstream URL",
+    );
+    out.check(
+        written(&dir, "foo").contains("url = \"https://example.org/pub/\""),
+        "https written",
+    );
+}
+
+#[test]
+fn a_broken_line_is_skipped_with_a_note_and_the_good_one_translated() {
+    let dir = TestDir::new("imp-broken");
+    inline_tree(
+        &dir,
+        "foo",
+        "1.0-1",
+        "version=4\nopts=\"pgpsigurlmangle=s/$/.asc/ https://broken.example.org/ foo-(.*)\\.tar\\.gz\nopts=pgpsigurlmangle=s/$/.asc/ https://example.org/pub/ foo-(\\d[\\d.]*)\\.tar\\.gz\n",
+        Some(&rsa2048()),
+    );
+    let out = import(&dir, "foo");
+    out.assert_code(0);
+    let j = out.json();
+    has_note(
+        &out,
+        &j,
+        "review",
+        "debian/watch:2: skipped: this watch line does not parse",
+    );
+    out.check(
+        j["source"]["url"] == "https://example.org/pub/",
+        "the good line",
+    );
+}
+
+#[test]
+fn components_get_one_watch_file_each_pinned_from_the_same_key_file() {
+    for (case, watch) in [
+        (
+            "v4",
+            "version=4\nopts=pgpsigurlmangle=s/$/.asc/ https://example.org/pub/ foo-(\\d[\\d.]*)\\.tar\\.gz\nopts=\"component=docs,pgpsigurlmangle=s/$/.asc/\" https://example.org/docs/ foo-docs-(\\d[\\d.]*)\\.tar\\.gz\n",
+        ),
+        (
+            "v5",
+            "Version: 5\n\nSource: https://example.org/pub/\nMatching-Pattern: foo-(\\d[\\d.]*)\\.tar\\.gz\nPgp-Mode: auto\n\nComponent: docs\nSource: https://example.org/docs/\nMatching-Pattern: foo-docs-(\\d[\\d.]*)\\.tar\\.gz\nPgp-Mode: auto\n",
+        ),
+    ] {
+        let dir = TestDir::new(&format!("imp-components-{case}"));
+        inline_tree(&dir, "foo", "1.0-1", watch, Some(&rsa2048()));
+        let out = import(&dir, "foo");
+        out.assert_code(0);
+        let j = out.json();
+        out.check(
+            j["source"]["url"] == "https://example.org/pub/",
+            "main source",
+        );
+        let docs = &j["components"][0];
+        out.check(
+            docs["watch"] == "out/foo-docs.toml"
+                && docs["source"]["url"] == "https://example.org/docs/",
+            &format!("{case}: the component has its own watch file: {docs}"),
+        );
+        out.check(
+            strings(&docs["pinned"]) == strings(&j["pinned"]) && docs["keyring"] == j["keyring"],
+            "the same key file pins both",
+        );
+        out.check(
+            written(&dir, "foo-docs").contains("name = \"foo-docs\""),
+            "named after the component",
+        );
+        lint_ok(&dir);
+    }
+}
+
+#[test]
+fn decompress_is_recorded_for_the_signature_and_a_human_must_finish() {
+    let dir = TestDir::new("imp-decompress");
+    inline_tree(
+        &dir,
+        "foo",
+        "1.0-1",
+        "version=4\nopts=\"pgpsigurlmangle=s/\\.gz$/.sign/,decompress\" https://example.org/pub/ foo-(\\d[\\d.]*)\\.tar\\.gz\n",
+        Some(&rsa2048()),
+    );
+    let out = import(&dir, "foo");
+    out.assert_code(2);
+    let j = out.json();
+    has_note(
+        &out,
+        &j,
+        "error",
+        "debian/watch:2: decompress: upstream signs the uncompressed tarball",
+    );
+    let text = written(&dir, "foo");
+    out.check(text.contains("[signature]\n# decompress = true"), &text);
+}
+
+#[test]
+fn an_import_whose_only_key_expired_warns_and_writes_a_refresh_entry() {
+    let spec = CertSpec {
+        created: SystemTime::now() - std::time::Duration::from_secs(3 * 365 * 86400),
+        validity: Some(std::time::Duration::from_secs(365 * 86400)),
+        ..CertSpec::v4("Upstream <upstream@example.org>")
+    };
+    let cert = spec.generate();
+    let dir = TestDir::new("imp-expired");
+    inline_tree(
+        &dir,
+        "foo",
+        "1.0-1",
+        "version=4\nopts=pgpsigurlmangle=s/$/.asc/ https://example.org/pub/ foo-(\\d[\\d.]*)\\.tar\\.gz\n",
+        Some(&pgp::armored_public(&cert)),
+    );
+    // The translation itself is faithful: exit 0, but the import says the key cannot sign.
+    let out = dir
+        .cmd(["import-debian", "foo", "--out", "out"])
+        .assert_code(0);
+    out.assert_stderr_contains(&[
+        "no pinned key can sign a new release today",
+        "sigwatch keys refresh out/foo.toml",
+    ]);
+    let text = written(&dir, "foo");
+    out.check(
+        !text.contains("Nothing needed a human's review")
+            && text.contains("no pinned key can sign a new release today")
+            && text.contains("refresh = [\"wkd\"")
+            && text.contains("Keys pinned:\n# - "),
+        &text,
+    );
+    // The written refresh entry loads: lint now names the command to run.
+    dir.cmd(["lint", "out", "--json"])
+        .assert_code(1)
+        .assert_stdout_contains(&["run `sigwatch keys refresh out/foo.toml`"]);
+    let j = dir
+        .cmd(["import-debian", "foo", "--out", "out2", "--json"])
+        .assert_code(0)
+        .json();
+    // `wkd` for the e-mail user ID (and `keyserver` too once the schema has keyservers).
+    assert_eq!(
+        strings(&j["refresh"]).first().map(String::as_str),
+        Some("wkd")
+    );
+    assert_eq!(j["keys"][0]["pinned"], true);
+}
+
+#[test]
+fn pinned_keys_are_listed_as_pinned_never_as_dropped() {
+    let expired = CertSpec {
+        created: SystemTime::now() - std::time::Duration::from_secs(3 * 365 * 86400),
+        validity: Some(std::time::Duration::from_secs(365 * 86400)),
+        ..CertSpec::v4("Old <old@example.org>")
+    }
+    .generate();
+    let current = CertSpec::v4("New <new@example.org>").generate();
+    let mut keys = pgp::armored_public(&expired);
+    keys.extend(pgp::armored_public(&current));
+    let dir = TestDir::new("imp-headings");
+    inline_tree(
+        &dir,
+        "foo",
+        "1.0-1",
+        "version=4\nopts=pgpsigurlmangle=s/$/.asc/ https://example.org/pub/ foo-(\\d[\\d.]*)\\.tar\\.gz\n",
+        Some(&keys),
+    );
+    let out = import(&dir, "foo");
+    out.assert_code(0);
+    let text = written(&dir, "foo");
+    let pinned_at = text.find("# Keys pinned:").unwrap_or(usize::MAX);
+    let dropped_at = text.find("# Dropped on purpose:").unwrap_or(text.len());
+    for fpr in [pgp::fingerprint(&expired), pgp::fingerprint(&current)] {
+        let at = text.find(&format!("# - {fpr}")).unwrap_or(0);
+        out.check(
+            at > pinned_at && at < dropped_at,
+            &format!("{fpr} under Keys pinned:\n{text}"),
+        );
+    }
+    out.check(
+        text.contains("lint pin-expired"),
+        "the expired key is named for review",
+    );
+}

@@ -4,7 +4,6 @@
 //! adds a signing subkey, revokes a compromised key, publishes in a Web Key Directory) and
 //! proves what the keyring holds afterwards and what `verify` then says.
 
-mod server;
 mod util;
 
 use std::io::Write as _;
@@ -25,15 +24,13 @@ use openpgp::policy::StandardPolicy;
 use openpgp::serialize::stream::{Armorer, Message, Signer};
 use openpgp::types::{KeyFlags, ReasonForRevocation, SignatureType};
 
-use server::{Body, Response, Server};
 use util::pgp::{self, CertSpec};
+use util::server::{Body, Response};
 use util::strings;
-use util::{Output, TestDir};
+use util::world::{KEYRING, armored_certs};
+use util::{Output, World};
 
 const DAY: Duration = Duration::from_secs(24 * 3600);
-
-/// Where every world's watch file points its keyring.
-const KEYRING: &str = "keyrings/project.asc";
 
 /// The network flags every run gets: fail fast, never touch the user's page cache.
 const NET: [&str; 5] = ["--retries", "0", "--timeout", "5", "--no-cache"];
@@ -229,16 +226,6 @@ fn sign(cert: &Cert, data: &[u8], at: SystemTime) -> Vec<u8> {
     pgp::sign_detached(cert, data, at, false, true)
 }
 
-/// Armored public parts of several certificates, one block each.
-fn armored(certs: &[&Cert]) -> Vec<u8> {
-    let mut bytes = Vec::new();
-    for c in certs {
-        bytes.extend(pgp::armored_public(c));
-        bytes.push(b'\n');
-    }
-    bytes
-}
-
 /// Every certificate in keyring bytes (armored blocks or binary).
 fn parse_keyring(bytes: &[u8]) -> Vec<Cert> {
     CertParser::from_bytes(bytes)
@@ -251,26 +238,12 @@ fn parse_keyring(bytes: &[u8]) -> Vec<Cert> {
 // The world of one test: a directory, a server, a watch file with a keyring.
 // ---------------------------------------------------------------------------------------------
 
-struct World {
-    dir: TestDir,
-    server: Server,
-}
-
+/// What this file runs in a [`World`] (made with [`World::with_keyring`]: these tests bring
+/// their own keys).
 impl World {
-    /// A world whose keyring holds `keyring` (public parts).
-    fn new(name: &str, keyring: &[&Cert]) -> World {
-        let world = World {
-            dir: TestDir::new(name),
-            server: Server::start(),
-        };
-        world.dir.write(KEYRING, armored(keyring));
-        world
-    }
-
     /// Writes `project.toml` pinning `pins`, refreshing from `refresh` (TOML strings as given,
     /// `/PATH` becomes this server's URL), with a listing source at `/releases/`.
-    fn watch(&self, pins: &[String], refresh: &[&str]) -> PathBuf {
-        let pins: Vec<String> = pins.iter().map(|p| format!("\"{p}\"")).collect();
+    fn refresh_watch(&self, pins: &[String], refresh: &[&str]) -> PathBuf {
         let refresh: Vec<String> = refresh
             .iter()
             .map(|r| {
@@ -281,15 +254,15 @@ impl World {
                 }
             })
             .collect();
-        self.dir.write(
+        self.watch(
             "project.toml",
-            format!(
-                "name = \"project\"\n[source]\nurl = \"{}\"\npattern = 'tool-(?P<version>[0-9.]+)\\.tar\\.gz'\n\
-                 [keys]\nkeyring = \"{KEYRING}\"\nfingerprints = [{}]\nrefresh = [{}]\n",
-                self.server.url("/releases/"),
-                pins.join(", "),
-                refresh.join(", ")
+            "name = \"project\"\n",
+            &format!(
+                "url = \"{}\"\npattern = 'tool-(?P<version>[0-9.]+)\\.tar\\.gz'",
+                self.server.url("/releases/")
             ),
+            pins,
+            &format!("refresh = [{}]\n", refresh.join(", ")),
         )
     }
 
@@ -311,11 +284,6 @@ impl World {
         out.check(reports.len() == 1, "expected exactly one refresh report");
         let report = reports[0].clone();
         (out, report)
-    }
-
-    /// The keyring's bytes.
-    fn keyring(&self) -> Vec<u8> {
-        std::fs::read(self.dir.join(KEYRING)).expect("reading the keyring")
     }
 
     /// Writes `data` as `rel` with a signature by `sig` beside it as `rel.asc`.
@@ -404,8 +372,8 @@ fn expired_and_extended() -> (Cert, Cert, String) {
 #[test]
 fn extended_expiry_is_learned_and_the_new_release_then_verifies() {
     let (old, extended, fpr) = expired_and_extended();
-    let w = World::new("expiry", &[&old]);
-    w.watch(std::slice::from_ref(&fpr), &["/KEYS"]);
+    let w = World::with_keyring("expiry", &[&old]);
+    w.refresh_watch(std::slice::from_ref(&fpr), &["/KEYS"]);
     w.server.file("/KEYS", pgp::armored_public(&extended));
     // Upstream extended first (two days ago), then signed the new release (yesterday).
     let file = w.release(
@@ -415,7 +383,7 @@ fn extended_expiry_is_learned_and_the_new_release_then_verifies() {
     );
 
     assert_rejected(&w.verify(&file, &fpr), "key_expired");
-    let before = w.keyring();
+    let before = w.read_keyring();
 
     let (out, report) = w.refresh_json(0, &[]);
     out.check(report["updated"] == true, "updated should be true");
@@ -429,7 +397,7 @@ fn extended_expiry_is_learned_and_the_new_release_then_verifies() {
         &format!("expiry should move later: {b:?} -> {a:?}"),
     );
     out.check(
-        w.keyring() != before,
+        w.read_keyring() != before,
         "the keyring file should be rewritten",
     );
     out.check(
@@ -443,8 +411,8 @@ fn extended_expiry_is_learned_and_the_new_release_then_verifies() {
 #[test]
 fn extended_expiry_is_shown_as_before_and_after_in_human_output() {
     let (old, extended, fpr) = expired_and_extended();
-    let w = World::new("expiry-human", &[&old]);
-    w.watch(std::slice::from_ref(&fpr), &["/KEYS"]);
+    let w = World::with_keyring("expiry-human", &[&old]);
+    w.refresh_watch(std::slice::from_ref(&fpr), &["/KEYS"]);
     w.server.file("/KEYS", pgp::armored_public(&extended));
     let out = w.refresh(&[]);
     out.assert_code(0)
@@ -456,8 +424,8 @@ fn new_signing_subkey_is_learned_listed_and_then_verifies() {
     let old = key_made("Up <up@example.org>", ago(30 * DAY), None);
     let fpr = pgp::fingerprint(&old);
     let (new, subkey) = add_signing_subkey(&old, ago(3 * DAY));
-    let w = World::new("subkey", &[&old]);
-    w.watch(std::slice::from_ref(&fpr), &["/KEYS"]);
+    let w = World::with_keyring("subkey", &[&old]);
+    w.refresh_watch(std::slice::from_ref(&fpr), &["/KEYS"]);
     w.server.file("/KEYS", pgp::armored_public(&new));
     let file = w.release(
         "tool-3.0.tar.gz",
@@ -485,19 +453,22 @@ fn hard_revocation_is_learned_loudly_and_rejects_a_release_that_verified_before(
     let old = key_made("Up <up@example.org>", ago(30 * DAY), None);
     let fpr = pgp::fingerprint(&old);
     let revoked = revoke_compromised(&old, ago(Duration::from_secs(3600)));
-    let w = World::new("revoked", &[&old]);
-    w.watch(std::slice::from_ref(&fpr), &["/KEYS"]);
+    let w = World::with_keyring("revoked", &[&old]);
+    w.refresh_watch(std::slice::from_ref(&fpr), &["/KEYS"]);
     w.server.file("/KEYS", pgp::armored_public(&revoked));
     let file = w.release("tool-1.0.tar.gz", b"one", sign(&old, b"one", ago(10 * DAY)));
 
     assert_verified(&w.verify(&file, &fpr));
-    let before = w.keyring();
+    let before = w.read_keyring();
 
     let out = w.refresh(&[]);
     out.assert_code(0)
         .assert_stderr_contains(&["WARNING", "IS REVOKED", &fpr, "key compromised"])
         .assert_stdout_contains(&["revocation learned"]);
-    out.check(w.keyring() != before, "the keyring should be rewritten");
+    out.check(
+        w.read_keyring() != before,
+        "the keyring should be rewritten",
+    );
 
     // A second run learns nothing new: no warning again.
     let (out, report) = w.refresh_json(0, &[]);
@@ -511,8 +482,8 @@ fn hard_revocation_is_learned_loudly_and_rejects_a_release_that_verified_before(
 fn hard_revocation_in_json_mode_is_a_report_field_and_a_stderr_warning() {
     let old = key_made("Up <up@example.org>", ago(30 * DAY), None);
     let fpr = pgp::fingerprint(&old);
-    let w = World::new("revoked-json", &[&old]);
-    w.watch(std::slice::from_ref(&fpr), &["/KEYS"]);
+    let w = World::with_keyring("revoked-json", &[&old]);
+    w.refresh_watch(std::slice::from_ref(&fpr), &["/KEYS"]);
     w.server.file(
         "/KEYS",
         pgp::armored_public(&revoke_compromised(&old, ago(DAY))),
@@ -541,11 +512,11 @@ fn unpinned_certificates_in_the_response_are_dropped_counted_and_never_added() {
     let fpr = pgp::fingerprint(&old);
     let (new, _) = add_signing_subkey(&old, ago(DAY));
     let stranger = key_made("Mallory <mallory@example.org>", ago(DAY), None);
-    let w = World::new("extra-certs", &[&old]);
-    w.watch(std::slice::from_ref(&fpr), &["/KEYS"]);
+    let w = World::with_keyring("extra-certs", &[&old]);
+    w.refresh_watch(std::slice::from_ref(&fpr), &["/KEYS"]);
     // A real KEYS file: the pinned key (with an update, so the keyring is rewritten) plus
     // another primary the watch file does not pin.
-    w.server.file("/KEYS", armored(&[&stranger, &new]));
+    w.server.file("/KEYS", armored_certs(&[&stranger, &new]));
 
     let (out, report) = w.refresh_json(0, &[]);
     out.check(
@@ -572,8 +543,8 @@ fn third_party_certifications_in_the_served_copy_are_dropped_and_counted() {
         Some(1),
         "the served copy carries the certification"
     );
-    let w = World::new("certifications", &[&old]);
-    w.watch(std::slice::from_ref(&fpr), &["/KEYS"]);
+    let w = World::with_keyring("certifications", &[&old]);
+    w.refresh_watch(std::slice::from_ref(&fpr), &["/KEYS"]);
     w.server.file("/KEYS", pgp::armored_public(&served));
 
     let (out, report) = w.refresh_json(0, &[]);
@@ -582,7 +553,7 @@ fn third_party_certifications_in_the_served_copy_are_dropped_and_counted() {
         "dropped_parts should count the third-party certification",
     )
     .check(report["updated"] == true, "the new subkey is merged");
-    let certs = parse_keyring(&w.keyring());
+    let certs = parse_keyring(&w.read_keyring());
     out.check(certs.len() == 1, "one certificate in the keyring");
     let kept: usize = certs[0].userids().map(|u| u.certifications().count()).sum();
     out.check(kept == 0, "no third-party certification in the keyring");
@@ -593,11 +564,11 @@ fn other_key_for_the_address_on_wkd_is_a_conflict_never_merged_exit_1() {
     let old = key_made("Up <up@example.org>", ago(30 * DAY), None);
     let fpr = pgp::fingerprint(&old);
     let impostor = key_made("Up <up@example.org>", ago(DAY), None);
-    let w = World::new("wkd-conflict", &[&old]);
-    w.watch(std::slice::from_ref(&fpr), &["wkd"]);
+    let w = World::with_keyring("wkd-conflict", &[&old]);
+    w.refresh_watch(std::slice::from_ref(&fpr), &["wkd"]);
     let [advanced, _] = wkd_paths(&w, "up@example.org");
     w.server.file(&advanced, pgp::armored_public(&impostor));
-    let before = w.keyring();
+    let before = w.read_keyring();
 
     let (out, report) = w.wkd_refresh_json(1);
     let conflicts = strings(&report["conflicts"]);
@@ -608,7 +579,10 @@ fn other_key_for_the_address_on_wkd_is_a_conflict_never_merged_exit_1() {
         "one conflict naming both the served and the pinned fingerprint",
     )
     .check(report["updated"] == false, "nothing merged");
-    out.check(w.keyring() == before, "the keyring bytes are unchanged");
+    out.check(
+        w.read_keyring() == before,
+        "the keyring bytes are unchanged",
+    );
     out.check(
         w.listed() == vec![fpr.clone()],
         "only the pinned key listed",
@@ -652,13 +626,13 @@ impl World {
 fn pinned_key_served_together_with_another_key_for_the_address_is_a_conflict_exit_1() {
     let (old, extended, fpr) = expired_and_extended();
     let impostor = key_made("Up <up@example.org>", ago(DAY), None);
-    let w = World::new("wkd-pinned-and-impostor", &[&old]);
-    w.watch(std::slice::from_ref(&fpr), &["wkd"]);
+    let w = World::with_keyring("wkd-pinned-and-impostor", &[&old]);
+    w.refresh_watch(std::slice::from_ref(&fpr), &["wkd"]);
     let [advanced, _] = wkd_paths(&w, "up@example.org");
     let mut both = pgp::armored_public(&extended);
     both.extend(pgp::armored_public(&impostor));
     w.server.file(&advanced, both);
-    let before = w.keyring();
+    let before = w.read_keyring();
 
     let (out, report) = w.wkd_refresh_json(1);
     let conflicts = strings(&report["conflicts"]);
@@ -670,14 +644,17 @@ fn pinned_key_served_together_with_another_key_for_the_address_is_a_conflict_exi
         report["updated"] == false,
         "not even the pinned update is merged",
     );
-    out.check(w.keyring() == before, "the keyring bytes are unchanged");
+    out.check(
+        w.read_keyring() == before,
+        "the keyring bytes are unchanged",
+    );
 }
 
 #[test]
 fn wkd_advanced_method_serves_the_pinned_key_and_it_is_merged() {
     let (old, extended, fpr) = expired_and_extended();
-    let w = World::new("wkd-advanced", &[&old]);
-    w.watch(std::slice::from_ref(&fpr), &["wkd"]);
+    let w = World::with_keyring("wkd-advanced", &[&old]);
+    w.refresh_watch(std::slice::from_ref(&fpr), &["wkd"]);
     let [advanced, direct] = wkd_paths(&w, "up@example.org");
     assert!(
         advanced.starts_with("/.well-known/openpgpkey/example.org/hu/")
@@ -696,8 +673,8 @@ fn wkd_advanced_method_serves_the_pinned_key_and_it_is_merged() {
 #[test]
 fn wkd_direct_method_is_tried_when_the_advanced_one_404s() {
     let (old, extended, fpr) = expired_and_extended();
-    let w = World::new("wkd-direct", &[&old]);
-    w.watch(std::slice::from_ref(&fpr), &["wkd"]);
+    let w = World::with_keyring("wkd-direct", &[&old]);
+    w.refresh_watch(std::slice::from_ref(&fpr), &["wkd"]);
     let [advanced, direct] = wkd_paths(&w, "up@example.org");
     assert!(
         direct.starts_with("/.well-known/openpgpkey/hu/"),
@@ -719,16 +696,16 @@ fn wkd_direct_method_is_tried_when_the_advanced_one_404s() {
 fn wkd_without_a_published_key_is_a_source_error_exit_3() {
     let old = key_made("Up <up@example.org>", ago(30 * DAY), None);
     let fpr = pgp::fingerprint(&old);
-    let w = World::new("wkd-none", &[&old]);
-    w.watch(std::slice::from_ref(&fpr), &["wkd"]);
-    let before = w.keyring();
+    let w = World::with_keyring("wkd-none", &[&old]);
+    w.refresh_watch(std::slice::from_ref(&fpr), &["wkd"]);
+    let before = w.read_keyring();
     let (out, report) = w.wkd_refresh_json(3);
     let errors = strings(&report["source_errors"]);
     out.check(
         errors.len() == 1 && errors[0].contains("up@example.org"),
         "one source error naming the address",
     );
-    out.check(w.keyring() == before, "the keyring is untouched");
+    out.check(w.read_keyring() == before, "the keyring is untouched");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -739,8 +716,8 @@ fn wkd_without_a_published_key_is_a_source_error_exit_3() {
 fn garbage_and_oversized_responses_are_source_errors_keyring_untouched_exit_3() {
     let old = key_made("Up <up@example.org>", ago(30 * DAY), None);
     let fpr = pgp::fingerprint(&old);
-    let w = World::new("garbage", &[&old]);
-    w.watch(std::slice::from_ref(&fpr), &["/garbage", "/huge"]);
+    let w = World::with_keyring("garbage", &[&old]);
+    w.refresh_watch(std::slice::from_ref(&fpr), &["/garbage", "/huge"]);
     w.server
         .file("/garbage", b"<html>this is not a key</html>".to_vec());
     w.server.respond(
@@ -750,7 +727,7 @@ fn garbage_and_oversized_responses_are_source_errors_keyring_untouched_exit_3() 
             len: 2 << 20,
         }),
     );
-    let before = w.keyring();
+    let before = w.read_keyring();
 
     let (out, report) = w.refresh_json(3, &["--max-signature-mib", "1"]);
     let errors = strings(&report["source_errors"]);
@@ -768,14 +745,17 @@ fn garbage_and_oversized_responses_are_source_errors_keyring_untouched_exit_3() 
         "an error names the oversized URL and the cap",
     )
     .check(report["updated"] == false, "nothing updated");
-    out.check(w.keyring() == before, "the keyring bytes are unchanged");
+    out.check(
+        w.read_keyring() == before,
+        "the keyring bytes are unchanged",
+    );
 }
 
 #[test]
 fn one_broken_source_among_good_ones_is_reported_but_exits_0() {
     let (old, extended, fpr) = expired_and_extended();
-    let w = World::new("one-broken", &[&old]);
-    w.watch(std::slice::from_ref(&fpr), &["/missing", "/KEYS"]);
+    let w = World::with_keyring("one-broken", &[&old]);
+    w.refresh_watch(std::slice::from_ref(&fpr), &["/missing", "/KEYS"]);
     w.server.file("/KEYS", pgp::armored_public(&extended));
     let (out, report) = w.refresh_json(0, &[]);
     let errors = strings(&report["source_errors"]);
@@ -790,8 +770,8 @@ fn one_broken_source_among_good_ones_is_reported_but_exits_0() {
 fn plain_http_source_off_loopback_is_refused_as_configuration_without_connecting() {
     let old = key_made("Up <up@example.org>", ago(30 * DAY), None);
     let fpr = pgp::fingerprint(&old);
-    let w = World::new("plain-http", &[&old]);
-    w.watch(
+    let w = World::with_keyring("plain-http", &[&old]);
+    w.refresh_watch(
         std::slice::from_ref(&fpr),
         &["http://keys.example.invalid/KEYS"],
     );
@@ -805,8 +785,8 @@ fn plain_http_source_off_loopback_is_refused_as_configuration_without_connecting
 fn watch_file_without_refresh_sources_is_a_config_error_exit_2() {
     let old = key_made("Up <up@example.org>", ago(30 * DAY), None);
     let fpr = pgp::fingerprint(&old);
-    let w = World::new("no-sources", &[&old]);
-    w.watch(std::slice::from_ref(&fpr), &[]);
+    let w = World::with_keyring("no-sources", &[&old]);
+    w.refresh_watch(std::slice::from_ref(&fpr), &[]);
     let out = w.refresh(&[]);
     out.assert_code(2)
         .assert_stderr_contains(&["keys.refresh names no source"]);
@@ -821,12 +801,12 @@ fn nothing_new_leaves_the_keyring_file_untouched_and_says_unchanged() {
     use std::os::unix::fs::MetadataExt as _;
     let old = key_made("Up <up@example.org>", ago(30 * DAY), None);
     let fpr = pgp::fingerprint(&old);
-    let w = World::new("unchanged", &[&old]);
-    w.watch(std::slice::from_ref(&fpr), &["/KEYS"]);
+    let w = World::with_keyring("unchanged", &[&old]);
+    w.refresh_watch(std::slice::from_ref(&fpr), &["/KEYS"]);
     w.server.file("/KEYS", pgp::armored_public(&old));
     let path = w.dir.join(KEYRING);
     let meta = std::fs::metadata(&path).expect("keyring metadata");
-    let before = w.keyring();
+    let before = w.read_keyring();
 
     let (out, report) = w.refresh_json(0, &[]);
     out.check(report["updated"] == false, "updated should be false")
@@ -835,7 +815,7 @@ fn nothing_new_leaves_the_keyring_file_untouched_and_says_unchanged() {
             "no changes listed",
         );
     let after = std::fs::metadata(&path).expect("keyring metadata");
-    out.check(w.keyring() == before, "same bytes")
+    out.check(w.read_keyring() == before, "same bytes")
         .check(after.ino() == meta.ino(), "same inode: not replaced")
         .check(
             after.modified().ok() == meta.modified().ok(),
@@ -856,17 +836,17 @@ fn a_kill_during_refresh_leaves_the_old_or_the_new_keyring_never_a_broken_one() 
     for i in 0..120 {
         new = add_signing_subkey(&new, ago(DAY) + Duration::from_secs(i)).0;
     }
-    let w = World::new("kill", &[&old]);
-    w.watch(std::slice::from_ref(&fpr), &["/KEYS"]);
+    let w = World::with_keyring("kill", &[&old]);
+    w.refresh_watch(std::slice::from_ref(&fpr), &["/KEYS"]);
     w.server.file("/KEYS", pgp::armored_public(&new));
-    let old_bytes = w.keyring();
+    let old_bytes = w.read_keyring();
     let path = w.dir.join(KEYRING);
 
     // The new content, as one uninterrupted run writes it; then how long a run takes.
     let started = std::time::Instant::now();
     w.refresh(&[]).assert_code(0);
     let full = started.elapsed();
-    let new_bytes = w.keyring();
+    let new_bytes = w.read_keyring();
     assert_ne!(new_bytes, old_bytes, "the update rewrites the keyring");
 
     let steps = 24u32;
@@ -884,7 +864,7 @@ fn a_kill_during_refresh_leaves_the_old_or_the_new_keyring_never_a_broken_one() 
         std::thread::sleep(delay);
         let _ = child.kill();
         let _ = child.wait();
-        let now = w.keyring();
+        let now = w.read_keyring();
         assert!(
             now == old_bytes || now == new_bytes,
             "after a kill at {delay:?} the keyring is neither the old nor the new content ({} bytes)",
@@ -901,7 +881,7 @@ fn a_kill_during_refresh_leaves_the_old_or_the_new_keyring_never_a_broken_one() 
     // A later successful run: the keyring is the new one.
     std::fs::write(&path, &old_bytes).expect("restoring the old keyring");
     w.refresh(&[]).assert_code(0);
-    assert_eq!(w.keyring(), new_bytes);
+    assert_eq!(w.read_keyring(), new_bytes);
     let leftovers = part_files(&w.dir.join("keyrings"));
     if !leftovers.is_empty() {
         // Not this test's claim: see stale_temporary_files_beside_the_keyring_are_removed.
@@ -924,8 +904,8 @@ fn part_files(dir: &Path) -> Vec<String> {
 #[test]
 fn stale_temporary_files_beside_the_keyring_are_removed_by_the_next_refresh() {
     let (old, extended, fpr) = expired_and_extended();
-    let w = World::new("stale-part", &[&old]);
-    w.watch(std::slice::from_ref(&fpr), &["/KEYS"]);
+    let w = World::with_keyring("stale-part", &[&old]);
+    w.refresh_watch(std::slice::from_ref(&fpr), &["/KEYS"]);
     w.server.file("/KEYS", pgp::armored_public(&extended));
     // What a run killed between writing and renaming leaves: unlocked, older than 5 s.
     let stale = w
@@ -948,8 +928,8 @@ fn stale_temporary_files_beside_the_keyring_are_removed_by_the_next_refresh() {
 fn rewritten_keyring_keeps_its_file_mode() {
     use std::os::unix::fs::PermissionsExt as _;
     let (old, extended, fpr) = expired_and_extended();
-    let w = World::new("mode", &[&old]);
-    w.watch(std::slice::from_ref(&fpr), &["/KEYS"]);
+    let w = World::with_keyring("mode", &[&old]);
+    w.refresh_watch(std::slice::from_ref(&fpr), &["/KEYS"]);
     w.server.file("/KEYS", pgp::armored_public(&extended));
     let path = w.dir.join(KEYRING);
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
@@ -989,8 +969,8 @@ fn subkey_only_expiry_extension_is_learned_and_the_new_release_verifies() {
         ))
         .expect("inserting the new subkey binding")
         .0;
-    let w = World::new("subkey-expiry", &[&old]);
-    w.watch(std::slice::from_ref(&fpr), &["/KEYS"]);
+    let w = World::with_keyring("subkey-expiry", &[&old]);
+    w.refresh_watch(std::slice::from_ref(&fpr), &["/KEYS"]);
     w.server.file("/KEYS", pgp::armored_public(&extended));
     let file = w.release("tool-2.0.tar.gz", b"two", sign(&extended, b"two", ago(DAY)));
     assert_rejected(&w.verify(&file, &fpr), "key_expired");
@@ -1018,8 +998,8 @@ fn a_good_url_source_is_not_outvoted_by_wkd_misses_for_several_addresses() {
         .expect("generating a key");
     let fpr = pgp::fingerprint(&old);
     let extended = extend_expiry(&old, ago(2 * DAY), SystemTime::now() + 730 * DAY);
-    let w = World::new("wkd-outvotes", &[&old]);
-    w.watch(std::slice::from_ref(&fpr), &["/KEYS", "wkd"]);
+    let w = World::with_keyring("wkd-outvotes", &[&old]);
+    w.refresh_watch(std::slice::from_ref(&fpr), &["/KEYS", "wkd"]);
     w.server.file("/KEYS", pgp::armored_public(&extended));
     // No WKD at all: both addresses miss.
     let (out, report) = w.wkd_refresh_json(0);
@@ -1033,8 +1013,8 @@ fn a_good_url_source_is_not_outvoted_by_wkd_misses_for_several_addresses() {
 #[test]
 fn fetch_with_refresh_keys_learns_the_extension_first_and_only_then_succeeds() {
     let (old, extended, fpr) = expired_and_extended();
-    let w = World::new("fetch-refresh", &[&old]);
-    w.watch(std::slice::from_ref(&fpr), &["/KEYS"]);
+    let w = World::with_keyring("fetch-refresh", &[&old]);
+    w.refresh_watch(std::slice::from_ref(&fpr), &["/KEYS"]);
     w.server.file("/KEYS", pgp::armored_public(&extended));
     let data = b"tool 2.0 contents".to_vec();
     w.server.file(
@@ -1082,14 +1062,14 @@ fn fetch_with_refresh_keys_learns_the_extension_first_and_only_then_succeeds() {
 #[test]
 fn check_with_refresh_keys_refreshes_the_keyring_first() {
     let (old, extended, fpr) = expired_and_extended();
-    let w = World::new("check-refresh", &[&old]);
-    w.watch(std::slice::from_ref(&fpr), &["/KEYS"]);
+    let w = World::with_keyring("check-refresh", &[&old]);
+    w.refresh_watch(std::slice::from_ref(&fpr), &["/KEYS"]);
     w.server.file("/KEYS", pgp::armored_public(&extended));
     w.server.file(
         "/releases/",
         "<a href=\"tool-2.0.tar.gz\">tool-2.0.tar.gz</a>\n",
     );
-    let before = w.keyring();
+    let before = w.read_keyring();
     let check = |extra: &[&str]| {
         w.dir
             .cmd(["check", "project.toml", "--json"])
@@ -1099,12 +1079,12 @@ fn check_with_refresh_keys_refreshes_the_keyring_first() {
     };
     check(&[]).assert_code(0);
     assert_eq!(w.server.hits("/KEYS"), 0, "no refresh without the flag");
-    assert_eq!(w.keyring(), before);
+    assert_eq!(w.read_keyring(), before);
 
     let out = check(&["--refresh-keys"]);
     out.assert_code(0);
     out.check(w.server.hits("/KEYS") == 1, "the flag refreshes first")
-        .check(w.keyring() != before, "the keyring is updated");
+        .check(w.read_keyring() != before, "the keyring is updated");
 }
 
 #[test]
@@ -1112,15 +1092,15 @@ fn check_with_refresh_keys_refuses_a_wkd_conflict_exit_1() {
     let old = key_made("Up <up@example.org>", ago(30 * DAY), None);
     let fpr = pgp::fingerprint(&old);
     let impostor = key_made("Up <up@example.org>", ago(DAY), None);
-    let w = World::new("check-conflict", &[&old]);
-    w.watch(std::slice::from_ref(&fpr), &["wkd"]);
+    let w = World::with_keyring("check-conflict", &[&old]);
+    w.refresh_watch(std::slice::from_ref(&fpr), &["wkd"]);
     let [advanced, _] = wkd_paths(&w, "up@example.org");
     w.server.file(&advanced, pgp::armored_public(&impostor));
     w.server.file(
         "/releases/",
         "<a href=\"tool-2.0.tar.gz\">tool-2.0.tar.gz</a>\n",
     );
-    let before = w.keyring();
+    let before = w.read_keyring();
     let out = w
         .dir
         .cmd(["check", "project.toml", "--json", "--refresh-keys"])
@@ -1132,15 +1112,15 @@ fn check_with_refresh_keys_refuses_a_wkd_conflict_exit_1() {
         out.stdout().contains(&pgp::fingerprint(&impostor)),
         "the error names the other key",
     )
-    .check(w.keyring() == before, "the keyring is unchanged");
+    .check(w.read_keyring() == before, "the keyring is unchanged");
 }
 
 #[test]
 fn lint_suggests_keys_refresh_for_a_pin_expiring_soon_when_a_source_is_named() {
     let old = key_made("Up <up@example.org>", ago(300 * DAY), Some(330 * DAY));
     let fpr = pgp::fingerprint(&old);
-    let w = World::new("lint", &[&old]);
-    w.watch(std::slice::from_ref(&fpr), &["/KEYS"]);
+    let w = World::with_keyring("lint", &[&old]);
+    w.refresh_watch(std::slice::from_ref(&fpr), &["/KEYS"]);
     let out = w.dir.cmd(["lint", "project.toml", "--json"]).run();
     out.assert_code(0);
     let v = out.json();

@@ -56,15 +56,15 @@ fn toml_list(items: &[String]) -> String {
     format!("[{}]", quoted.join(", "))
 }
 
-/// Writes `watch/NAME.toml` (a PyPI project, never fetched by `lint`, with its signatures on
-/// upstream's site as PyPI serves none) pinning `pins` from `watch/keyrings/NAME.asc`, which
-/// holds `keyring`.
+/// Writes `watch/NAME.toml` (a PyPI project, never fetched by `lint`, whose signatures come
+/// from upstream's own site as PyPI serves none) pinning `pins` from `watch/keyrings/NAME.asc`,
+/// which holds `keyring`.
 fn lint_watch(dir: &TestDir, name: &str, keyring: &[u8], pins: &[String]) -> PathBuf {
     dir.write(format!("watch/keyrings/{name}.asc"), keyring);
     dir.write(
         format!("watch/{name}.toml"),
         format!(
-            "[source]\npypi = \"{name}\"\n\n[signature]\nurl = \"https://example.org/{{filename}}.asc\"\n\n[keys]\nkeyring = \"keyrings/{name}.asc\"\nfingerprints = {}\n",
+            "[source]\npypi = \"{name}\"\n\n[signature]\nurl = \"https://example.org/releases/{{filename}}.asc\"\n\n[keys]\nkeyring = \"keyrings/{name}.asc\"\nfingerprints = {}\n",
             toml_list(pins)
         ),
     )
@@ -612,11 +612,12 @@ fn add_writes_a_watch_file_and_a_minimal_keyring_of_the_pinned_certificate() {
             "add",
             "--pypi",
             "Example.Project",
+            "--signature-url",
+            "https://example.org/releases/{filename}.asc",
             "--keyring",
             "keys/glued.asc",
         ])
         .args(["--fingerprint", &fpr])
-        .args(["--signature-url", "https://example.org/{filename}.asc"])
         .assert_code(0);
     out.assert_stdout_contains(&["Example.Project.toml"]);
     let watch = std::fs::read_to_string(dir.join("Example.Project.toml"))

@@ -73,6 +73,9 @@ fn projects(printer: &Printer, paths: &[PathBuf], net: &NetArgs, opts: &Options)
     let (reports, stats) = super::runtime()?.block_on(async {
         let http = Arc::new(Http::new(limits, cache_dir(net)).map_err(Failure::from)?);
         let reports = run_all(printer, &http, &watch_files, net.jobs, opts).await;
+        for w in http.finish() {
+            printer.warning(&w);
+        }
         Ok::<_, Failure>((reports, http.stats.to_json()))
     })?;
     let count = |k: &str| stats[k].as_u64().unwrap_or(0);

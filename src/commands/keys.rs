@@ -73,6 +73,9 @@ pub fn refresh(printer: &Printer, paths: &[PathBuf], net: &NetArgs) -> Outcome {
                 }
             }
         }
+        for w in http.finish() {
+            printer.warning(&w);
+        }
         Ok::<_, Failure>(())
     })?;
     if printer.json {

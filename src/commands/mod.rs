@@ -4,6 +4,7 @@
 //! A new subcommand is a variant in [`crate::cli::Command`], a module here, and one arm in
 //! [`run`].
 
+pub mod accept;
 pub mod add;
 pub mod check;
 pub mod completions;
@@ -11,6 +12,7 @@ pub mod import;
 pub mod keys;
 pub mod lint;
 pub mod report;
+pub mod sopv;
 pub mod verify;
 
 use crate::cli::{Cli, ColorWhen, Command, KeysCommand, ReportCommand};
@@ -40,6 +42,7 @@ pub fn run(cli: Cli) -> Exit {
         Command::Keys(KeysCommand::List { keyring }) => keys::list(&printer, &keyring),
         Command::Keys(KeysCommand::Refresh { paths, net }) => keys::refresh(&printer, &paths, &net),
         Command::Lint(args) => lint::run(&printer, &args),
+        Command::Accept(args) => accept::run(&printer, &args),
         Command::Add(args) => add::run(&printer, &args),
         Command::ImportDebian(mut args) => {
             args.json = printer.json;
@@ -50,6 +53,9 @@ pub fn run(cli: Cli) -> Exit {
             import::arch(&printer, &args)
         }
         Command::Report(ReportCommand::Merge { files }) => report::merge(&printer, &files),
+        // sopv answers with the draft's exit codes (3, 19, 37…), which are not sigwatch's
+        // `Exit`; it has printed everything it will, so its code ends the process here.
+        Command::Sopv { args } => std::process::exit(sopv::main("sigwatch sopv", args).into()),
         Command::Completions { shell } => completions::completions(shell),
         Command::Man { out } => completions::man(&out),
     };

@@ -23,13 +23,15 @@ pub fn run(printer: &Printer, args: &VerifyArgs) -> Outcome {
         ))
         .hint("check the path; its signature is looked for beside it (FILE.asc, FILE.sig) unless --signature names it"));
     }
-    let (keyring_path, pins, threshold, field) = match &args.watch {
+    let (keyring_path, pins, threshold, exceptions, field) = match &args.watch {
         Some(w) => {
             let watch = crate::watch::Watch::load(w)?;
+            let exceptions = watch.exceptions();
             (
                 watch.keyring,
                 watch.pins,
                 args.threshold.unwrap_or(watch.threshold),
+                exceptions,
                 "keys.fingerprints",
             )
         }
@@ -39,6 +41,7 @@ pub fn run(printer: &Printer, args: &VerifyArgs) -> Outcome {
                 .expect("clap requires --keyring without --watch"),
             verify::parse_pins(&args.fingerprints, |_| "--fingerprint".to_string())?,
             args.threshold.unwrap_or(1),
+            Vec::new(),
             "--fingerprint",
         ),
     };
@@ -52,7 +55,8 @@ pub fn run(printer: &Printer, args: &VerifyArgs) -> Outcome {
         } else {
             format!("{field}[{i}]")
         }
-    })?;
+    })?
+    .with_exceptions(exceptions);
     if let Some(sums) = &args.checksums {
         return through_checksums(printer, args, &checker, sums);
     }
@@ -161,7 +165,7 @@ fn through_checksums(
     ))
 }
 
-fn open_data(path: &Path) -> Result<File, Failure> {
+pub(crate) fn open_data(path: &Path) -> Result<File, Failure> {
     File::open(path).map_err(|e| {
         config(format!(
             "{}: cannot open the file to verify: {e}",
@@ -171,7 +175,7 @@ fn open_data(path: &Path) -> Result<File, Failure> {
 }
 
 /// FILE.asc, else FILE.sig.
-fn default_signature(file: &Path) -> Result<PathBuf, Failure> {
+pub(crate) fn default_signature(file: &Path) -> Result<PathBuf, Failure> {
     let candidates = ["asc", "sig"].map(|ext| {
         let mut name = file.as_os_str().to_owned();
         name.push(".");

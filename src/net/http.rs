@@ -209,6 +209,11 @@ impl Http {
         })
     }
 
+    /// Ends the run: writes the page cache (once) and returns its warnings, if any.
+    pub fn finish(&self) -> Vec<String> {
+        self.cache.as_ref().map(|c| c.save()).unwrap_or_default()
+    }
+
     /// How an absent URL answered: "404 Not Found" or "410 Gone".
     pub fn absent_status(&self, url: &str) -> String {
         self.absent
@@ -247,7 +252,12 @@ impl Http {
             .get(url, accept, self.limits.page_bytes, true, &conditional)
             .await?
         {
-            Some((page, true)) => Ok(cached.map(|c| c.page).unwrap_or(page)),
+            Some((page, true)) => {
+                if let (Some(cache), Some(_)) = (&self.cache, &cached) {
+                    cache.revalidated(url, accept);
+                }
+                Ok(cached.map(|c| c.page).unwrap_or(page))
+            }
             Some((page, false)) => {
                 if let Some(cache) = &self.cache {
                     cache.store(url, accept, &page);

@@ -66,7 +66,8 @@ async fn project(
     let keyring = Keyring::load(&watch.keyring).map_err(Failure::from)?;
     let checker = Checker::named(&keyring, &watch.pins, watch.threshold, &|i| {
         format!("keys.fingerprints[{i}]")
-    })?;
+    })?
+    .with_exceptions(watch.exceptions());
     report.warnings.extend(checker.warnings.iter().cloned());
 
     let releases = source::discover(http, &watch.source).await?;
@@ -149,6 +150,7 @@ async fn project(
         history: History::load(path)?,
         sums: SumsCache::new(),
         notices: Vec::new(),
+        warnings: Vec::new(),
     };
     let mut outcome = Ok(());
     for (i, f) in files.iter().enumerate() {
@@ -159,6 +161,7 @@ async fn project(
         }
     }
     report.notices.append(&mut run.notices);
+    report.warnings.append(&mut run.warnings);
     outcome
 }
 
@@ -200,6 +203,7 @@ struct Run<'r> {
     history: History,
     sums: SumsCache,
     notices: Vec<String>,
+    warnings: Vec<String>,
 }
 
 /// Verified checksum files of one release, by URL.
@@ -293,6 +297,10 @@ async fn fetch_file(
         out,
     )?;
     out.sha256 = Some(proven.sha256.clone());
+    if let Some(accepted) = &proven.verdict.accepted {
+        run.warnings
+            .push(format!("{filename}: {}", accepted.warning()));
+    }
     let signature_file = match &evidence {
         Evidence::Detached {
             signature_url,
@@ -512,6 +520,8 @@ fn record_verdict(out: &mut FileReport, verdict: &Verdict) {
     fetched.verdict = Some(VerdictWord::from(verdict));
     fetched.signer = verdict.signers().first().map(|s| s.cert.to_hex());
     fetched.signatures = verdict.signatures.clone();
+    fetched.accepted_by_exception = verdict.accepted.is_some();
+    fetched.exception = verdict.accepted.clone();
 }
 
 /// Tries each signature template in order; a missing signature is a rejection naming every URL.

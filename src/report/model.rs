@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::error::{Failure, Kind};
 use crate::exit::Exit;
-use crate::verify::{SignatureReport, Verdict};
+use crate::verify::{Accepted, SignatureReport, Verdict};
 
 /// The word for a verdict, spelled once: `verified` or `rejected`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -92,6 +92,10 @@ pub struct Fetched {
     pub reused: bool,
     /// Each signature's verdict.
     pub signatures: Vec<SignatureReport>,
+    /// True when the file verified only through a recorded `[[accept]]` exception.
+    pub accepted_by_exception: bool,
+    /// That exception (rule, signer, sha256, reason), or null.
+    pub exception: Option<Accepted>,
 }
 
 /// One file of the chosen release.
@@ -259,6 +263,10 @@ pub struct VerifyReport {
     pub signatures: Vec<SignatureReport>,
     /// Warnings: expiring keys, SHA-1 bindings, pins missing from the keyring.
     pub warnings: Vec<String>,
+    /// True when the file verified only through a recorded `[[accept]]` exception.
+    pub accepted_by_exception: bool,
+    /// That exception (rule, signer, sha256, reason), or null.
+    pub exception: Option<Accepted>,
     /// `verify --checksums` only: the file's line (null when the checksum file was refused).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub checksums: Option<Option<ChecksumReport>>,
@@ -281,6 +289,8 @@ impl VerifyReport {
             reason: verdict.summary(),
             signatures: verdict.signatures.clone(),
             warnings: verdict.warnings.clone(),
+            accepted_by_exception: verdict.accepted.is_some(),
+            exception: verdict.accepted.clone(),
             checksums: None,
             hint: verdict.hint_for(file, None),
         }

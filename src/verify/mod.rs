@@ -13,6 +13,8 @@
 //! A rejected signature is a [`Verdict`], not an error.
 
 pub mod checksums;
+pub mod exception;
+pub mod inline;
 pub mod keyring;
 pub mod pin;
 pub mod proof;
@@ -31,6 +33,7 @@ use openpgp::types::{HashAlgorithm, SignatureType};
 use openpgp::{Cert, Fingerprint, KeyHandle, Packet};
 use serde::Serialize;
 
+pub use exception::{Accepted, Exception, Rule};
 pub use keyring::{Keyring, Revocation, rfc3339};
 pub use pin::{FINGERPRINT_HINT, Pin, PinError, parse_pin, parse_pins};
 pub use proof::{Proof, Proven, Proving};
@@ -172,6 +175,8 @@ pub struct Verdict {
     pub signatures: Vec<SignatureReport>,
     /// Accepted, but worth knowing (also collected from the signatures).
     pub warnings: Vec<String>,
+    /// Set when the file verified only through a recorded exception ([`Exception`]).
+    pub accepted: Option<Accepted>,
 }
 
 impl Verdict {
@@ -288,6 +293,7 @@ impl Verdict {
             threshold,
             signatures: Vec::new(),
             warnings: Vec::new(),
+            accepted: None,
         }
     }
 }
@@ -301,6 +307,10 @@ pub struct Checker<'a> {
     policy: StandardPolicy<'static>,
     /// Pins that are not in the keyring (warned about when others are).
     pub warnings: Vec<String>,
+    /// Recorded exceptions: exact files accepted despite one waivable rule.
+    exceptions: Vec<Exception>,
+    /// While judging under an exception: the signer and the rule waived for it.
+    waived: Option<(Fingerprint, Rule)>,
 }
 
 impl<'a> Checker<'a> {
@@ -448,6 +458,8 @@ impl<'a> Checker<'a> {
             now,
             policy: policy(),
             warnings,
+            exceptions: Vec::new(),
+            waived: None,
         })
     }
 
@@ -463,6 +475,15 @@ impl<'a> Checker<'a> {
     /// Starts an incremental verification: feed the data to [`Pending::update`] as it
     /// arrives (a download, say), then call [`Checker::finish`]. Same code path as `verify`.
     pub fn start(&self, signature: &[u8]) -> Pending {
+        let mut pending = self.parse_and_slot(signature);
+        if !self.exceptions.is_empty() {
+            // Exceptions are keyed by the file's sha256.
+            pending.sha256_slot = Some(pending.hashers.plain_slot(HashAlgorithm::SHA256));
+        }
+        pending
+    }
+
+    fn parse_and_slot(&self, signature: &[u8]) -> Pending {
         match parse_signatures(signature) {
             Ok(sigs) => {
                 let mut hashers = Hashers::default();
@@ -490,16 +511,65 @@ impl<'a> Checker<'a> {
         pending
     }
 
+    /// The same checker, honouring these recorded exceptions: a file whose sha256 and signer
+    /// match one is accepted despite that one rule (see [`exception`]).
+    pub fn with_exceptions(mut self, exceptions: Vec<Exception>) -> Self {
+        self.exceptions = exceptions;
+        self
+    }
+
     /// Judges every signature over the data fed to `pending`.
     pub fn finish(&self, pending: Pending) -> Verdict {
+        let sha256 = pending.sha256();
         let (sigs, slots) = match pending.parsed {
             Ok(parsed) => parsed,
             Err(msg) => return Verdict::rejected(Reason::NotASignature(msg), self.threshold),
         };
-        let hashers = pending.hashers;
+        let verdict = self.judge_all(&sigs, &slots, &pending.hashers);
+        if verdict.is_verified() {
+            return verdict;
+        }
+        let Some(sha256) = sha256 else {
+            return verdict;
+        };
+        for ex in self.exceptions.iter().filter(|e| e.sha256 == sha256) {
+            let waiving = Checker {
+                keyring: self.keyring,
+                pins: self.pins,
+                threshold: self.threshold,
+                now: self.now,
+                policy: self.policy.clone(),
+                warnings: self.warnings.clone(),
+                exceptions: Vec::new(),
+                waived: Some((ex.signer.clone(), ex.rule)),
+            };
+            let mut accepted = waiving.judge_all(&sigs, &slots, &pending.hashers);
+            if accepted.is_verified() {
+                let exception = Accepted {
+                    rule: ex.rule,
+                    signer: ex.signer.to_hex(),
+                    sha256: sha256.clone(),
+                    reason: ex.reason.clone(),
+                };
+                accepted.warnings.push(exception.warning());
+                accepted.accepted = Some(exception);
+                return accepted;
+            }
+        }
+        verdict
+    }
+
+    /// Whether `rule` is waived for a signature by certificate `cert`.
+    fn waives(&self, cert: &Cert, rule: Rule) -> bool {
+        self.waived
+            .as_ref()
+            .is_some_and(|(signer, waived)| *waived == rule && *signer == cert.fingerprint())
+    }
+
+    fn judge_all(&self, sigs: &[Signature], slots: &[Option<usize>], hashers: &Hashers) -> Verdict {
         let mut verdict = Verdict::rejected(Reason::NoGoodSignature, self.threshold);
         verdict.warnings.extend(self.warnings.iter().cloned());
-        for (sig, slot) in sigs.iter().zip(slots) {
+        for (sig, slot) in sigs.iter().zip(slots.iter().copied()) {
             let report = self.judge(sig, slot.map(|i| hashers.context(i)));
             verdict.warnings.extend(report.warnings.iter().cloned());
             verdict.signatures.push(report);
@@ -755,13 +825,14 @@ impl<'a> Checker<'a> {
                 format!("the signature expired on {}", rfc3339(exp)),
             ));
         }
-        if matches!(
+        if (matches!(
             sig.hash_algo(),
             HashAlgorithm::MD5 | HashAlgorithm::SHA1 | HashAlgorithm::RipeMD
         ) || self
             .policy
             .signature(sig, HashAlgoSecurity::CollisionResistance)
-            .is_err()
+            .is_err())
+            && !(sig.hash_algo() == HashAlgorithm::SHA1 && self.waives(cert, Rule::WeakHash))
         {
             return Err((
                 Status::WeakHash,
@@ -950,7 +1021,7 @@ impl<'a> Checker<'a> {
         ];
         for (what, exp) in expiries {
             let Some(exp) = exp else { continue };
-            if exp <= created {
+            if exp <= created && !self.waives(cert, Rule::KeyExpired) {
                 return Err((
                     Status::KeyExpired,
                     format!(

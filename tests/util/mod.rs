@@ -6,9 +6,22 @@
 //! fingerprints change whenever the fixtures are regenerated, so tests take them from here and
 //! never spell them out.
 //!
+//! Also [`World`] (in `world.rs`): a directory, a loopback server ([`server`]) and an upstream
+//! key, for tests that publish releases and run `fetch`/`check`/`verify` against them.
+//!
 //! Every test binary that wants this says `mod util;`; not all of them use every helper.
 
 #![allow(dead_code)]
+
+// The loopback server, for the worlds here. Test binaries that still say `mod server;`
+// themselves compile a second copy; either works, but do not mix the two in one file.
+#[allow(clippy::duplicate_mod)]
+#[path = "../server/mod.rs"]
+pub mod server;
+pub mod world;
+
+#[allow(unused_imports)] // not every test binary uses a World
+pub use world::World;
 
 use std::collections::BTreeMap;
 use std::ffi::{OsStr, OsString};
@@ -20,6 +33,7 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde::Deserialize;
+use sha2::{Digest as _, Sha256};
 
 /// The binary under test.
 pub const BIN: &str = env!("CARGO_BIN_EXE_sigwatch");
@@ -224,6 +238,7 @@ impl TestCommand {
             dir: self.dir.clone(),
             listing: listing(&self.dir),
             output,
+            case: None,
         }
     }
 
@@ -252,6 +267,7 @@ pub struct Output {
     dir: PathBuf,
     listing: String,
     output: process::Output,
+    case: Option<String>,
 }
 
 impl Output {
@@ -276,8 +292,19 @@ impl Output {
             .unwrap_or_else(|e| self.fail(&format!("stdout is not one JSON value: {e}")))
     }
 
+    /// The same output, with every failure message starting with `case` (the row of a table
+    /// of cases), so a failure says which case it was.
+    pub fn in_case(mut self, case: &str) -> Output {
+        self.case = Some(case.to_string());
+        self
+    }
+
     /// Panics with `msg` and everything about the run.
     pub fn fail(&self, msg: &str) -> ! {
+        let msg = match &self.case {
+            Some(case) => format!("case {case}: {msg}"),
+            None => msg.to_string(),
+        };
         panic!(
             "\n{msg}\n\n\
              command: {}\n\
@@ -627,6 +654,20 @@ pub mod pgp {
         sign_with(cert, data, created, text, armor, |b| b)
     }
 
+    /// An armored detached signature over `data` made now with the data hashed by `hash`
+    /// (e.g. SHA-1, which Sequoia still makes when asked).
+    pub fn sign_hashed(cert: &Cert, data: &[u8], hash: openpgp::types::HashAlgorithm) -> Vec<u8> {
+        sign_inner(
+            cert,
+            data,
+            SystemTime::now(),
+            false,
+            true,
+            Some(hash),
+            |b| b,
+        )
+    }
+
     /// Like [`sign_detached`], letting `template` adjust the signature (e.g. its validity).
     pub fn sign_with(
         cert: &Cert,
@@ -634,6 +675,18 @@ pub mod pgp {
         created: SystemTime,
         text: bool,
         armor: bool,
+        template: impl FnOnce(SignatureBuilder) -> SignatureBuilder,
+    ) -> Vec<u8> {
+        sign_inner(cert, data, created, text, armor, None, template)
+    }
+
+    fn sign_inner(
+        cert: &Cert,
+        data: &[u8],
+        created: SystemTime,
+        text: bool,
+        armor: bool,
+        hash: Option<openpgp::types::HashAlgorithm>,
         template: impl FnOnce(SignatureBuilder) -> SignatureBuilder,
     ) -> Vec<u8> {
         let policy = StandardPolicy::new();
@@ -668,9 +721,11 @@ pub mod pgp {
                 Signer::with_template(message, keypair, template(SignatureBuilder::new(typ)))
                     .expect("signer")
                     .creation_time(created)
-                    .detached()
-                    .build()
-                    .expect("building the signer");
+                    .detached();
+            if let Some(hash) = hash {
+                signer = signer.hash_algo(hash).expect("a hash Sequoia implements");
+            }
+            let mut signer = signer.build().expect("building the signer");
             signer.write_all(data).expect("hashing data in memory");
             signer.finalize().expect("finishing the signature");
         }
@@ -725,7 +780,54 @@ pub mod pgp {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Digests
+
+/// Lowercase hex of `bytes`.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Lowercase hex SHA-256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+// ---------------------------------------------------------------------------------------------
 // Reading JSON reports
+
+/// Panics, explaining the whole run, unless `actual == expected`.
+pub fn expect(
+    out: &Output,
+    actual: &serde_json::Value,
+    expected: impl Into<serde_json::Value>,
+    what: &str,
+) {
+    let expected = expected.into();
+    out.check(
+        *actual == expected,
+        &format!("{what}: expected {expected}, got {actual}"),
+    );
+}
+
+/// Panics, explaining, unless the string at `actual` contains every needle.
+pub fn expect_contains(out: &Output, actual: &serde_json::Value, needles: &[&str], what: &str) {
+    let text = actual.as_str().unwrap_or_default();
+    for n in needles {
+        out.check(
+            text.contains(n),
+            &format!("{what}: {actual} does not contain {n:?}"),
+        );
+    }
+}
+
+/// The one project of a `check`/`fetch --json` report; panics, explaining, unless there is
+/// exactly one.
+pub fn only_project(out: &Output) -> serde_json::Value {
+    let json = out.json();
+    let projects = json["projects"].as_array().cloned().unwrap_or_default();
+    out.check(projects.len() == 1, "expected exactly one project");
+    projects[0].clone()
+}
 
 /// Strings of a JSON array (empty when it is not one).
 pub fn strings(v: &serde_json::Value) -> Vec<String> {
@@ -763,4 +865,15 @@ pub fn import_notes(j: &serde_json::Value) -> Vec<(String, String)> {
 pub fn written(dir: &TestDir, name: &str) -> String {
     let p = dir.join("out").join(format!("{name}.toml"));
     std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+/// The sha256 of a file, lowercase hex.
+#[allow(dead_code)]
+pub fn sha256_file(path: &Path) -> String {
+    use sha2::Digest as _;
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    sha2::Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }

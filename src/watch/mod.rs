@@ -4,6 +4,10 @@
 //! paths are resolved relative to the watch file, and pins are normalized here so that every
 //! later stage sees full fingerprints only.
 
+pub mod accept;
+
+pub use accept::AcceptEntry;
+
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -36,8 +40,18 @@ pub struct Watch {
     pub pins: Vec<Pin>,
     /// How many distinct pinned certificates must sign.
     pub threshold: usize,
-    /// Where `keys refresh` looks for updates of the pinned certificates: URLs or `wkd`.
+    /// Where `keys refresh` looks for updates of the pinned certificates: URLs, `wkd` or a
+    /// keyserver (`keyserver`, `keyserver:URL`; see [`Keyserver`]).
     pub refresh: Vec<String>,
+    /// Recorded exceptions (`[[accept]]`), each for one exact file.
+    pub accept: Vec<AcceptEntry>,
+}
+
+impl Watch {
+    /// The recorded exceptions, for [`crate::verify::Checker::with_exceptions`].
+    pub fn exceptions(&self) -> Vec<crate::verify::Exception> {
+        self.accept.iter().map(|a| a.exception.clone()).collect()
+    }
 }
 
 impl Watch {
@@ -138,6 +152,8 @@ struct RawWatch {
     #[serde(default)]
     signature: RawSignature,
     keys: RawKeys,
+    #[serde(default)]
+    accept: Vec<accept::RawAccept>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -464,14 +480,25 @@ impl Watch {
             ));
         }
         for (i, r) in keys.refresh.iter().enumerate() {
-            if r != "wkd" {
-                check_url(r).map_err(|m| {
-                    err(&format!("keys.refresh[{i}]"), m)
-                        .hint(r#"each entry is an https URL serving certificates, or "wkd""#)
-                })?;
-            }
+            let checked = match Keyserver::parse(r) {
+                Some(keyserver) => keyserver.map(|_| ()),
+                None if r == "wkd" => Ok(()),
+                None => check_url(r),
+            };
+            checked.map_err(|m| {
+                err(&format!("keys.refresh[{i}]"), m).hint(
+                    r#"each entry is an https URL serving certificates, "wkd", "keyserver" or "keyserver:https://HOST" (hkps://HOST for HKP)"#,
+                )
+            })?;
         }
+        let accept = raw
+            .accept
+            .into_iter()
+            .enumerate()
+            .map(|(i, a)| accept::validate(i, a).map_err(|(field, msg)| err(&field, msg)))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Watch {
+            accept,
             path: path.to_path_buf(),
             name,
             current: raw.current,
@@ -500,6 +527,51 @@ fn version_group_hint(pattern: &str) -> String {
         None => format!(
             "name the version part, e.g. pattern = 'example-{GROUP}\\.tar\\.gz'; `sigwatch add --help` shows complete watch files"
         ),
+    }
+}
+
+/// The keyserver `keyserver` names in `keys.refresh`.
+pub const DEFAULT_KEYSERVER: &str = "https://keys.openpgp.org";
+
+/// A `keys.refresh` entry naming a keyserver, asked by fingerprint: `keyserver`
+/// (keys.openpgp.org), `keyserver:https://HOST` (the VKS interface) or `keyserver:hkps://HOST`
+/// (HKP over TLS). Plain `http://`/`hkp://` only to loopback hosts, like every URL here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Keyserver {
+    /// The server's base URL (https, or http to loopback), without a trailing slash.
+    pub base: String,
+    /// True for HKP (`/pks/lookup`), false for VKS (`/vks/v1/by-fingerprint/`).
+    pub hkp: bool,
+}
+
+impl Keyserver {
+    /// `None` when the entry names no keyserver; else the keyserver or why it is refused.
+    pub fn parse(entry: &str) -> Option<Result<Keyserver, String>> {
+        let address = match entry {
+            "keyserver" => DEFAULT_KEYSERVER,
+            _ => entry.strip_prefix("keyserver:")?,
+        };
+        let (base, hkp) = if let Some(rest) = address.strip_prefix("hkps://") {
+            (format!("https://{rest}"), true)
+        } else if let Some(rest) = address.strip_prefix("hkp://") {
+            (format!("http://{rest}"), true)
+        } else {
+            (address.to_string(), false)
+        };
+        let base = base.trim_end_matches('/').to_string();
+        Some(
+            check_url(&base)
+                .map_err(|m| m.replace(&format!("{base:?}"), &format!("{entry:?}")))
+                .and_then(|()| {
+                    if base.contains(['?', '#']) {
+                        Err(format!(
+                            "{entry:?}: a keyserver is named by its base URL, without a query"
+                        ))
+                    } else {
+                        Ok(Keyserver { base, hkp })
+                    }
+                }),
+        )
     }
 }
 
