@@ -1202,8 +1202,9 @@ pub fn parse_signatures(bytes: &[u8]) -> Result<Vec<Signature>, String> {
             bytes,
             openpgp::armor::ReaderMode::Tolerant(Some(openpgp::armor::Kind::File)),
         );
-        io::Read::read_to_end(&mut reader, &mut inner)
-            .map_err(|e| format!("not a detached signature: an armored file that cannot be read: {e}"))?;
+        io::Read::read_to_end(&mut reader, &mut inner).map_err(|e| {
+            format!("not a detached signature: an armored file that cannot be read: {e}")
+        })?;
         return parse_packets(&inner);
     }
     // Projects with several release managers glue their armored signatures together
