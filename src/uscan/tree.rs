@@ -4,8 +4,6 @@
 
 use std::path::{Path, PathBuf};
 
-use debian_watch::parse::ParsedEntry;
-
 use crate::error::{Failure, config};
 use crate::import::{Note, Severity};
 use crate::watch::Watch;
@@ -175,128 +173,53 @@ fn with_keyring(text: &str, key_file: &Path, anchor: &Path) -> Result<String, St
     toml::to_string(&table).map_err(|e| e.to_string())
 }
 
-/// The one place that asks the importer for its translation. It runs `import-debian` on a
-/// private copy of the tree that holds one entry at a time, and keeps the watch file text
-/// in memory; nothing is written beside the package.
+/// The one place that asks the importer for its translation: `import-debian`'s
+/// `translate`, held in memory; nothing is written beside the package.
 fn translate(dir: &Path) -> Result<Vec<Translated>, Failure> {
-    let watch_path = dir.join("debian/watch");
-    let text = std::fs::read_to_string(&watch_path).map_err(|e| {
-        config(format!("{}: cannot read: {e}", watch_path.display()))
-            .hint("sigwatch uscan reads debian/watch; this package has none")
-    })?;
-    let parsed = debian_watch::parse::parse(&text)
-        .map_err(|e| config(format!("{}: cannot parse: {e}", watch_path.display())))?;
-    let lines: Vec<&str> = text.split_inclusive('\n').collect();
-    let starts: Vec<(usize, ParsedEntry)> = parsed.entries().map(|e| (e.line(), e)).collect();
-    let Some(first) = starts.first().map(|(l, _)| *l) else {
-        return Err(config(format!("{}: no watch entry", watch_path.display())));
-    };
-    let header: String = lines[..first.min(lines.len())].concat();
-    let mut out = Vec::new();
-    for (i, (start, entry)) in starts.iter().enumerate() {
-        if option(entry, "pgpmode").as_deref() == Some("previous") {
-            continue;
-        }
-        // The entry, and the signature line after it when it is one (pgpmode=next).
-        let mut end = i + 1;
-        if starts
-            .get(end)
-            .is_some_and(|(_, e)| option(e, "pgpmode").as_deref() == Some("previous"))
-        {
-            end += 1;
-        }
-        let stop = starts.get(end).map_or(lines.len(), |(l, _)| *l);
-        let body: String = lines[*start..stop.min(lines.len())].concat();
-        let component = entry.component();
-        let single = single_entry(&format!("{header}{body}"), component.as_deref())
-            .map_err(|e| config(format!("{}:{}: {e}", watch_path.display(), start + 1)))?;
-        let shift = |line: usize| -> usize {
-            let header_lines = first;
-            if line > header_lines {
-                line - header_lines + start
-            } else {
-                line
+    let t = crate::import::debian::translate(dir).map_err(Failure::from)?;
+    let package = t.package;
+    Ok(t
+        .entries
+        .into_iter()
+        .map(|e| {
+            let component = e.component.clone();
+            let subst = |s: String| {
+                debian_watch::subst::subst(&s, || package.clone(), || {
+                    component.clone().unwrap_or_default()
+                })
+            };
+            let m = e.mangles;
+            let mut notes = e.notes;
+            if e.pins.is_empty() && !notes.iter().any(|n| n.severity == Severity::Error) {
+                notes.push(Note {
+                    file: "debian/watch".into(),
+                    line: Some(e.line),
+                    message: "nothing is pinned".into(),
+                    severity: Severity::Error,
+                });
             }
-        };
-        let (package, toml, mut notes) = import_one(dir, &single)?;
-        for n in &mut notes {
-            if n.file == "debian/watch" {
-                n.line = n.line.map(shift);
+            if m.decompress {
+                notes.push(Note {
+                    file: "debian/watch".into(),
+                    line: Some(e.line),
+                    message: "decompress: upstream signs the uncompressed tarball; sigwatch verifies the file as served, so this signature will not verify".into(),
+                    severity: Severity::Review,
+                });
             }
-        }
-        let subst = |s: String| {
-            debian_watch::subst::subst(
-                &s,
-                || package.clone(),
-                || component.clone().unwrap_or_default(),
-            )
-        };
-        out.push(Translated {
-            mangles: Mangles {
-                uversionmangle: option(entry, "uversionmangle").map(subst),
-                oversionmangle: option(entry, "oversionmangle").map(subst),
-                filenamemangle: option(entry, "filenamemangle").map(subst),
-                repacksuffix: option(entry, "repacksuffix").map(subst),
-            },
-            package,
-            component,
-            toml,
-            notes,
-        });
-    }
-    Ok(out)
-}
-
-/// An option of an entry, whatever the format spells it (v5 field names ignore case and
-/// hyphens: `Uversion-Mangle` is `uversionmangle`).
-fn option(entry: &ParsedEntry, key: &str) -> Option<String> {
-    let value = match entry {
-        ParsedEntry::LineBased(e) => e.get_option(key),
-        ParsedEntry::Deb822(e) => e.as_deb822().entries().find_map(|f| {
-            let k = f.key()?.to_lowercase().replace(['-', '_'], "");
-            (k == key).then(|| f.value())
-        }),
-    };
-    value.map(|v| v.trim().to_string())
-}
-
-/// The watch text of one entry with its `component` option removed, so the importer takes
-/// it as the main tarball.
-fn single_entry(text: &str, component: Option<&str>) -> Result<String, String> {
-    let Some(c) = component else {
-        return Ok(text.to_string());
-    };
-    let parsed = debian_watch::parse::parse(text).map_err(|e| e.to_string())?;
-    if let Some(mut e) = parsed.entries().next() {
-        e.remove_option(debian_watch::WatchOption::Component(c.to_string()));
-    }
-    Ok(parsed.to_string())
-}
-
-/// Runs the importer on a private tree holding `watch` as debian/watch.
-fn import_one(dir: &Path, watch: &str) -> Result<(String, String, Vec<Note>), Failure> {
-    let tmp = tempfile::tempdir()
-        .map_err(|e| crate::error::io("cannot create a temporary directory", &e))?;
-    let copy = tmp.path().join("tree");
-    let io = |p: &Path, e: std::io::Error| {
-        crate::error::io(format_args!("{}: cannot write", p.display()), &e)
-    };
-    std::fs::create_dir_all(copy.join("debian/upstream")).map_err(|e| io(&copy, e))?;
-    for rel in ["debian/control", "debian/changelog"]
-        .iter()
-        .chain(KEY_FILES.iter())
-    {
-        let from = dir.join(rel);
-        if from.is_file() {
-            std::fs::copy(&from, copy.join(rel)).map_err(|e| io(&copy.join(rel), e))?;
-        }
-    }
-    std::fs::write(copy.join("debian/watch"), watch).map_err(|e| io(&copy, e))?;
-    let out = tmp.path().join("out");
-    let imported = crate::import::debian::import(&copy, &out).map_err(Failure::from)?;
-    let toml = std::fs::read_to_string(&imported.watch)
-        .map_err(|e| crate::error::io(format_args!("{}: cannot read", imported.watch), &e))?;
-    Ok((imported.package, toml, imported.notes))
+            Translated {
+                package: package.clone(),
+                component: e.component,
+                toml: e.toml,
+                notes,
+                mangles: Mangles {
+                    uversionmangle: m.uversionmangle.map(subst),
+                    oversionmangle: m.oversionmangle.map(subst),
+                    filenamemangle: m.filenamemangle.map(subst),
+                    repacksuffix: m.repacksuffix.map(subst),
+                },
+            }
+        })
+        .collect())
 }
 
 /// The upstream part of the first version in debian/changelog: no epoch, no revision.
