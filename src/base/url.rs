@@ -63,6 +63,21 @@ pub fn allowed(url: &Url) -> Result<(), Refusal> {
     }
 }
 
+/// Whether a parsed URL may be fetched when a watch file opted in to plain http for
+/// `plain_http_hosts` (`[source] plain_http = true`: the source's own host, which has no https).
+pub fn allowed_with(url: &Url, plain_http_hosts: &[String]) -> Result<(), Refusal> {
+    match allowed(url) {
+        Err(Refusal::PlainHttp)
+            if url
+                .host_str()
+                .is_some_and(|h| plain_http_hosts.iter().any(|a| a.eq_ignore_ascii_case(h))) =>
+        {
+            Ok(())
+        }
+        other => other,
+    }
+}
+
 /// Parses a URL and checks that sigwatch may fetch it.
 pub fn check(url: &str) -> Result<Url, Refusal> {
     let parsed = Url::parse(url).map_err(|e| Refusal::Invalid(e.to_string()))?;
@@ -86,5 +101,20 @@ mod tests {
             Err(Refusal::Scheme(_))
         ));
         assert!(matches!(check("not a url"), Err(Refusal::Invalid(_))));
+    }
+
+    #[test]
+    fn plain_http_is_allowed_only_to_the_hosts_opted_in() {
+        let hosts = ["downloads.example.org".to_string()];
+        let ok = Url::parse("http://downloads.example.org/foo/").unwrap();
+        let other = Url::parse("http://mirror.example.net/foo/").unwrap();
+        let ftp = Url::parse("ftp://downloads.example.org/foo/").unwrap();
+        assert_eq!(allowed_with(&ok, &hosts), Ok(()));
+        assert_eq!(allowed_with(&other, &hosts), Err(Refusal::PlainHttp));
+        assert!(matches!(
+            allowed_with(&ftp, &hosts),
+            Err(Refusal::Scheme(_))
+        ));
+        assert_eq!(allowed_with(&ok, &[]), Err(Refusal::PlainHttp));
     }
 }

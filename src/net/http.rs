@@ -119,6 +119,8 @@ pub struct Http {
     /// The status of URLs found absent (404 or 410), for messages.
     absent: Mutex<HashMap<String, StatusCode>>,
     cache: Option<crate::net::cache::PageCache>,
+    /// Hosts watch files allowed over plain http (`[source] plain_http = true`).
+    plain_http: Arc<Mutex<Vec<String>>>,
     /// Counters for this run.
     pub stats: Stats,
 }
@@ -178,13 +180,19 @@ enum Attempt<T> {
 impl Http {
     /// Builds the client; `cache` is the page cache directory, if any.
     pub fn new(limits: Limits, cache: Option<std::path::PathBuf>) -> anyhow::Result<Http> {
-        let policy = reqwest::redirect::Policy::custom(|attempt| {
+        let plain_http: Arc<Mutex<Vec<String>>> = Arc::default();
+        let allowed_hosts = plain_http.clone();
+        let policy = reqwest::redirect::Policy::custom(move |attempt| {
             let to = attempt.url().clone();
             if attempt.previous().len() >= 10 {
                 return attempt.error(format!("more than 10 redirects (last to {to})"));
             }
             let from_https = attempt.previous().iter().any(|u| u.scheme() == "https");
-            if to.scheme() == "http" && (from_https || !crate::base::url::is_loopback(&to)) {
+            let http_allowed = crate::base::url::is_loopback(&to)
+                || allowed_hosts
+                    .lock()
+                    .is_ok_and(|hosts| crate::base::url::allowed_with(&to, &hosts).is_ok());
+            if to.scheme() == "http" && (from_https || !http_allowed) {
                 return attempt.error(format!("redirect to plain http ({to}) refused"));
             }
             if to.scheme() != "http" && to.scheme() != "https" {
@@ -205,8 +213,38 @@ impl Http {
             hosts: Mutex::new(HashMap::new()),
             absent: Mutex::new(HashMap::new()),
             cache: cache.map(crate::net::cache::PageCache::new),
+            plain_http,
             stats: Stats::default(),
         })
+    }
+
+    /// Allows plain http to `hosts` for the rest of the run: a watch file's
+    /// `[source] plain_http = true` for a release host that has no https.
+    pub fn allow_plain_http(&self, hosts: &[String]) {
+        if hosts.is_empty() {
+            return;
+        }
+        if let Ok(mut allowed) = self.plain_http.lock() {
+            for h in hosts {
+                if !allowed.iter().any(|a| a.eq_ignore_ascii_case(h)) {
+                    allowed.push(h.clone());
+                }
+            }
+        }
+    }
+
+    /// [`check_url`], honouring the hosts allowed over plain http.
+    fn check_url(&self, url: &str) -> Result<Url, Failure> {
+        if let Ok(parsed) = Url::parse(url)
+            && parsed.scheme() == "http"
+            && self
+                .plain_http
+                .lock()
+                .is_ok_and(|hosts| crate::base::url::allowed_with(&parsed, &hosts).is_ok())
+        {
+            return Ok(parsed);
+        }
+        check_url(url)
     }
 
     /// Ends the run: writes the page cache (once) and returns its warnings, if any.
@@ -396,7 +434,7 @@ impl Http {
         sink: &mut (dyn Sink + Send),
         conditional: &[(header::HeaderName, String)],
     ) -> Result<Option<Got>, Failure> {
-        let parsed = check_url(url)?;
+        let parsed = self.check_url(url)?;
         let slot = self.host_slot(&parsed);
         let mut backoff = self.limits.backoff;
         let mut attempt = 0;

@@ -101,6 +101,7 @@ async fn project_watch(
 ) -> Result<(), Failure> {
     report.name = watch.name.clone();
     report.current = watch.current.clone();
+    http.allow_plain_http(&watch.plain_http_hosts);
     if let Some((warning, fix)) = watch.pypi_signature_warning() {
         report.warnings.push(format!("{warning}; {fix}"));
     }

@@ -48,6 +48,9 @@ pub struct Watch {
     pub accept: Vec<AcceptEntry>,
     /// Sigstore pins (`[sigstore]`); when present, a Sigstore proof must pass as well.
     pub sigstore: Option<SigstoreWatch>,
+    /// Hosts this watch file allows over plain http (`[source] plain_http = true`: the
+    /// source's own host). Signatures and pins are still required.
+    pub plain_http_hosts: Vec<String>,
 }
 
 /// The `[sigstore]` section: who may publish, and where bundles are found.
@@ -202,6 +205,7 @@ struct RawSource {
     prereleases: Option<bool>,
     url: Option<String>,
     pattern: Option<String>,
+    plain_http: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -266,6 +270,37 @@ impl Watch {
         };
 
         let s = raw.source;
+        // `plain_http = true`: the source's own host has no https; allowed over http, and
+        // nothing else is (signatures and pins are required as always).
+        let plain_http_hosts: Vec<String> = if s.plain_http == Some(true) {
+            let hosts: Vec<String> = [&s.url, &s.index, &s.api]
+                .into_iter()
+                .flatten()
+                .filter_map(|u| url::Url::parse(u).ok())
+                .filter(|u| u.scheme() == "http")
+                .filter_map(|u| u.host_str().map(str::to_string))
+                .collect();
+            if hosts.is_empty() {
+                return Err(err(
+                    "source.plain_http",
+                    "`plain_http = true` applies to an http:// `url`, `index` or `api`, and none is given".into(),
+                )
+                .hint("remove `plain_http`: https needs no opt-in"));
+            }
+            hosts
+        } else {
+            Vec::new()
+        };
+        let check_source = |u: &str| -> Result<(), String> {
+            match url::Url::parse(u) {
+                Ok(parsed)
+                    if crate::base::url::allowed_with(&parsed, &plain_http_hosts).is_ok() =>
+                {
+                    Ok(())
+                }
+                _ => check_url(u),
+            }
+        };
         let prereleases = s.prereleases.unwrap_or(false);
         let given: Vec<&str> = [
             ("pypi", &s.pypi),
@@ -317,7 +352,7 @@ impl Watch {
                 ));
             }
             if let Some(api) = &s.api {
-                check_url(api).map_err(|m| err("source.api", m))?;
+                check_source(api).map_err(|m| err("source.api", m))?;
             }
             if let Some(pattern) = &s.pattern {
                 regex::Regex::new(pattern).map_err(|e| {
@@ -382,7 +417,7 @@ impl Watch {
                     .hint("name the project, not a URL; set `index` for another index"));
                 }
                 if let Some(index) = &s.index {
-                    check_url(index).map_err(|m| err("source.index", m))?;
+                    check_source(index).map_err(|m| err("source.index", m))?;
                 }
                 let files = match s.files.as_deref() {
                     None | Some("sdist") => FileSelector::Sdist,
@@ -412,7 +447,7 @@ impl Watch {
                         "`index` and `files` only apply to `pypi` sources".into(),
                     ));
                 }
-                check_url(url).map_err(|m| {
+                check_source(url).map_err(|m| {
                     let failure = err("source.url", m);
                     match url.strip_prefix("http://") {
                         Some(rest) => failure.hint(format!(
@@ -535,6 +570,7 @@ impl Watch {
             Some(raw) => Some(sigstore_section(raw, path, &err)?),
         };
         Ok(Watch {
+            plain_http_hosts,
             sigstore,
             accept,
             path: path.to_path_buf(),
