@@ -20,7 +20,7 @@
 #   5. table: the tally (bench/debian_archive.py table)
 #
 # Knobs (environment):
-#   CACHE=/work/debcache    downloads, results, work directories (outside the repository)
+#   CACHE=~/.cache/sigwatch-debian-archive    downloads, results, work directories (outside the repository)
 #   COUNT=2000 SEED=13 MAX_MIB=150   the sample: how many, which order, the size limit
 #   JOBS=2                  parallel shards for step 4
 #   SIGWATCH=path           a prebuilt sigwatch (default: cargo build --release here)
@@ -30,7 +30,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-CACHE=${CACHE:-/work/debcache}
+CACHE=${CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sigwatch-debian-archive}
 COUNT=${COUNT:-2000}
 SEED=${SEED:-13}
 MAX_MIB=${MAX_MIB:-150}
