@@ -336,6 +336,17 @@ fn deb822_entries(text: &str) -> Result<Vec<Entry>, String> {
     Ok(entries(&parsed))
 }
 
+/// A deb822 field as an option (`line` is the crate's 0-based line).
+fn opt_of(raw_key: Option<String>, value: String, line: usize) -> Option<Opt> {
+    let raw_key = raw_key?;
+    Some(Opt {
+        key: normalize_key(&raw_key),
+        raw_key,
+        value,
+        line: line + 1,
+    })
+}
+
 fn entries(parsed: &debian_watch::parse::ParsedWatchFile) -> Vec<Entry> {
     use debian_watch::parse::{ParsedEntry, ParsedWatchFile};
     let format = match parsed {
@@ -351,15 +362,7 @@ fn entries(parsed: &debian_watch::parse::ParsedWatchFile) -> Vec<Entry> {
             .next()
             .map(|p| {
                 p.entries()
-                    .filter_map(|en| {
-                        let raw_key = en.key()?;
-                        Some(Opt {
-                            key: normalize_key(&raw_key),
-                            raw_key,
-                            value: en.value(),
-                            line: en.line() + 1,
-                        })
-                    })
+                    .filter_map(|en| opt_of(en.key(), en.value(), en.line()))
                     .filter(|o| o.key != "version")
                     .collect()
             })
@@ -371,15 +374,7 @@ fn entries(parsed: &debian_watch::parse::ParsedWatchFile) -> Vec<Entry> {
             .defaults()
             .map(|p| {
                 p.entries()
-                    .filter_map(|en| {
-                        let raw_key = en.key()?;
-                        Some(Opt {
-                            key: normalize_key(&raw_key),
-                            raw_key,
-                            value: en.value(),
-                            line: en.line() + 1,
-                        })
-                    })
+                    .filter_map(|en| opt_of(en.key(), en.value(), en.line()))
                     .collect()
             })
             .unwrap_or_default(),
