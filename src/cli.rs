@@ -1,4 +1,4 @@
-//! Command-line definitions (clap). Parsing only: [`crate::run`] carries the commands out.
+//! Command-line definitions (clap). Parsing only: [`crate::commands`] carries the commands out.
 
 use std::path::PathBuf;
 
@@ -11,9 +11,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     version,
     about,
     long_about = "Watch upstream releases and hand over only those whose detached OpenPGP \
-signature was made by a key pinned by full fingerprint.\n\n\
+signature was made by a key pinned by full fingerprint (or, with --sigstore, whose Sigstore \
+bundle or PEP 740 attestation was made by a pinned publisher).\n\n\
 Exit codes: 0 ok, 1 verification failed or refused, 2 usage or configuration error, \
-3 network or source failure, 4 newer release found (check --fail-on-update). \
+3 network, source or local I/O failure, 4 newer release found (check --fail-on-update). \
 With several projects the worst wins, ranked 1 > 2 > 3 > 4.",
     after_help = "Examples:\n  sigwatch verify foo-1.2.tar.gz --keyring keyrings/foo.asc --fingerprint 'ABCD …'\n  sigwatch keys list keyrings/foo.asc\n  sigwatch completions bash > /etc/bash_completion.d/sigwatch"
 )]
