@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use super::pattern::Mangle;
+use super::pattern::{Mangle, subst};
 use super::{Note, Severity, note};
 use crate::error::config;
 
@@ -489,11 +489,6 @@ pub(super) fn split_url_pattern(url: &str) -> Option<(String, String)> {
     } else {
         None
     }
-}
-
-/// uscan's substitutions (`@PACKAGE@`, `@ANY_VERSION@`, `@ARCHIVE_EXT@`, …).
-pub(super) fn subst(text: &str, package: &str) -> String {
-    debian_watch::subst::subst(text, || package.to_string(), String::new)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,8 +1,6 @@
 //! uscan's regular expressions and Perl substitutions, as far as a sigwatch watch file can
 //! hold them: file-name patterns with a `version` group, and signature URL templates.
 
-use super::parse::subst;
-
 /// A pattern whose version sits in a directory (`…/(\d[\d.]*)/name-\1\.tar\.xz`, in the URL or
 /// in a pattern that is a whole URL): the back-references become the directory's groups, so
 /// the file name keeps a version group.
@@ -422,4 +420,9 @@ pub(super) fn mangle_template(
         return Err(format!("the result {t:?} does not follow the release URL"));
     }
     Ok(t)
+}
+
+/// uscan's substitutions (`@PACKAGE@`, `@ANY_VERSION@`, `@ARCHIVE_EXT@`, …).
+pub(super) fn subst(text: &str, package: &str) -> String {
+    debian_watch::subst::subst(text, || package.to_string(), String::new)
 }

@@ -1,7 +1,7 @@
 //! Translating one watch entry into a `[source]` and `[signature]` of a sigwatch watch file.
 
-use super::parse::{Entry, subst};
-use super::pattern::{file_pattern, mangle_template, resolve_backrefs, subst_pattern};
+use super::parse::Entry;
+use super::pattern::{file_pattern, mangle_template, resolve_backrefs, subst, subst_pattern};
 use super::{Note, Severity, WATCH, note};
 use crate::watch::ForgeKind;
 
