@@ -15,8 +15,7 @@ use serde_json::Value;
 
 use openpgp::Cert;
 use openpgp::cert::prelude::*;
-use openpgp::crypto::KeyPair;
-use openpgp::packet::key::{KeyParts, KeyRole, SecretParts, UnspecifiedRole};
+use openpgp::packet::key::{SecretParts, UnspecifiedRole};
 use openpgp::packet::signature::SignatureBuilder;
 use openpgp::packet::{Key, Signature};
 use openpgp::parse::Parse as _;
@@ -24,7 +23,7 @@ use openpgp::policy::StandardPolicy;
 use openpgp::serialize::stream::{Armorer, Message, Signer};
 use openpgp::types::{KeyFlags, ReasonForRevocation, SignatureType};
 
-use util::pgp::{self, CertSpec};
+use util::pgp::{self, CertSpec, keypair};
 use util::server::{Body, Response};
 use util::strings;
 use util::world::{KEYRING, armored_certs};
@@ -51,15 +50,6 @@ fn key_made(user_id: &str, created: SystemTime, validity: Option<Duration>) -> C
         ..CertSpec::v4(user_id)
     }
     .generate()
-}
-
-/// A signer for a key whose secret part is in the certificate.
-fn keypair<P: KeyParts, R: KeyRole>(key: &Key<P, R>) -> KeyPair {
-    key.clone()
-        .parts_into_secret()
-        .expect("generated certificates carry secrets")
-        .into_keypair()
-        .expect("secret key is unencrypted")
 }
 
 /// What `gpg --quick-set-expire FPR UNTIL '*'` then `'*'` on every subkey does, dated `at`:

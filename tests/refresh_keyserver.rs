@@ -14,16 +14,14 @@ use sequoia_openpgp as openpgp;
 use serde_json::Value;
 
 use openpgp::Cert;
-use openpgp::crypto::KeyPair;
 use openpgp::packet::Signature;
-use openpgp::packet::key::{KeyParts, KeyRole};
 use openpgp::packet::signature::SignatureBuilder;
 use openpgp::parse::Parse as _;
 use openpgp::policy::StandardPolicy;
 use openpgp::types::SignatureType;
 
 use server::{Response, Server};
-use util::pgp::{self, CertSpec};
+use util::pgp::{self, CertSpec, keypair};
 use util::strings;
 use util::{Output, TestDir};
 
@@ -33,14 +31,6 @@ const NET: [&str; 5] = ["--retries", "0", "--timeout", "5", "--no-cache"];
 
 fn ago(d: Duration) -> SystemTime {
     SystemTime::now() - d
-}
-
-fn keypair<P: KeyParts, R: KeyRole>(key: &openpgp::packet::Key<P, R>) -> KeyPair {
-    key.clone()
-        .parts_into_secret()
-        .expect("generated certificates carry secrets")
-        .into_keypair()
-        .expect("secret key is unencrypted")
 }
 
 /// What `gpg --quick-set-expire FPR UNTIL` and then `'*'` for the subkeys does, dated `at`: new

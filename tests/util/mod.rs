@@ -635,6 +635,17 @@ pub mod pgp {
         }
     }
 
+    /// A signer for a key whose secret part is in the (generated) certificate.
+    pub fn keypair<P: openpgp::packet::key::KeyParts, R: openpgp::packet::key::KeyRole>(
+        key: &openpgp::packet::Key<P, R>,
+    ) -> openpgp::crypto::KeyPair {
+        key.clone()
+            .parts_into_secret()
+            .expect("generated certificates carry secrets")
+            .into_keypair()
+            .expect("secret key is unencrypted")
+    }
+
     /// The certificate's public part, ASCII-armored.
     pub fn armored_public(cert: &Cert) -> Vec<u8> {
         cert.armored()
