@@ -121,7 +121,8 @@ is an error, else 0."
     )]
     Lint(LintArgs),
 
-    /// Write a watch file and a minimal keyring holding only the pinned certificates.
+    /// Write a watch file and a minimal keyring holding only the pinned certificates (or pin
+    /// Sigstore publishers).
     #[command(after_help = "Examples:\n  \
 sigwatch add --pypi flufl.lock --keyring KEYS \\\n      \
 --fingerprint '0123 4567 89AB CDEF 0123  4567 89AB CDEF 0123 4567'\n  \
@@ -129,10 +130,12 @@ sigwatch add --url https://gnupg.org/ftp/gcrypt/gnupg/ \\\n      \
 --pattern 'gnupg-(?P<version>2\\.4\\.[0-9]+)\\.tar\\.bz2' \\\n      \
 --keyring signing-key.asc \\\n      \
 --fingerprint 6DAA6E64A76D2840571B4902528897B826403ADA \\\n      \
---signature-url '{url}.sig' --dir watch/\n\n\
+--signature-url '{url}.sig' --dir watch/\n  \
+sigwatch add --pypi sampleproject --publisher github:pypa/sampleproject/release.yml\n\n\
 The second writes watch/gnupg.toml and watch/keyrings/gnupg.asc; `sigwatch check -v \
 watch/gnupg.toml` then shows the newest release and the URLs `fetch` would use. \
-With --dry-run, the complete watch file is printed (every field, commented) and nothing is written.")]
+The third pins PyPI's Trusted Publisher instead of keys: `fetch` then verifies each file's \
+PEP 740 provenance. With --dry-run, the complete watch file is printed (every field, commented) and nothing is written.")]
     Add(AddArgs),
 
     /// Translate a Debian source package's debian/watch and upstream signing key.
@@ -260,7 +263,9 @@ pub struct VerifyArgs {
     /// Verify FILE by a Sigstore bundle (.sigstore, .sigstore.json), a PEP 740 attestation
     /// (.publish.attestation) or a PEP 740 provenance object (.provenance), offline. The
     /// signer is pinned by --identity and --issuer, --publisher, or the watch file's [sigstore].
-    #[arg(long, value_name = "BUNDLE", conflicts_with = "signature")]
+    /// With a --watch file that pins [keys] too, FILE's OpenPGP signature (--signature, default
+    /// FILE.asc then FILE.sig) is checked as well: both must pass.
+    #[arg(long, value_name = "BUNDLE")]
     pub sigstore: Option<PathBuf>,
 
     /// The certificate identity (SAN) allowed to sign, matched exactly; needs --issuer.
@@ -496,12 +501,23 @@ pub struct AddArgs {
     pub pattern: Option<String>,
 
     /// Keyring holding the certificates to pin (only the pinned ones are copied).
-    #[arg(long, value_name = "KEYFILE")]
-    pub keyring: PathBuf,
+    #[arg(
+        long,
+        value_name = "KEYFILE",
+        required_unless_present = "publishers",
+        requires = "fingerprints"
+    )]
+    pub keyring: Option<PathBuf>,
 
     /// Full fingerprint allowed to sign. Repeatable.
-    #[arg(long = "fingerprint", value_name = "F", required = true)]
+    #[arg(long = "fingerprint", value_name = "F", requires = "keyring")]
     pub fingerprints: Vec<String>,
+
+    /// A Sigstore publisher allowed to publish (PEP 740, Sigstore bundles):
+    /// github:OWNER/REPO/WORKFLOW.yml, gitlab:NAMESPACE/PROJECT/PATH, google:EMAIL or
+    /// circleci:PROJECT/PIPELINE_DEFINITION. Repeatable. With --keyring too, both must pass.
+    #[arg(long = "publisher", value_name = "SPEC")]
+    pub publishers: Vec<String>,
 
     /// Signature URL template ({url} {filename} {version} {name} {dir}). Repeatable: tried in order.
     #[arg(long = "signature-url", value_name = "TEMPLATE")]

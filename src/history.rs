@@ -14,7 +14,10 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Failure, Kind, config};
 
 /// One verified file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// An OpenPGP signer is recorded as `key` and `certificate`, a Sigstore signer as `identity`,
+/// `issuer` and `log_index`; a watch file with both `[keys]` and `[sigstore]` records both.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Entry {
     /// The release version.
@@ -23,11 +26,22 @@ pub struct Entry {
     pub file: String,
     /// Its sha256, lowercase hex.
     pub sha256: String,
-    /// Fingerprint of the (sub)key that signed.
+    /// Fingerprint of the OpenPGP (sub)key that signed (empty: no OpenPGP proof).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub key: String,
-    /// Primary fingerprint of the signing certificate.
+    /// Primary fingerprint of the signing OpenPGP certificate (empty: no OpenPGP proof).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub certificate: String,
-    /// When the signature was made (RFC 3339 UTC).
+    /// The Sigstore certificate's identity (SAN) that published the file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<String>,
+    /// The Sigstore certificate's OIDC issuer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<String>,
+    /// The transparency-log index of the Sigstore entry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_index: Option<u64>,
+    /// When the signature was made, or the log integrated it (RFC 3339 UTC).
     pub signed: String,
     /// When sigwatch recorded it (RFC 3339 UTC).
     pub recorded: String,
@@ -176,7 +190,10 @@ impl History {
                     newest.version
                 ));
             }
-            if newest.certificate != certificate {
+            if !certificate.is_empty()
+                && !newest.certificate.is_empty()
+                && newest.certificate != certificate
+            {
                 notices.push(format!(
                     "signer changed: {version} is signed by {certificate}, {} was signed by {} (key rotation)",
                     newest.version, newest.certificate
@@ -184,6 +201,32 @@ impl History {
             }
         }
         Ok(notices)
+    }
+
+    /// A notice when a file's Sigstore publisher differs from the newest recorded one's, like
+    /// a signer change.
+    pub fn publisher_notice(&self, version: &str, identity: &str, issuer: &str) -> Option<String> {
+        let versions: Vec<&str> = self
+            .entries
+            .iter()
+            .filter(|e| e.identity.is_some())
+            .map(|e| e.version.as_str())
+            .collect();
+        let keys = crate::base::version::keys_for(&versions);
+        let newest = self
+            .entries
+            .iter()
+            .filter(|e| e.identity.is_some())
+            .zip(keys)
+            .max_by(|(_, a), (_, b)| crate::base::version::compare(a, b))
+            .map(|(e, _)| e)?;
+        let (was, was_issuer) = (newest.identity.as_deref()?, newest.issuer.as_deref()?);
+        (was != identity || was_issuer != issuer).then(|| {
+            format!(
+                "publisher changed: {version} was published by {identity} (issuer {issuer}), {} by {was} (issuer {was_issuer})",
+                newest.version
+            )
+        })
     }
 
     /// Records an entry (replacing an identical file's entry) and writes the lock file atomically.
@@ -194,7 +237,10 @@ impl History {
                 && crate::base::version::same_version(&e.version, &entry.version)
         }) {
             // Re-verifying a recorded file keeps its first record.
-            if existing.certificate == entry.certificate && existing.key == entry.key {
+            if existing.certificate == entry.certificate
+                && existing.key == entry.key
+                && existing.identity == entry.identity
+            {
                 return Ok(());
             }
             *existing = entry;
@@ -246,6 +292,7 @@ mod tests {
             certificate: cert.into(),
             signed: "2024-01-01T00:00:00Z".into(),
             recorded: "2024-01-02T00:00:00Z".into(),
+            ..Entry::default()
         }
     }
 

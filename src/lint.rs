@@ -66,7 +66,15 @@ pub fn lint_file(path: &Path, now: SystemTime) -> Vec<Finding> {
     if let Some((message, fix)) = watch.pypi_signature_warning() {
         add(Severity::Warning, "pypi-no-signatures", message, fix);
     }
-    let keyring = match Keyring::load(&watch.keyring) {
+    if let Some(section) = &watch.sigstore {
+        for (message, fix) in unmatched_publishers(&watch, section) {
+            add(Severity::Warning, "sigstore-pin-unmatched", message, fix);
+        }
+    }
+    let Some(keys) = &watch.keys else {
+        return out;
+    };
+    let keyring = match Keyring::load(&keys.keyring) {
         Ok(k) => k,
         Err(e) => {
             add(
@@ -82,7 +90,7 @@ pub fn lint_file(path: &Path, now: SystemTime) -> Vec<Finding> {
     };
     let policy = policy();
     let mut pinned_certs: Vec<&Cert> = Vec::new();
-    for pin in &watch.pins {
+    for pin in &keys.pins {
         match keyring.find(&pin.0) {
             None => add(
                 Severity::Error,
@@ -308,9 +316,55 @@ pub fn lint_file(path: &Path, now: SystemTime) -> Vec<Finding> {
     out
 }
 
+/// Sigstore pins that no recorded release matched, when releases have been recorded with a
+/// Sigstore signer: a publisher that stopped publishing (a renamed workflow, a moved
+/// repository) keeps admitting whoever takes its name over.
+fn unmatched_publishers(
+    watch: &Watch,
+    section: &crate::watch::SigstoreWatch,
+) -> Vec<(String, String)> {
+    let Ok(history) = crate::history::History::load(&watch.path) else {
+        return Vec::new();
+    };
+    let published: Vec<&crate::history::Entry> = history
+        .entries
+        .iter()
+        .filter(|e| e.identity.is_some())
+        .collect();
+    if published.is_empty() {
+        return Vec::new();
+    }
+    section
+        .pins
+        .iter()
+        .filter(|pin| {
+            !published.iter().any(|e| {
+                pin.admits(
+                    e.identity.as_deref().unwrap_or_default(),
+                    e.issuer.as_deref().unwrap_or_default(),
+                    Some(&e.version),
+                )
+            })
+        })
+        .map(|pin| {
+            (
+                format!(
+                    "sigstore pin {pin} matched none of the {} release file(s) recorded in {}",
+                    published.len(),
+                    history.path.display()
+                ),
+                format!(
+                    "if this publisher no longer publishes, delete it from [sigstore] in {}; a pin nobody uses still admits whoever takes over its name",
+                    watch.path.display()
+                ),
+            )
+        })
+        .collect()
+}
+
 /// The fix for an expiring key: `keys refresh` when the watch file names a source.
 fn refresh_fix(watch: &Watch, otherwise: &str) -> String {
-    if watch.refresh.is_empty() {
+    if watch.keys.as_ref().is_none_or(|k| k.refresh.is_empty()) {
         format!(
             "{otherwise}; or add [keys] refresh = [\"<upstream KEYS URL>\", \"wkd\", \"keyserver\"] and run `sigwatch keys refresh {}`",
             watch.path.display()

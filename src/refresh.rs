@@ -162,15 +162,16 @@ pub fn wkd_urls(address: &str, base: Option<&str>) -> Option<[String; 2]> {
 
 /// Refreshes the pinned certificates of one watch file.
 pub async fn refresh(http: &Http, watch: &Watch) -> Result<RefreshReport, Failure> {
-    if watch.refresh.is_empty() {
+    let keys = watch.openpgp()?;
+    if keys.refresh.is_empty() {
         return Err(config(format!(
             "watch file {}: keys.refresh names no source",
             watch.path.display()
         ))
         .hint(r#"add e.g. refresh = ["https://example.org/KEYS", "wkd", "keyserver"] to [keys]"#));
     }
-    let keyring = Keyring::load(&watch.keyring).map_err(|e| config(crate::error::one_line(&e)))?;
-    let keyring_dir = watch
+    let keyring = Keyring::load(&keys.keyring).map_err(|e| config(crate::error::one_line(&e)))?;
+    let keyring_dir = keys
         .keyring
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -179,13 +180,13 @@ pub async fn refresh(http: &Http, watch: &Watch) -> Result<RefreshReport, Failur
     crate::fetch::clean_stale(keyring_dir);
     let mut report = RefreshReport {
         watch: watch.path.display().to_string(),
-        keyring: watch.keyring.display().to_string(),
+        keyring: keys.keyring.display().to_string(),
         ..RefreshReport::default()
     };
-    let pinned: Vec<Cert> = pinned_certs(&keyring, &watch.pins);
+    let pinned: Vec<Cert> = pinned_certs(&keyring, &keys.pins);
     let mut learned: Vec<Cert> = Vec::new();
     let wkd_base = std::env::var("SIGWATCH_WKD_BASE").ok();
-    for source in &watch.refresh {
+    for source in &keys.refresh {
         let errors_before = report.source_errors.len();
         let mut answered = false;
         if source == "wkd" {
@@ -218,7 +219,7 @@ pub async fn refresh(http: &Http, watch: &Watch) -> Result<RefreshReport, Failur
                     match parse_certs(&body, &url) {
                         Ok(certs) => {
                             let (keep, other): (Vec<Cert>, Vec<Cert>) =
-                                certs.into_iter().partition(|c| holds_pin(c, &watch.pins));
+                                certs.into_iter().partition(|c| holds_pin(c, &keys.pins));
                             let impostors: Vec<String> = other
                                 .iter()
                                 .filter(|c| addresses(c).contains(&address))
@@ -271,7 +272,7 @@ pub async fn refresh(http: &Http, watch: &Watch) -> Result<RefreshReport, Failur
                 Ok(Some(page)) => match parse_certs(&page.body, source) {
                     Ok(certs) => {
                         let (keep, other): (Vec<Cert>, Vec<Cert>) =
-                            certs.into_iter().partition(|c| holds_pin(c, &watch.pins));
+                            certs.into_iter().partition(|c| holds_pin(c, &keys.pins));
                         report.dropped_certificates += other.len();
                         learned.extend(keep);
                         answered = true;
@@ -347,12 +348,12 @@ pub async fn refresh(http: &Http, watch: &Watch) -> Result<RefreshReport, Failur
             cert.serialize(&mut w).map_err(|e| config(format!("{e}")))?;
             w.finalize().map_err(|e| config(format!("{e}")))?;
         }
-        let dir = watch
+        let dir = keys
             .keyring
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
-        place_bytes(dir, &watch.keyring, &out)?;
+        place_bytes(dir, &keys.keyring, &out)?;
         report.updated = true;
     }
     report.changes.retain(CertChange::changed);

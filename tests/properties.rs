@@ -292,10 +292,16 @@ fn check_watch(text: &str) -> Result<(), TestCaseError> {
     let parsed = timed("Watch::parse", || Watch::parse(text, &path))?;
     match parsed {
         Ok(w) => {
-            prop_assert!(!w.pins.is_empty());
-            prop_assert!(w.threshold >= 1 && w.threshold <= w.pins.len());
+            // Something always pins a signer: OpenPGP keys, Sigstore publishers, or both.
+            prop_assert!(
+                w.keys.is_some() || w.sigstore.as_ref().is_some_and(|s| !s.pins.is_empty())
+            );
+            if let Some(keys) = &w.keys {
+                prop_assert!(!keys.pins.is_empty());
+                prop_assert!(keys.threshold >= 1 && keys.threshold <= keys.pins.len());
+                prop_assert!(keys.keyring.is_file());
+            }
             prop_assert!(!w.signature_templates.is_empty());
-            prop_assert!(w.keyring.is_file());
             prop_assert!(!w.name.trim().is_empty());
         }
         Err(f) => {
@@ -481,6 +487,7 @@ proptest! {
                     sha256: None,
                     size: None,
                     yanked: i % 3 == 0,
+                    provenance: None,
                 })
             })
             .collect();

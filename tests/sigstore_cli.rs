@@ -120,11 +120,9 @@ fn embedded_production_root_refuses_a_foreign_instance() {
 fn watch_file_sigstore_section_pins_the_publisher() {
     let dir = TestDir::new("sigstore-watch");
     setup(&dir, &Instance::new(1));
-    dir.write("k.asc", b"");
     let watch = |publisher: &str| {
         format!(
-            "[source]\npypi = \"demo\"\n[keys]\nkeyring = \"k.asc\"\n\
-             fingerprints = [\"0123456789ABCDEF0123456789ABCDEF01234567\"]\n\
+            "[source]\npypi = \"demo\"\n\
              [sigstore]\npublishers = [\"{publisher}\"]\ntrusted_root = \"trusted_root.json\"\n"
         )
     };
@@ -153,4 +151,73 @@ fn bad_publisher_spec_and_missing_pin_are_usage_errors() {
         .arg(format!("{FILE}.sigstore.json"))
         .assert_code(2)
         .assert_stderr_contains(&["no signer is pinned"]);
+}
+
+#[test]
+fn watch_with_keys_and_sigstore_needs_both_proofs_and_both_must_pass() {
+    let dir = TestDir::new("sigstore-both");
+    setup(&dir, &Instance::new(1));
+    let key = util::pgp::CertSpec::v4("Upstream <up@example.org>").generate();
+    let fpr = util::pgp::fingerprint(&key);
+    dir.write("k.asc", util::pgp::armored_public(&key));
+    let watch = |publisher: &str| {
+        format!(
+            "[source]\npypi = \"demo\"\n[keys]\nkeyring = \"k.asc\"\nfingerprints = [\"{fpr}\"]\n\
+             [sigstore]\npublishers = [\"{publisher}\"]\ntrusted_root = \"trusted_root.json\"\n"
+        )
+    };
+    dir.write("both.toml", watch("github:owner/repo/release.yml"));
+    dir.write("fork.toml", watch("github:owner/fork/release.yml"));
+    let attestation = format!("{FILE}.publish.attestation");
+
+    // No signature yet: the OpenPGP half is missing, whatever the attestation says.
+    dir.cmd([
+        "verify",
+        FILE,
+        "--sigstore",
+        &attestation,
+        "--watch",
+        "both.toml",
+    ])
+    .assert_code(2)
+    .assert_stderr_contains(&[&format!("{FILE}.asc")]);
+    dir.write(format!("{FILE}.asc"), util::world::sign(&key, BYTES));
+
+    // Only a signature, no Sigstore proof: a usage error saying both are needed.
+    dir.cmd(["verify", FILE, "--watch", "both.toml"])
+        .assert_code(2)
+        .assert_stderr_contains(&["both must pass", "--sigstore"]);
+
+    // Both proofs, both pass: one JSON object with the OpenPGP verdict inside.
+    let out = dir
+        .cmd([
+            "--json",
+            "verify",
+            FILE,
+            "--sigstore",
+            &attestation,
+            "--watch",
+            "both.toml",
+        ])
+        .assert_code(0);
+    let j: Value = out.json();
+    assert_eq!(j["verdict"], "verified");
+    assert_eq!(j["identity"], SAN);
+    assert_eq!(j["openpgp"]["verdict"], "verified");
+
+    // The signature passes, the publisher is not pinned: refused, and JSON says so at the top.
+    let out = dir
+        .cmd([
+            "--json",
+            "verify",
+            FILE,
+            "--sigstore",
+            &attestation,
+            "--watch",
+            "fork.toml",
+        ])
+        .assert_code(1);
+    let j: Value = out.json();
+    assert_eq!(j["verdict"], "rejected");
+    assert_eq!(j["openpgp"]["verdict"], "verified");
 }

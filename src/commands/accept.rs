@@ -15,7 +15,7 @@ use crate::cli::AcceptArgs;
 use crate::error::{Failure, config, io, verification};
 use crate::exit::Exit;
 use crate::report::Printer;
-use crate::verify::{Checker, Exception, Keyring, Proof, Proven, Rule, Status};
+use crate::verify::{Checker, Exception, Keyring, Proof, Rule, Status};
 use crate::watch::{Source, Watch};
 
 /// Runs `accept`.
@@ -25,18 +25,29 @@ pub fn run(printer: &Printer, args: &AcceptArgs) -> Outcome {
             .hint("e.g. --reason \"SHA-1 signature; bytes match Debian's orig tarball\""));
     }
     let watch = Watch::load(&args.watch)?;
-    let keyring = Keyring::load(&watch.keyring)?;
+    let keys = watch.openpgp()?;
+    let keyring = Keyring::load(&keys.keyring)?;
     let sig_path = match &args.signature {
         Some(p) => p.clone(),
         None => default_signature(&args.file)?,
     };
     let signature = read_signature(&sig_path)?;
-    let judge = |exceptions: Vec<Exception>| -> Result<Proven, Failure> {
+    let judge = |exceptions: Vec<Exception>| -> Result<Judged, Failure> {
         let checker =
-            Checker::new(&keyring, &watch.pins, watch.threshold)?.with_exceptions(exceptions);
-        Proof::Detached(&signature)
-            .check_reader(&checker, open_data(&args.file)?)
-            .map_err(|e| io(format_args!("{}: cannot read", args.file.display()), &e))
+            Checker::new(&keyring, &keys.pins, keys.threshold)?.with_exceptions(exceptions);
+        let proven = Proof::Detached {
+            signature: &signature,
+            checker: &checker,
+        }
+        .check_reader(open_data(&args.file)?)
+        .map_err(|e| io(format_args!("{}: cannot read", args.file.display()), &e))?;
+        Ok(Judged {
+            verdict: proven
+                .openpgp()
+                .cloned()
+                .expect("a detached signature gives an OpenPGP verdict"),
+            sha256: proven.sha256,
+        })
     };
     let file = args.file.display().to_string();
     let plain = judge(Vec::new())?;
@@ -100,8 +111,14 @@ pub fn run(printer: &Printer, args: &AcceptArgs) -> Outcome {
     Err(refusal(&file, &plain, &candidates))
 }
 
+/// A file's sha256 and the OpenPGP verdict on its signature.
+struct Judged {
+    sha256: String,
+    verdict: crate::verify::Verdict,
+}
+
 /// Why nothing can be accepted.
-fn refusal(file: &str, plain: &Proven, candidates: &[(Rule, String)]) -> Failure {
+fn refusal(file: &str, plain: &Judged, candidates: &[(Rule, String)]) -> Failure {
     let why = if plain.verdict.signatures.is_empty() {
         plain.verdict.summary()
     } else if candidates.is_empty() {

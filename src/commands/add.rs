@@ -4,14 +4,16 @@ use crate::cli::AddArgs;
 use crate::error::{config, io};
 use crate::fetch::place_bytes;
 use crate::report::Printer;
+use crate::verify::sigstore::{IdentityPin, SPEC_HINT};
 use crate::verify::{Keyring, parse_pins};
 use crate::watch::{NewWatch, Watch, render};
 
 /// Runs `add`.
 pub fn run(printer: &Printer, args: &AddArgs) -> super::Outcome {
-    let pins = parse_pins(&args.fingerprints, |_| "--fingerprint".to_string())?;
-    let keyring = Keyring::load(&args.keyring)?;
-    let minimal = crate::verify::keyring::export_pinned(&keyring, &pins)?;
+    for spec in &args.publishers {
+        IdentityPin::from_publisher(spec)
+            .map_err(|e| config(format!("--publisher: {e}")).hint(SPEC_HINT))?;
+    }
     let name = match (&args.name, &args.pypi, &args.url) {
         (Some(n), _, _) => n.clone(),
         (None, Some(p), _) => p.clone(),
@@ -32,36 +34,61 @@ pub fn run(printer: &Printer, args: &AddArgs) -> super::Outcome {
         ],
         _ => unreachable!("clap requires --pattern with --url"),
     };
-    let pin_comments = pins
-        .iter()
-        .map(|p| {
-            let uid = keyring
-                .find(&p.0)
-                .and_then(|c| {
-                    c.userids()
-                        .next()
-                        .map(|u| String::from_utf8_lossy(u.userid().value()).into_owned())
-                })
-                .unwrap_or_default();
-            (crate::report::spaced(&p.to_string()), uid)
-        })
-        .collect();
     let keyring_rel = format!("keyrings/{name}.asc");
+    // The OpenPGP part, with --keyring: the pins, their user IDs, the minimal keyring.
+    let openpgp = match &args.keyring {
+        Some(keyring_arg) => {
+            let pins = parse_pins(&args.fingerprints, |_| "--fingerprint".to_string())?;
+            let keyring = Keyring::load(keyring_arg)?;
+            let minimal = crate::verify::keyring::export_pinned(&keyring, &pins)?;
+            let comments: Vec<(String, String)> = pins
+                .iter()
+                .map(|p| {
+                    let uid = keyring
+                        .find(&p.0)
+                        .and_then(|c| {
+                            c.userids()
+                                .next()
+                                .map(|u| String::from_utf8_lossy(u.userid().value()).into_owned())
+                        })
+                        .unwrap_or_default();
+                    (crate::report::spaced(&p.to_string()), uid)
+                })
+                .collect();
+            Some((keyring_arg, comments, minimal))
+        }
+        None => None,
+    };
+    let note = match &openpgp {
+        Some((keyring_arg, _, _)) => format!(
+            "Written by `sigwatch add` from {}; only the pinned certificates were copied.",
+            keyring_arg.display()
+        ),
+        None => {
+            "Written by `sigwatch add`: Sigstore publishers pinned; no OpenPGP keys.".to_string()
+        }
+    };
     let text = render(&NewWatch {
         name: name.clone(),
-        notes: vec![format!(
-            "Written by `sigwatch add` from {}; only the pinned certificates were copied.",
-            args.keyring.display()
-        )],
+        notes: vec![note],
         source,
         signature_templates: args.signature_urls.clone(),
-        keyring: keyring_rel.clone(),
-        pins: pin_comments,
+        keyring: if openpgp.is_some() {
+            keyring_rel.clone()
+        } else {
+            String::new()
+        },
+        pins: openpgp.as_ref().map(|o| o.1.clone()).unwrap_or_default(),
+        publishers: args.publishers.clone(),
         ..NewWatch::default()
     });
     let watch_path = args.dir.join(format!("{name}.toml"));
     let keyring_path = args.dir.join(&keyring_rel);
-    for p in [&watch_path, &keyring_path] {
+    let mut outputs = vec![&watch_path];
+    if openpgp.is_some() {
+        outputs.push(&keyring_path);
+    }
+    for p in outputs {
         if p.exists() && !args.force && !args.dry_run {
             return Err(config(format!("{} already exists", p.display()))
                 .hint("pass --force to replace it"));
@@ -70,15 +97,17 @@ pub fn run(printer: &Printer, args: &AddArgs) -> super::Outcome {
     // Validate exactly what will be written, with the same parser `check` and `fetch` use,
     // before anything is created; errors name the file the user asked for.
     let staged = tempfile::tempdir().map_err(|e| io("cannot create a temporary directory", &e))?;
-    let staged_keyring = staged.path().join(&keyring_rel);
-    std::fs::create_dir(staged.path().join("keyrings"))
-        .and_then(|()| std::fs::write(&staged_keyring, &minimal))
-        .map_err(|e| {
-            io(
-                format_args!("{}: cannot write", staged_keyring.display()),
-                &e,
-            )
-        })?;
+    if let Some((_, _, minimal)) = &openpgp {
+        let staged_keyring = staged.path().join(&keyring_rel);
+        std::fs::create_dir(staged.path().join("keyrings"))
+            .and_then(|()| std::fs::write(&staged_keyring, minimal))
+            .map_err(|e| {
+                io(
+                    format_args!("{}: cannot write", staged_keyring.display()),
+                    &e,
+                )
+            })?;
+    }
     let staged_watch = staged.path().join(format!("{name}.toml"));
     let parsed = Watch::parse(&text, &staged_watch).map_err(|mut e| {
         e.message = e.message.replace(
@@ -87,30 +116,43 @@ pub fn run(printer: &Printer, args: &AddArgs) -> super::Outcome {
         );
         e
     })?;
-    if let Some((warning, fix)) = parsed.pypi_signature_warning() {
+    if openpgp.is_some()
+        && let Some((warning, fix)) = parsed.pypi_signature_warning()
+    {
         printer.warning(&format!("{warning}; {fix} (--signature-url)"));
     }
     if args.dry_run {
         printer.result(text.trim_end());
-        printer.note(&format!(
-            "dry run: nothing written; without --dry-run this is {}, with the pinned certificates in {}",
-            watch_path.display(),
-            keyring_path.display()
-        ));
+        printer.note(&match openpgp {
+            Some(_) => format!(
+                "dry run: nothing written; without --dry-run this is {}, with the pinned certificates in {}",
+                watch_path.display(),
+                keyring_path.display()
+            ),
+            None => format!(
+                "dry run: nothing written; without --dry-run this is {}",
+                watch_path.display()
+            ),
+        });
         return Ok(crate::exit::Exit::Ok);
     }
-    let keyring_dir = keyring_path
-        .parent()
-        .expect("keyrings/NAME.asc has a parent");
-    std::fs::create_dir_all(keyring_dir)
-        .map_err(|e| io(format_args!("{}: cannot create", keyring_dir.display()), &e))?;
-    place_bytes(keyring_dir, &keyring_path, &minimal)?;
+    if let Some((_, _, minimal)) = &openpgp {
+        let keyring_dir = keyring_path
+            .parent()
+            .expect("keyrings/NAME.asc has a parent");
+        std::fs::create_dir_all(keyring_dir)
+            .map_err(|e| io(format_args!("{}: cannot create", keyring_dir.display()), &e))?;
+        place_bytes(keyring_dir, &keyring_path, minimal)?;
+    }
     place_bytes(&args.dir, &watch_path, text.as_bytes())?;
-    printer.note(&format!(
-        "wrote {} and {}",
-        watch_path.display(),
-        keyring_path.display()
-    ));
+    printer.note(&match openpgp {
+        Some(_) => format!(
+            "wrote {} and {}",
+            watch_path.display(),
+            keyring_path.display()
+        ),
+        None => format!("wrote {}", watch_path.display()),
+    });
     printer.result(&watch_path.display().to_string());
     Ok(crate::exit::Exit::Ok)
 }

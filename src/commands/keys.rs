@@ -46,7 +46,7 @@ pub fn refresh(printer: &Printer, paths: &[PathBuf], net: &NetArgs) -> Outcome {
             let outcome = match crate::watch::Watch::load(path) {
                 Ok(watch) => crate::refresh::refresh(&http, &watch)
                     .await
-                    .map(|r| (r, watch.refresh.len())),
+                    .map(|r| (r, watch.keys.as_ref().map_or(0, |k| k.refresh.len()))),
                 Err(e) => Err(e),
             };
             match outcome {

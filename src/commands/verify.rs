@@ -24,18 +24,53 @@ pub fn run(printer: &Printer, args: &VerifyArgs) -> Outcome {
         ))
         .hint("check the path; its signature is looked for beside it (FILE.asc, FILE.sig) unless --signature names it"));
     }
+    let watch = args
+        .watch
+        .as_deref()
+        .map(crate::watch::Watch::load)
+        .transpose()?;
     if let Some(bundle) = &args.sigstore {
-        return through_sigstore(printer, args, bundle);
+        return match watch.as_ref().and_then(|w| w.keys.as_ref().map(|k| (w, k))) {
+            Some((watch, keys)) => both(printer, args, bundle, watch, keys),
+            None => {
+                if args.signature.is_some() {
+                    return Err(config(
+                        "verify --sigstore --signature: an OpenPGP signature is checked beside a Sigstore proof only with a --watch file that pins [keys]",
+                    )
+                    .hint("drop --signature, or pass --watch W whose watch file has [keys] and [sigstore]"));
+                }
+                let (report, verdict) = sigstore_judgement(args, bundle, watch.as_ref())?;
+                printer.sigstore_report(&report, &verdict);
+                Ok(Exit::refused_unless(verdict.is_verified()))
+            }
+        };
     }
-    let (keyring_path, pins, threshold, exceptions, field) = match &args.watch {
-        Some(w) => {
-            let watch = crate::watch::Watch::load(w)?;
-            let exceptions = watch.exceptions();
+    if let Some(w) = &watch
+        && w.sigstore.is_some()
+    {
+        let message = if w.keys.is_some() {
+            format!(
+                "watch file {}: pins Sigstore publishers ([sigstore]) as well as keys: both must pass, and no Sigstore proof was given",
+                w.path.display()
+            )
+        } else {
+            format!(
+                "watch file {}: pins only Sigstore publishers ([sigstore]), and no Sigstore proof was given",
+                w.path.display()
+            )
+        };
+        return Err(config(message).hint(
+            "pass --sigstore BUNDLE (FILE.sigstore, FILE.publish.attestation, or PyPI's FILE.provenance)",
+        ));
+    }
+    let (keyring_path, pins, threshold, exceptions, field) = match &watch {
+        Some(watch) => {
+            let keys = watch.openpgp()?;
             (
-                watch.keyring,
-                watch.pins,
-                args.threshold.unwrap_or(watch.threshold),
-                exceptions,
+                keys.keyring.clone(),
+                keys.pins.clone(),
+                args.threshold.unwrap_or(keys.threshold),
+                watch.exceptions(),
                 "keys.fingerprints",
             )
         }
@@ -69,32 +104,41 @@ pub fn run(printer: &Printer, args: &VerifyArgs) -> Outcome {
         None => default_signature(&args.file)?,
     };
     let signature = read_signature(&sig_path)?;
-    let proven = Proof::Detached(&signature)
-        .check_reader(&checker, open_data(&args.file)?)
-        .map_err(|e| config(format!("{}: read error: {e}", args.file.display())))?;
+    let proven = Proof::Detached {
+        signature: &signature,
+        checker: &checker,
+    }
+    .check_reader(open_data(&args.file)?)
+    .map_err(|e| config(format!("{}: read error: {e}", args.file.display())))?;
+    let verdict = proven
+        .openpgp()
+        .expect("a detached signature gives an OpenPGP verdict");
     let file = args.file.display().to_string();
-    let mut report = VerifyReport::new(&file, &sig_path.display().to_string(), &proven.verdict);
+    let mut report = VerifyReport::new(&file, &sig_path.display().to_string(), verdict);
     let watch = args.watch.as_ref().map(|w| w.display().to_string());
-    report.hint = proven.verdict.hint_for(&file, watch.as_deref());
-    printer.verify_report(&report, &proven.verdict);
+    report.hint = verdict.hint_for(&file, watch.as_deref());
+    printer.verify_report(&report, verdict);
     Ok(Exit::refused_unless(proven.is_trusted()))
 }
 
-/// `verify --sigstore`: a Sigstore bundle or PEP 740 attestation/provenance, offline.
-fn through_sigstore(printer: &Printer, args: &VerifyArgs, proof_path: &Path) -> Outcome {
-    let (pins, root_path) = match &args.watch {
-        Some(w) => {
-            let watch = crate::watch::Watch::load(w)?;
-            let Some(section) = watch.sigstore else {
+/// `verify --sigstore`: a Sigstore bundle or PEP 740 attestation/provenance, judged offline.
+fn sigstore_judgement(
+    args: &VerifyArgs,
+    proof_path: &Path,
+    watch: Option<&crate::watch::Watch>,
+) -> Result<(SigstoreReport, sigstore::Verdict), Failure> {
+    let (pins, root_path) = match watch {
+        Some(watch) => {
+            let Some(section) = &watch.sigstore else {
                 return Err(config(format!(
                     "watch file {}: has no [sigstore] section to pin a signer",
-                    w.display()
+                    watch.path.display()
                 ))
                 .hint("add [sigstore] publishers = [\"github:OWNER/REPO/WORKFLOW.yml\"], or pass --publisher"));
             };
             (
-                section.pins,
-                args.trusted_root.clone().or(section.trusted_root),
+                section.pins.clone(),
+                args.trusted_root.clone().or(section.trusted_root.clone()),
             )
         }
         None => {
@@ -142,8 +186,61 @@ fn through_sigstore(printer: &Printer, args: &VerifyArgs, proof_path: &Path) -> 
         root.origin(),
         &verdict,
     );
-    printer.sigstore_report(&report, &verdict);
-    Ok(Exit::refused_unless(verdict.is_verified()))
+    Ok((report, verdict))
+}
+
+/// `verify --sigstore B --watch W` where W pins `[keys]` and `[sigstore]`: both proofs are
+/// checked and both must pass. JSON: the Sigstore report with the OpenPGP one under
+/// `openpgp`, and `verdict` verified only when both are.
+fn both(
+    printer: &Printer,
+    args: &VerifyArgs,
+    bundle: &Path,
+    watch: &crate::watch::Watch,
+    keys: &crate::watch::Keys,
+) -> Outcome {
+    let (mut report, sverdict) = sigstore_judgement(args, bundle, Some(watch))?;
+    let keyring = Keyring::load(&keys.keyring)?;
+    for w in &keyring.warnings {
+        printer.detail(w);
+    }
+    let checker = Checker::named(
+        &keyring,
+        &keys.pins,
+        args.threshold.unwrap_or(keys.threshold),
+        &|i| format!("keys.fingerprints[{i}]"),
+    )?
+    .with_exceptions(watch.exceptions());
+    let sig_path = match &args.signature {
+        Some(p) => p.clone(),
+        None => default_signature(&args.file)?,
+    };
+    let signature = read_signature(&sig_path)?;
+    let proven = Proof::Detached {
+        signature: &signature,
+        checker: &checker,
+    }
+    .check_reader(open_data(&args.file)?)
+    .map_err(|e| config(format!("{}: read error: {e}", args.file.display())))?;
+    let verdict = proven
+        .openpgp()
+        .expect("a detached signature gives an OpenPGP verdict");
+    let file = args.file.display().to_string();
+    let mut openpgp = VerifyReport::new(&file, &sig_path.display().to_string(), verdict);
+    openpgp.hint = verdict.hint_for(&file, Some(&watch.path.display().to_string()));
+    let trusted = proven.is_trusted() && sverdict.is_verified();
+    if printer.json {
+        for w in &verdict.warnings {
+            printer.warning(w);
+        }
+        report.verdict = VerdictWord::of(trusted);
+        report.openpgp = Some(Box::new(openpgp));
+        printer.json(&report);
+    } else {
+        printer.verify_report(&openpgp, verdict);
+        printer.sigstore_report(&report, &sverdict);
+    }
+    Ok(Exit::refused_unless(trusted))
 }
 
 fn read_proof(path: &Path) -> Result<Vec<u8>, Failure> {
@@ -224,9 +321,9 @@ fn through_checksums(
                     expected,
                     verdict: &verdict,
                 }
-                .check_reader(checker, open_data(&args.file)?)
+                .check_reader(open_data(&args.file)?)
                 .map_err(|e| config(format!("{file}: read error: {e}")))?;
-                let line = proven.line.as_ref().expect("a checksum-line proof");
+                let line = proven.line().expect("a checksum-line proof");
                 report.checksums = Some(Some(ChecksumReport {
                     file: sums_name.clone(),
                     algorithm: algo.name(),

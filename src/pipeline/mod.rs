@@ -12,9 +12,12 @@ use crate::error::{self, Failure, Kind, config};
 use crate::fetch;
 use crate::history::{Entry, History};
 use crate::net::http::Http;
-use crate::report::model::{Fetched, FileReport, ProjectReport, VerdictWord};
+use crate::report::model::{Fetched, FileReport, ProjectReport, SigstoreFetched, VerdictWord};
 use crate::source::{self, IndexFile};
-use crate::verify::{Checker, Keyring, Proof, Proven, Signer, Verdict, checksums, rfc3339};
+use crate::verify::sigstore::{self, TrustRoot};
+use crate::verify::{
+    Checker, Judgement, Keyring, Proof, Proven, Provings, Signer, Verdict, checksums, rfc3339,
+};
 use crate::watch::{Source, Watch, expand_template};
 
 /// What to do with each project.
@@ -105,15 +108,39 @@ async fn project_watch(
     if let Some((warning, fix)) = watch.pypi_signature_warning() {
         report.warnings.push(format!("{warning}; {fix}"));
     }
-    if opts.refresh_keys && !watch.refresh.is_empty() {
+    if opts.refresh_keys && watch.keys.as_ref().is_some_and(|k| !k.refresh.is_empty()) {
         refresh_first(http, watch, report).await?;
     }
-    let keyring = Keyring::load(&watch.keyring).map_err(Failure::from)?;
-    let checker = Checker::named(&keyring, &watch.pins, watch.threshold, &|i| {
-        format!("keys.fingerprints[{i}]")
-    })?
-    .with_exceptions(watch.exceptions());
-    report.warnings.extend(checker.warnings.iter().cloned());
+    let keyring = match &watch.keys {
+        Some(keys) => Some(Keyring::load(&keys.keyring).map_err(Failure::from)?),
+        None => None,
+    };
+    let checker = match (&watch.keys, &keyring) {
+        (Some(keys), Some(keyring)) => Some(
+            Checker::named(keyring, &keys.pins, keys.threshold, &|i| {
+                format!("keys.fingerprints[{i}]")
+            })?
+            .with_exceptions(watch.exceptions()),
+        ),
+        _ => None,
+    };
+    if let Some(checker) = &checker {
+        report.warnings.extend(checker.warnings.iter().cloned());
+    }
+    let trust_root = match &watch.sigstore {
+        Some(section) => Some(match &section.trusted_root {
+            Some(path) => TrustRoot::from_file(path).map_err(|e| {
+                config(format!("watch file {}: sigstore.trusted_root: {e:#}", watch.path.display()))
+                    .hint("name a Sigstore trusted_root.json (as sigstore clients ship it), or delete the field to use the embedded public-good root")
+            })?,
+            None => TrustRoot::production(),
+        }),
+        None => None,
+    };
+    let sigstore_checker = match (&watch.sigstore, &trust_root) {
+        (Some(section), Some(root)) => Some(sigstore::Checker::new(root, &section.pins)),
+        _ => None,
+    };
 
     let releases = source::discover(http, &watch.source).await?;
     let prereleases = match &watch.source {
@@ -160,11 +187,14 @@ async fn project_watch(
             filename: f.filename.clone(),
             url: f.url.clone(),
             sha256: f.sha256.clone(),
-            signature_url: watch
-                .checksums
-                .as_ref()
-                .or(watch.signature_templates.first())
-                .map(|t| expand_template(t, &f.url, &f.filename, &release.version, &watch.name)),
+            signature_url: watch.keys.as_ref().and_then(|_| {
+                watch
+                    .checksums
+                    .as_ref()
+                    .or(watch.signature_templates.first())
+                    .map(|t| expand_template(t, &f.url, &f.filename, &release.version, &watch.name))
+            }),
+            sigstore_url: sigstore_urls(watch, f, &release.version).into_iter().next(),
             fetched: None,
         });
     }
@@ -191,7 +221,8 @@ async fn project_watch(
     let mut run = Run {
         http,
         watch,
-        checker: &checker,
+        checker: checker.as_ref(),
+        sigstore: sigstore_checker.as_ref(),
         version: &release.version,
         opts: fetch_opts,
         history: History::load_file(places.history.clone())?,
@@ -244,7 +275,10 @@ async fn refresh_first(
 struct Run<'r> {
     http: &'r Http,
     watch: &'r Watch,
-    checker: &'r Checker<'r>,
+    /// The OpenPGP pins, with `[keys]`.
+    checker: Option<&'r Checker<'r>>,
+    /// The Sigstore trust root and pins, with `[sigstore]`.
+    sigstore: Option<&'r sigstore::Checker<'r>>,
     version: &'r str,
     opts: &'r FetchOptions,
     history: History,
@@ -278,6 +312,14 @@ enum Evidence {
     },
 }
 
+/// A Sigstore proof of one file (bundle, PEP 740 attestation or provenance), fetched before
+/// the file itself.
+struct SigstoreEvidence {
+    url: String,
+    bytes: Vec<u8>,
+    proof: sigstore::Proof,
+}
+
 async fn fetch_file(
     run: &mut Run<'_>,
     file: &IndexFile,
@@ -285,33 +327,51 @@ async fn fetch_file(
 ) -> Result<(), Failure> {
     let filename = fetch::safe_filename(&file.filename)?;
     let dest = run.opts.dest.join(filename);
-    let evidence = evidence_for(run, file, filename, out).await?;
-    let proof = match &evidence {
-        Evidence::Detached { signature, .. } => Proof::Detached(signature),
-        Evidence::Line {
-            sums_url,
-            algo,
-            expected,
-        } => Proof::ChecksumLine {
-            algo: *algo,
-            expected,
-            verdict: &run.sums[sums_url].verdict,
-        },
+    let (checker, sigstore_checker) = (run.checker, run.sigstore);
+    let evidence = match checker {
+        Some(checker) => Some(evidence_for(run, checker, file, filename, out).await?),
+        None => None,
     };
+    let bundle = match sigstore_checker {
+        Some(_) => Some(sigstore_evidence(run, file, out).await?),
+        None => None,
+    };
+    // Every proof the watch file asks for, fed the same bytes; all must pass.
+    let mut proofs = Vec::new();
+    if let (Some(evidence), Some(checker)) = (&evidence, checker) {
+        proofs.push(match evidence {
+            Evidence::Detached { signature, .. } => Proof::Detached { signature, checker },
+            Evidence::Line {
+                sums_url,
+                algo,
+                expected,
+            } => Proof::ChecksumLine {
+                algo: *algo,
+                expected,
+                verdict: &run.sums[sums_url].verdict,
+            },
+        });
+    }
+    if let (Some(bundle), Some(checker)) = (&bundle, sigstore_checker) {
+        proofs.push(Proof::Sigstore {
+            proof: &bundle.proof,
+            checker,
+            name: filename,
+            version: Some(run.version),
+        });
+    }
 
     // A file already at the destination is proven again, never trusted because it exists.
     let mut existing = None;
     if dest.is_file() {
         let f = std::fs::File::open(&dest)
             .map_err(|e| error::io(format_args!("{}: cannot read", dest.display()), &e))?;
-        let proven = proof
-            .check_reader(run.checker, f)
+        let proven = Provings::check_reader(&proofs, f)
             .map_err(|e| error::io(format_args!("{}: cannot read", dest.display()), &e))?;
-        let index_ok = file
-            .sha256
-            .as_ref()
-            .is_none_or(|want| *want == proven.sha256);
-        if index_ok && proven.is_trusted() {
+        let index_ok = proven
+            .first()
+            .is_some_and(|p| file.sha256.as_ref().is_none_or(|want| *want == p.sha256));
+        if index_ok && proven.iter().all(Proven::is_trusted) {
             existing = Some(proven);
         } else {
             run.notices.push(format!(
@@ -323,60 +383,207 @@ async fn fetch_file(
     let (proven, tmp) = match existing {
         Some(proven) => (proven, None),
         None => {
-            let mut proving = proof.start(run.checker);
+            let mut proving = Provings::start(&proofs);
             let got = fetch::download(run.http, &file.url, &run.opts.dest, file.size, &mut proving)
                 .await?;
             let proven = proving.finish();
-            if let Some(want) = &file.sha256
-                && *want != proven.sha256
+            if let (Some(want), Some(first)) = (&file.sha256, proven.first())
+                && *want != first.sha256
             {
-                return Err(fetch::digest_mismatch(&file.url, want, &proven.sha256));
+                return Err(fetch::digest_mismatch(&file.url, want, &first.sha256));
             }
             (proven, Some(got.tmp))
         }
     };
-    let signer = judge(
-        &evidence,
-        &proven,
-        &file.url,
-        filename,
-        &run.watch.path,
-        out,
-    )?;
-    out.sha256 = Some(proven.sha256.clone());
-    if let Some(accepted) = &proven.verdict.accepted {
+    let mut signer = None;
+    let mut publisher = None;
+    for p in &proven {
+        match &p.judgement {
+            Judgement::OpenPgp { .. } => {
+                let evidence = evidence
+                    .as_ref()
+                    .expect("an OpenPGP proof has its evidence");
+                signer = Some(judge(
+                    evidence,
+                    p,
+                    &file.url,
+                    filename,
+                    &run.watch.path,
+                    out,
+                )?);
+            }
+            Judgement::Sigstore(verdict) => {
+                let bundle = bundle.as_ref().expect("a Sigstore proof has its evidence");
+                publisher = Some(publisher_of(verdict, &bundle.url, filename, out)?);
+            }
+        }
+    }
+    let sha256 = proven
+        .first()
+        .map(|p| p.sha256.clone())
+        .expect("a watch file pins [keys] or [sigstore], so there is a proof");
+    out.sha256 = Some(sha256.clone());
+    if let Some(accepted) = proven.iter().find_map(|p| p.openpgp()?.accepted.as_ref()) {
         run.warnings
             .push(format!("{filename}: {}", accepted.warning()));
     }
-    let signature_file = match &evidence {
-        Evidence::Detached {
-            signature_url,
-            signature,
-        } => Some((
-            run.opts.dest.join(format!(
+    let mut beside = Vec::new();
+    if let Some(Evidence::Detached {
+        signature_url,
+        signature,
+    }) = &evidence
+    {
+        beside.push(Beside {
+            path: run.opts.dest.join(format!(
                 "{filename}{}",
                 signature_extension(signature_url, signature)
             )),
-            signature.as_slice(),
-        )),
-        Evidence::Line { .. } => None,
-    };
+            bytes: signature,
+            proof: ProofFile::Signature,
+        });
+    }
+    if let Some(bundle) = &bundle {
+        beside.push(Beside {
+            path: run.opts.dest.join(format!(
+                "{filename}{}",
+                sigstore_extension(&bundle.proof.kind, &bundle.url)
+            )),
+            bytes: &bundle.bytes,
+            proof: ProofFile::Sigstore,
+        });
+    }
     settle(
         run,
-        filename,
-        proven.sha256,
-        &signer,
+        Settled {
+            filename,
+            sha256,
+            signer: signer.as_ref(),
+            publisher: publisher.as_ref(),
+        },
         &dest,
         tmp,
-        signature_file.as_ref().map(|(p, b)| (p.as_path(), *b)),
+        &beside,
         out,
     )
+}
+
+/// The Sigstore proof's candidate URLs for one file, in order: the watch file's `bundle`
+/// templates; else, on a package index, the file's PEP 740 provenance URL and PyPI's
+/// integrity API; else `{url}.sigstore.json` and `{url}.sigstore` beside the file.
+fn sigstore_urls(watch: &Watch, file: &IndexFile, version: &str) -> Vec<String> {
+    let Some(section) = &watch.sigstore else {
+        return Vec::new();
+    };
+    let expand = |t: &str| expand_template(t, &file.url, &file.filename, version, &watch.name);
+    if !section.bundle_templates.is_empty() {
+        return section.bundle_templates.iter().map(|t| expand(t)).collect();
+    }
+    match &watch.source {
+        Source::Pypi { project, index, .. } => {
+            let index = index.clone().unwrap_or_else(source::pypi::default_index);
+            let mut urls: Vec<String> = file.provenance.iter().cloned().collect();
+            if let Some(api) = source::pypi::integrity_url(&index, project, version, &file.filename)
+                && !urls.contains(&api)
+            {
+                urls.push(api);
+            }
+            urls
+        }
+        Source::Url { .. } | Source::Forge { .. } => {
+            DEFAULT_BUNDLE_TEMPLATES.iter().map(|t| expand(t)).collect()
+        }
+    }
+}
+
+/// Where URL and forge sources look for a Sigstore bundle when `bundle` is not set.
+const DEFAULT_BUNDLE_TEMPLATES: [&str; 2] = ["{url}.sigstore.json", "{url}.sigstore"];
+
+/// Fetches the file's Sigstore proof from the first candidate URL that has one.
+async fn sigstore_evidence(
+    run: &Run<'_>,
+    file: &IndexFile,
+    out: &mut FileReport,
+) -> Result<SigstoreEvidence, Failure> {
+    let urls = sigstore_urls(run.watch, file, run.version);
+    for url in &urls {
+        let Some(page) = run.http.get_optional(url).await? else {
+            continue;
+        };
+        out.sigstore_url = Some(url.clone());
+        let proof = sigstore::Proof::parse(&page.body).map_err(|e| {
+            error::verification(format!("{url}: not a Sigstore proof of {}: {e}", file.filename))
+                .hint("a Sigstore bundle, PEP 740 attestation or provenance object is JSON; check the watch file's [sigstore] bundle templates")
+        })?;
+        return Ok(SigstoreEvidence {
+            url: url.clone(),
+            bytes: page.body,
+            proof,
+        });
+    }
+    let hint = match &run.watch.source {
+        Source::Pypi { .. } => {
+            "the index serves no PEP 740 provenance for this file: it was uploaded without a Trusted Publisher; ask upstream to publish from CI with Trusted Publishing, or pin OpenPGP keys in [keys] instead"
+        }
+        _ => {
+            "set [sigstore] bundle to where upstream publishes its Sigstore bundles, e.g. bundle = [\"{url}.sigstore\"]"
+        }
+    };
+    Err(Failure::new(
+        Kind::MissingSignature,
+        format!(
+            "{}: no Sigstore proof found; tried {}",
+            file.filename,
+            urls.join(", ")
+        ),
+    )
+    .hint(hint))
+}
+
+/// The pinned publisher of a Sigstore verdict, or the rejection naming the proof.
+fn publisher_of(
+    verdict: &sigstore::Verdict,
+    url: &str,
+    filename: &str,
+    out: &mut FileReport,
+) -> Result<sigstore::Signer, Failure> {
+    let fetched = out.fetched.get_or_insert_with(Fetched::default);
+    fetched.sigstore = Some(SigstoreFetched::new(verdict));
+    // One word for the file: rejected when any of its proofs is.
+    if fetched.verdict != Some(VerdictWord::Rejected) {
+        fetched.verdict = Some(VerdictWord::of(verdict.is_verified()));
+    }
+    match verdict.signer() {
+        Some(signer) => Ok(signer.clone()),
+        None => {
+            fetched.verdict = Some(VerdictWord::Rejected);
+            let failure = error::verification(format!(
+                "{filename}: Sigstore proof {url}: {}",
+                verdict.summary()
+            ));
+            Err(match verdict.hint() {
+                Some(hint) => failure.hint(hint),
+                None => failure,
+            })
+        }
+    }
+}
+
+/// The file name extension a Sigstore proof is placed under beside the file.
+fn sigstore_extension(kind: &sigstore::Kind, url: &str) -> &'static str {
+    let path = url.split(['?', '#']).next().unwrap_or(url);
+    match kind {
+        sigstore::Kind::Provenance(_) => ".provenance",
+        sigstore::Kind::Attestation => ".publish.attestation",
+        sigstore::Kind::Bundle(_) if path.ends_with(".sigstore") => ".sigstore",
+        sigstore::Kind::Bundle(_) => ".sigstore.json",
+    }
 }
 
 /// Fetches what the file's proof is made of: its detached signature, or the verified
 /// checksum file that has its line.
 async fn evidence_for(
     run: &mut Run<'_>,
+    checker: &Checker<'_>,
     file: &IndexFile,
     filename: &str,
     out: &mut FileReport,
@@ -397,7 +604,7 @@ async fn evidence_for(
         &run.watch.name,
     );
     let watch_path = run.watch.path.clone();
-    let sums = verified_checksums(run, &sums_url).await?;
+    let sums = verified_checksums(run, checker, &sums_url).await?;
     out.signature_url = Some(sums.signature_url.clone());
     record_verdict(out, &sums.verdict);
     // A checksum file that does not verify ends here, before the artifact is downloaded.
@@ -425,12 +632,13 @@ fn judge(
     watch: &Path,
     out: &mut FileReport,
 ) -> Result<Signer, Failure> {
-    record_verdict(out, &proven.verdict);
+    let verdict = proven.openpgp().expect("judged only for an OpenPGP proof");
+    record_verdict(out, verdict);
     match evidence {
-        Evidence::Detached { .. } => signer_of(&proven.verdict, filename, watch),
+        Evidence::Detached { .. } => signer_of(verdict, filename, watch),
         Evidence::Line { sums_url, .. } => {
-            let signer = signer_of(&proven.verdict, sums_url, watch)?;
-            match &proven.line {
+            let signer = signer_of(verdict, sums_url, watch)?;
+            match proven.line() {
                 Some(line) if !line.matches() => Err(Failure::new(
                     Kind::Digest,
                     checksums::line_mismatch(url, sums_url, line),
@@ -445,6 +653,7 @@ fn judge(
 /// clearsigned) once per release, and verifies it with the same checker as any signature.
 async fn verified_checksums<'r>(
     run: &'r mut Run<'_>,
+    checker: &Checker<'_>,
     url: &str,
 ) -> Result<&'r VerifiedSums, Failure> {
     if !run.sums.contains_key(url) {
@@ -453,7 +662,7 @@ async fn verified_checksums<'r>(
                 error::source(format!("{url}: checksum file not found (HTTP 404)"))
             })?;
         let entry = if checksums::split_cleartext(&page.body).is_some() {
-            let (verdict, sums) = checksums::verify(run.checker, &page.body, None);
+            let (verdict, sums) = checksums::verify(checker, &page.body, None);
             VerifiedSums {
                 signature_url: url.to_string(),
                 verdict,
@@ -479,7 +688,7 @@ async fn verified_checksums<'r>(
                     ),
                 )
             })?;
-            let (verdict, sums) = checksums::verify(run.checker, &page.body, Some(&sig));
+            let (verdict, sums) = checksums::verify(checker, &page.body, Some(&sig));
             VerifiedSums {
                 signature_url,
                 verdict,
@@ -503,38 +712,64 @@ fn signer_of(verdict: &Verdict, what: &str, watch: &Path) -> Result<Signer, Fail
     })
 }
 
+/// A proof file placed beside the fetched file.
+struct Beside<'a> {
+    path: PathBuf,
+    bytes: &'a [u8],
+    proof: ProofFile,
+}
+
+/// Which proof a [`Beside`] file holds.
+#[derive(Clone, Copy)]
+enum ProofFile {
+    Signature,
+    Sigstore,
+}
+
+/// A trusted file and who vouched for it.
+struct Settled<'a> {
+    filename: &'a str,
+    sha256: String,
+    /// The pinned OpenPGP signer, with `[keys]`.
+    signer: Option<&'a Signer>,
+    /// The pinned Sigstore publisher, with `[sigstore]`.
+    publisher: Option<&'a sigstore::Signer>,
+}
+
 /// The last steps for a trusted file: the history's judgement (rollback, re-upload,
-/// replay, rotation notice), then the rename into place (with the signature file, if any),
+/// replay, rotation notice), then the rename into place (with its proof files beside it),
 /// then the record. `tmp` is `None` when the file already there was proven again.
-#[allow(clippy::too_many_arguments)]
 fn settle(
     run: &mut Run<'_>,
-    filename: &str,
-    sha256: String,
-    signer: &Signer,
+    file: Settled<'_>,
     dest: &Path,
     tmp: Option<tempfile::NamedTempFile>,
-    signature_file: Option<(&Path, &[u8])>,
+    beside: &[Beside<'_>],
     out: &mut FileReport,
 ) -> Result<(), Failure> {
+    let certificate = file.signer.map(|s| s.cert.to_hex()).unwrap_or_default();
     run.notices.extend(run.history.check(
         run.version,
-        filename,
-        &sha256,
-        &signer.cert.to_hex(),
+        file.filename,
+        &file.sha256,
+        &certificate,
         run.opts.allow_downgrade,
     )?);
-    // The signature goes into its temporary file first, so a failure to write it leaves
-    // nothing placed.
-    let signature_tmp = match signature_file {
-        Some((sig_dest, bytes)) => {
-            let mut t = fetch::temp_in(&run.opts.dest)?;
-            std::io::Write::write_all(&mut t, bytes)
-                .map_err(|e| error::io(format_args!("{}: cannot write", sig_dest.display()), &e))?;
-            Some((t, sig_dest))
-        }
-        None => None,
-    };
+    if let Some(p) = file.publisher {
+        run.notices.extend(
+            run.history
+                .publisher_notice(run.version, &p.identity, &p.issuer),
+        );
+    }
+    // Proof files go into temporary files first, so a failure to write one leaves nothing
+    // placed.
+    let mut staged = Vec::new();
+    for b in beside {
+        let mut t = fetch::temp_in(&run.opts.dest)?;
+        std::io::Write::write_all(&mut t, b.bytes)
+            .map_err(|e| error::io(format_args!("{}: cannot write", b.path.display()), &e))?;
+        staged.push((t, b));
+    }
     let fetched = out.fetched.get_or_insert_with(Fetched::default);
     fetched.reused = tmp.is_none();
     match tmp {
@@ -547,17 +782,33 @@ fn settle(
         )),
     }
     fetched.path = Some(dest.display().to_string());
-    if let Some((t, sig_dest)) = signature_tmp {
-        fetch::place(t, sig_dest)?;
-        fetched.signature_path = Some(sig_dest.display().to_string());
+    for (t, b) in staged {
+        fetch::place(t, &b.path)?;
+        let placed = Some(b.path.display().to_string());
+        match b.proof {
+            ProofFile::Signature => fetched.signature_path = placed,
+            ProofFile::Sigstore => {
+                if let Some(s) = fetched.sigstore.as_mut() {
+                    s.path = placed;
+                }
+            }
+        }
     }
+    let signed = match (file.signer, file.publisher) {
+        (Some(s), _) => rfc3339(s.created),
+        (None, Some(p)) => p.integrated_time.map(rfc3339).unwrap_or_default(),
+        (None, None) => String::new(),
+    };
     run.history.record(Entry {
         version: run.version.to_string(),
-        file: filename.to_string(),
-        sha256,
-        key: signer.key.to_hex(),
-        certificate: signer.cert.to_hex(),
-        signed: rfc3339(signer.created),
+        file: file.filename.to_string(),
+        sha256: file.sha256,
+        key: file.signer.map(|s| s.key.to_hex()).unwrap_or_default(),
+        certificate,
+        identity: file.publisher.map(|p| p.identity.clone()),
+        issuer: file.publisher.map(|p| p.issuer.clone()),
+        log_index: file.publisher.and_then(|p| p.log_index),
+        signed,
         recorded: rfc3339(SystemTime::now()),
     })
 }

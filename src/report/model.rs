@@ -96,6 +96,30 @@ pub struct Fetched {
     pub accepted_by_exception: bool,
     /// That exception (rule, signer, sha256, reason), or null.
     pub exception: Option<Accepted>,
+    /// With `[sigstore]`: the Sigstore proof's verdict and publisher (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sigstore: Option<SigstoreFetched>,
+}
+
+/// What a Sigstore proof said about a fetched file.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SigstoreFetched {
+    /// "verified" or "rejected".
+    pub verdict: Option<VerdictWord>,
+    /// The certificate's identity (SAN): verified when `verdict` is `verified`, else claimed.
+    pub identity: Option<String>,
+    /// The certificate's OIDC issuer, likewise.
+    pub issuer: Option<String>,
+    /// The transparency-log index.
+    pub log_index: Option<u64>,
+    /// When the log integrated the entry (RFC 3339 UTC).
+    pub integrated_time: Option<String>,
+    /// `bundle`, `attestation` or `provenance`.
+    pub proof_kind: Option<&'static str>,
+    /// One line: why.
+    pub reason: String,
+    /// Where the proof was placed beside the file.
+    pub path: Option<String>,
 }
 
 /// One file of the chosen release.
@@ -109,6 +133,10 @@ pub struct FileReport {
     pub sha256: Option<String>,
     /// The signature URL (`check`: the first template; `fetch`: the one that answered).
     pub signature_url: Option<String>,
+    /// With `[sigstore]`: the Sigstore proof's URL (`check`: the first candidate, e.g. the
+    /// index's PEP 740 provenance URL; `fetch`: the one that answered).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sigstore_url: Option<String>,
     /// Set by `fetch`.
     #[serde(flatten)]
     pub fetched: Option<Fetched>,
@@ -393,6 +421,10 @@ pub struct SigstoreReport {
     pub trusted_root: String,
     /// One line: why.
     pub reason: String,
+    /// With a watch file pinning `[keys]` too: the OpenPGP verdict on the same file (then
+    /// `verdict` is `verified` only when both are).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub openpgp: Option<Box<VerifyReport>>,
 }
 
 impl SigstoreReport {
@@ -429,6 +461,24 @@ impl SigstoreReport {
             pins: verdict.pins.clone(),
             trusted_root: trusted_root.to_string(),
             reason: verdict.summary(),
+            openpgp: None,
+        }
+    }
+}
+
+impl SigstoreFetched {
+    /// What a fetched file's Sigstore verdict says.
+    pub fn new(verdict: &crate::verify::sigstore::Verdict) -> SigstoreFetched {
+        let report = SigstoreReport::new("", "", "", "", verdict);
+        SigstoreFetched {
+            verdict: Some(report.verdict),
+            identity: report.identity,
+            issuer: report.issuer,
+            log_index: report.log_index,
+            integrated_time: report.integrated_time,
+            proof_kind: report.proof_kind,
+            reason: report.reason,
+            path: None,
         }
     }
 }

@@ -116,6 +116,7 @@ pub fn parse_releases(kind: ForgeKind, body: &[u8]) -> Result<Vec<ForgeRelease>,
                                 }),
                             size: a.size,
                             yanked: false,
+                            provenance: None,
                         })
                         .collect(),
                 })
@@ -140,6 +141,7 @@ pub fn parse_releases(kind: ForgeKind, body: &[u8]) -> Result<Vec<ForgeRelease>,
                             sha256: None,
                             size: None,
                             yanked: false,
+                            provenance: None,
                         })
                         .collect(),
                 })

@@ -29,6 +29,9 @@ pub struct IndexFile {
     pub size: Option<u64>,
     /// Yanked (PEP 592).
     pub yanked: bool,
+    /// Where the index serves the file's PEP 740 provenance (`provenance` in PEP 691 JSON,
+    /// `data-provenance` in HTML), resolved.
+    pub provenance: Option<String>,
 }
 
 /// One version and its files.
@@ -62,6 +65,8 @@ pub struct Link {
     pub last_segment: String,
     /// `data-yanked` present.
     pub yanked: bool,
+    /// `data-provenance` (PEP 740), as written.
+    pub provenance: Option<String>,
 }
 
 /// Every `<a href>` of an HTML page, resolved against `base` (or the page's `<base href>`).
@@ -100,6 +105,7 @@ pub fn links(body: &[u8], base: &Url) -> Vec<Link> {
                 text: a.text().collect::<String>(),
                 last_segment,
                 yanked: a.value().attr("data-yanked").is_some(),
+                provenance: a.value().attr("data-provenance").map(str::to_string),
             }
         })
         .collect()
@@ -133,6 +139,7 @@ pub fn listing_files(body: &[u8], base: &Url, pattern: &regex::Regex) -> Vec<(St
                 sha256: None,
                 size: None,
                 yanked: false,
+                provenance: None,
             },
         ));
     }
@@ -279,6 +286,7 @@ mod tests {
             sha256: None,
             size: None,
             yanked: false,
+            provenance: None,
         }
     }
 

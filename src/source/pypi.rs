@@ -42,6 +42,22 @@ pub fn default_index() -> String {
     pip_config_index().unwrap_or_else(|| PYPI_SIMPLE.to_string())
 }
 
+/// PyPI's integrity API for a file's PEP 740 provenance, beside a `…/simple/` index:
+/// `…/integrity/<project>/<version>/<filename>/provenance`. `None` for an index whose URL
+/// does not end in `/simple/`.
+pub fn integrity_url(index: &str, project: &str, version: &str, filename: &str) -> Option<String> {
+    let base = index.trim_end_matches('/').strip_suffix("/simple")?;
+    let mut url = Url::parse(&format!("{base}/")).ok()?;
+    url.path_segments_mut().ok()?.pop_if_empty().extend([
+        "integrity",
+        &normalize(project),
+        version,
+        filename,
+        "provenance",
+    ]);
+    Some(url.into())
+}
+
 /// `index-url` from pip's configuration files, later files winning, as pip reads them.
 fn pip_config_index() -> Option<String> {
     let mut files: Vec<std::path::PathBuf> = vec!["/etc/pip.conf".into()];
@@ -122,6 +138,8 @@ struct JsonFile {
     #[serde(default)]
     yanked: Yanked,
     size: Option<u64>,
+    /// PEP 740: the URL of the file's provenance object, or null.
+    provenance: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -157,7 +175,14 @@ pub fn parse_json(body: &[u8], base: &Url) -> Result<Vec<IndexFile>, String> {
         let url = base
             .join(&f.url)
             .map_err(|e| format!("file {:?}: bad url {:?}: {e}", f.filename, f.url))?;
+        let provenance = match &f.provenance {
+            Some(p) => Some(String::from(base.join(p).map_err(|e| {
+                format!("file {:?}: bad provenance url {p:?}: {e}", f.filename)
+            })?)),
+            None => None,
+        };
         files.push(IndexFile {
+            provenance,
             filename: f.filename,
             url: strip_fragment(url),
             sha256: f.hashes.get("sha256").map(|h| h.to_ascii_lowercase()),
@@ -183,12 +208,18 @@ pub fn parse_html(body: &[u8], base: &Url) -> Result<Vec<IndexFile>, String> {
             .and_then(|f| f.strip_prefix("sha256="))
             .filter(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()))
             .map(|h| h.to_ascii_lowercase());
+        let provenance = link
+            .provenance
+            .as_deref()
+            .and_then(|p| base.join(p).ok())
+            .map(String::from);
         files.push(IndexFile {
             filename,
             url: strip_fragment(url),
             sha256,
             size: None,
             yanked: link.yanked,
+            provenance,
         });
     }
     Ok(files)
@@ -247,6 +278,28 @@ pub fn parse_filename(filename: &str, project: &str) -> Option<(DistKind, Versio
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn integrity_api_sits_beside_the_simple_index() {
+        assert_eq!(
+            integrity_url(
+                "https://pypi.org/simple/",
+                "Foo_Bar",
+                "1.0",
+                "foo_bar-1.0.tar.gz"
+            )
+            .as_deref(),
+            Some("https://pypi.org/integrity/foo-bar/1.0/foo_bar-1.0.tar.gz/provenance")
+        );
+        assert_eq!(
+            integrity_url("http://127.0.0.1:9/x/simple", "a", "2", "a-2.whl").as_deref(),
+            Some("http://127.0.0.1:9/x/integrity/a/2/a-2.whl/provenance")
+        );
+        assert_eq!(
+            integrity_url("https://mirror.example/pypi/", "a", "2", "a"),
+            None
+        );
+    }
 
     #[test]
     fn names_normalize_per_pep_503() {

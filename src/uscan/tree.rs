@@ -131,7 +131,9 @@ pub fn read(dir: &Path) -> Result<Tree, Failure> {
                 f.message
             ))
         })?;
-        watch.keyring = key_file.clone();
+        if let Some(keys) = watch.keys.as_mut() {
+            keys.keyring = key_file.clone();
+        }
         watch.name = package.clone();
         if t.component.is_none() && mangled_uversion.is_none() {
             mangled_uversion = watch.current.clone();

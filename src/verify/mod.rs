@@ -37,7 +37,7 @@ use openpgp::{Cert, Fingerprint, KeyHandle};
 pub use exception::{Accepted, Exception, Rule};
 pub use keyring::{Keyring, Revocation, rfc3339};
 pub use pin::{FINGERPRINT_HINT, Pin, PinError, parse_pin, parse_pins};
-pub use proof::{Proof, Proven, Proving};
+pub use proof::{Judgement, LineCheck, Proof, Proven, Proving, Provings};
 use signature::Hashers;
 pub use signature::{Pending, armored_signature, parse_signatures};
 pub use verdict::{Outcome, Reason, SignatureReport, Signer, Status, Verdict};

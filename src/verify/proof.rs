@@ -1,22 +1,31 @@
 //! Proofs: why a file is trusted, checked while its bytes stream past.
 //!
-//! A [`Proof`] is one reason to trust a file — a detached OpenPGP signature over it, or its
-//! line in a checksum file whose own signature verified (and, next, a Sigstore bundle).
-//! [`Proof::start`] gives a [`Proving`] that consumes the file's bytes chunk by chunk (from a
-//! download or a file on disk: the caller streams, this module never does I/O of its own)
-//! and [`Proving::finish`] gives the same [`Proven`] for every kind of proof: the file's
-//! sha256 and a [`Verdict`].
+//! A [`Proof`] is one reason to trust a file — a detached OpenPGP signature over it, its line
+//! in a checksum file whose own signature verified, or a Sigstore bundle (or PEP 740
+//! attestation) about it. [`Proof::start`] gives a [`Proving`] that consumes the file's bytes
+//! chunk by chunk (from a download or a file on disk: the caller streams, this module never
+//! does I/O of its own) and [`Proving::finish`] gives the same [`Proven`] for every kind of
+//! proof: the file's sha256 and a [`Judgement`]. [`Provings`] feeds several proofs of one file
+//! at once, when a watch file asks for both OpenPGP and Sigstore.
 
 use std::io::{self, Read};
 
-use super::{Checker, Pending, Verdict};
-use crate::base::digest::{Algo, Consume, Hasher, read_overlapped};
+use sha2::Digest as _;
+
+use super::{Checker, Pending, Verdict, sigstore};
+use crate::base::digest::{Algo, Consume, Hasher, hex, read_overlapped};
 
 /// Why a file is trusted.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub enum Proof<'a> {
-    /// A detached OpenPGP signature over the file's bytes (armored or binary).
-    Detached(&'a [u8]),
+    /// A detached OpenPGP signature over the file's bytes (armored or binary), judged by
+    /// `checker`'s pins and policy.
+    Detached {
+        /// The signature's bytes.
+        signature: &'a [u8],
+        /// The pins and policy.
+        checker: &'a Checker<'a>,
+    },
     /// The file's line in a checksum file; `verdict` is the checksum file's own verdict.
     ChecksumLine {
         /// The line's algorithm.
@@ -25,6 +34,18 @@ pub enum Proof<'a> {
         expected: &'a str,
         /// The verdict on the checksum file's signature.
         verdict: &'a Verdict,
+    },
+    /// A Sigstore bundle, PEP 740 attestation or provenance object about the file `name`,
+    /// judged by `checker`'s trust root and identity pins (`version` fills `{version}`).
+    Sigstore {
+        /// The parsed proof.
+        proof: &'a sigstore::Proof,
+        /// The trust root and pins.
+        checker: &'a sigstore::Checker<'a>,
+        /// The file's name, as the proof's statement must name it.
+        name: &'a str,
+        /// The release version.
+        version: Option<&'a str>,
     },
 }
 
@@ -51,28 +72,70 @@ impl LineCheck {
 pub struct Proven {
     /// sha256 of the bytes, lowercase hex (for the history and the index's digest).
     pub sha256: String,
-    /// The signature verdict: over the file itself, or over its checksum file.
-    pub verdict: Verdict,
-    /// For a checksum line: the digest comparison.
-    pub line: Option<LineCheck>,
+    /// The proof's judgement.
+    pub judgement: Judgement,
+}
+
+/// The judgement of one proof.
+#[derive(Debug, Clone)]
+pub enum Judgement {
+    /// An OpenPGP verdict: on the file's own signature, or (with `line`) on the checksum file
+    /// that lists it.
+    OpenPgp {
+        /// The signature verdict.
+        verdict: Verdict,
+        /// For a checksum line: the digest comparison.
+        line: Option<LineCheck>,
+    },
+    /// A Sigstore verdict.
+    Sigstore(sigstore::Verdict),
 }
 
 impl Proven {
     /// Whether the file is trusted: a verified signature and, for a checksum line, a match.
     pub fn is_trusted(&self) -> bool {
-        self.verdict.is_verified() && self.line.as_ref().is_none_or(LineCheck::matches)
+        match &self.judgement {
+            Judgement::OpenPgp { verdict, line } => {
+                verdict.is_verified() && line.as_ref().is_none_or(LineCheck::matches)
+            }
+            Judgement::Sigstore(verdict) => verdict.is_verified(),
+        }
+    }
+
+    /// The OpenPGP verdict, for a detached signature or checksum line.
+    pub fn openpgp(&self) -> Option<&Verdict> {
+        match &self.judgement {
+            Judgement::OpenPgp { verdict, .. } => Some(verdict),
+            Judgement::Sigstore(_) => None,
+        }
+    }
+
+    /// The checksum line comparison, for a checksum line.
+    pub fn line(&self) -> Option<&LineCheck> {
+        match &self.judgement {
+            Judgement::OpenPgp { line, .. } => line.as_ref(),
+            Judgement::Sigstore(_) => None,
+        }
+    }
+
+    /// The Sigstore verdict, for a Sigstore proof.
+    pub fn sigstore(&self) -> Option<&sigstore::Verdict> {
+        match &self.judgement {
+            Judgement::Sigstore(verdict) => Some(verdict),
+            Judgement::OpenPgp { .. } => None,
+        }
     }
 }
 
 /// A proof in progress: feed it the file's bytes, then [`Proving::finish`].
 pub struct Proving<'c> {
-    checker: &'c Checker<'c>,
     state: State<'c>,
 }
 
 enum State<'c> {
     Detached {
         signature: &'c [u8],
+        checker: &'c Checker<'c>,
         pending: Pending,
     },
     Line {
@@ -82,17 +145,22 @@ enum State<'c> {
         expected: &'c str,
         verdict: &'c Verdict,
     },
+    Sigstore {
+        proof: &'c sigstore::Proof,
+        checker: &'c sigstore::Checker<'c>,
+        name: &'c str,
+        version: Option<&'c str>,
+        sha256: Box<sha2::Sha256>,
+    },
 }
 
 impl<'a> Proof<'a> {
-    /// Starts checking this proof with `checker`'s pins and policy.
-    pub fn start<'c>(self, checker: &'c Checker<'c>) -> Proving<'c>
-    where
-        'a: 'c,
-    {
+    /// Starts checking this proof.
+    pub fn start(self) -> Proving<'a> {
         let state = match self {
-            Proof::Detached(signature) => State::Detached {
+            Proof::Detached { signature, checker } => State::Detached {
                 signature,
+                checker,
                 pending: checker.start_with_sha256(signature),
             },
             Proof::ChecksumLine {
@@ -105,20 +173,25 @@ impl<'a> Proof<'a> {
                 expected,
                 verdict,
             },
+            Proof::Sigstore {
+                proof,
+                checker,
+                name,
+                version,
+            } => State::Sigstore {
+                proof,
+                checker,
+                name,
+                version,
+                sha256: Box::default(),
+            },
         };
-        Proving { checker, state }
+        Proving { state }
     }
 
     /// Checks this proof over everything `reader` yields (a file on disk), streamed.
-    pub fn check_reader<'c, R: Read + Send>(
-        self,
-        checker: &'c Checker<'c>,
-        reader: R,
-    ) -> io::Result<Proven>
-    where
-        'a: 'c,
-    {
-        let mut proving = self.start(checker);
+    pub fn check_reader<R: Read + Send>(self, reader: R) -> io::Result<Proven> {
+        let mut proving = self.start();
         read_overlapped(reader, |chunk| proving.update(chunk))?;
         Ok(proving.finish())
     }
@@ -134,13 +207,18 @@ impl Consume for Proving<'_> {
                     h.update(chunk);
                 }
             }
+            State::Sigstore { sha256, .. } => sha256.update(chunk),
         }
     }
 
     fn reset(&mut self) {
         match &mut self.state {
-            State::Detached { signature, pending } => {
-                *pending = self.checker.start_with_sha256(signature);
+            State::Detached {
+                signature,
+                checker,
+                pending,
+            } => {
+                *pending = checker.start_with_sha256(signature);
             }
             State::Line { line, sha256, .. } => {
                 line.reset();
@@ -148,6 +226,7 @@ impl Consume for Proving<'_> {
                     h.reset();
                 }
             }
+            State::Sigstore { sha256, .. } => **sha256 = sha2::Sha256::new(),
         }
     }
 }
@@ -156,10 +235,14 @@ impl Proving<'_> {
     /// Judges the bytes fed so far.
     pub fn finish(self) -> Proven {
         match self.state {
-            State::Detached { pending, .. } => Proven {
+            State::Detached {
+                pending, checker, ..
+            } => Proven {
                 sha256: pending.sha256().expect("started with a SHA-256 slot"),
-                verdict: self.checker.finish(pending),
-                line: None,
+                judgement: Judgement::OpenPgp {
+                    verdict: checker.finish(pending),
+                    line: None,
+                },
             },
             State::Line {
                 line,
@@ -170,14 +253,72 @@ impl Proving<'_> {
                 let actual = line.hex();
                 Proven {
                     sha256: sha256.map_or_else(|| actual.clone(), |h| h.hex()),
-                    verdict: verdict.clone(),
-                    line: Some(LineCheck {
-                        algo: line.algo(),
-                        expected: expected.to_string(),
-                        actual,
-                    }),
+                    judgement: Judgement::OpenPgp {
+                        verdict: verdict.clone(),
+                        line: Some(LineCheck {
+                            algo: line.algo(),
+                            expected: expected.to_string(),
+                            actual,
+                        }),
+                    },
                 }
             }
+            State::Sigstore {
+                proof,
+                checker,
+                name,
+                version,
+                sha256,
+            } => {
+                let artifact = sigstore::Artifact {
+                    name: name.to_string(),
+                    sha256: sha256.finalize().into(),
+                };
+                Proven {
+                    sha256: hex(&artifact.sha256),
+                    judgement: Judgement::Sigstore(checker.verify_proof(proof, &artifact, version)),
+                }
+            }
+        }
+    }
+}
+
+/// Several proofs of one file, fed the same bytes (a watch file with `[keys]` and
+/// `[sigstore]`: both must pass).
+pub struct Provings<'c>(Vec<Proving<'c>>);
+
+impl<'c> Provings<'c> {
+    /// Starts every proof.
+    pub fn start(proofs: &[Proof<'c>]) -> Self {
+        Provings(proofs.iter().map(|p| p.start()).collect())
+    }
+
+    /// Checks every proof over everything `reader` yields, in one pass.
+    pub fn check_reader<R: Read + Send>(
+        proofs: &[Proof<'c>],
+        reader: R,
+    ) -> io::Result<Vec<Proven>> {
+        let mut all = Provings::start(proofs);
+        read_overlapped(reader, |chunk| all.update(chunk))?;
+        Ok(all.finish())
+    }
+
+    /// Judges the bytes fed so far, one [`Proven`] per proof, in order.
+    pub fn finish(self) -> Vec<Proven> {
+        self.0.into_iter().map(Proving::finish).collect()
+    }
+}
+
+impl Consume for Provings<'_> {
+    fn update(&mut self, chunk: &[u8]) {
+        for p in &mut self.0 {
+            p.update(chunk);
+        }
+    }
+
+    fn reset(&mut self) {
+        for p in &mut self.0 {
+            p.reset();
         }
     }
 }

@@ -35,6 +35,20 @@ pub struct Watch {
     /// A signed checksum file's URL template: when set, the artifact is trusted through its
     /// line in that file (whose own signature is `{checksums}.asc`/`.sig`, or clearsigned).
     pub checksums: Option<String>,
+    /// OpenPGP pins (`[keys]`); `None` when only `[sigstore]` pins a signer.
+    pub keys: Option<Keys>,
+    /// Recorded exceptions (`[[accept]]`), each for one exact file.
+    pub accept: Vec<AcceptEntry>,
+    /// Sigstore pins (`[sigstore]`); when present, a Sigstore proof must pass as well.
+    pub sigstore: Option<SigstoreWatch>,
+    /// Hosts this watch file allows over plain http (`[source] plain_http = true`: the
+    /// source's own host). Signatures and pins are still required.
+    pub plain_http_hosts: Vec<String>,
+}
+
+/// The `[keys]` section: which OpenPGP certificates may sign, and where updates come from.
+#[derive(Debug, Clone)]
+pub struct Keys {
     /// The keyring, resolved relative to the watch file.
     pub keyring: PathBuf,
     /// Pinned fingerprints.
@@ -44,13 +58,6 @@ pub struct Watch {
     /// Where `keys refresh` looks for updates of the pinned certificates: URLs, `wkd` or a
     /// keyserver (`keyserver`, `keyserver:URL`; see [`Keyserver`]).
     pub refresh: Vec<String>,
-    /// Recorded exceptions (`[[accept]]`), each for one exact file.
-    pub accept: Vec<AcceptEntry>,
-    /// Sigstore pins (`[sigstore]`); when present, a Sigstore proof must pass as well.
-    pub sigstore: Option<SigstoreWatch>,
-    /// Hosts this watch file allows over plain http (`[source] plain_http = true`: the
-    /// source's own host). Signatures and pins are still required.
-    pub plain_http_hosts: Vec<String>,
 }
 
 /// The `[sigstore]` section: who may publish, and where bundles are found.
@@ -65,6 +72,18 @@ pub struct SigstoreWatch {
 }
 
 impl Watch {
+    /// The OpenPGP pins, or the error for a command that needs them when only `[sigstore]`
+    /// pins a signer.
+    pub fn openpgp(&self) -> Result<&Keys, Failure> {
+        self.keys.as_ref().ok_or_else(|| {
+            config(format!(
+                "watch file {}: has no [keys] section: no OpenPGP key is pinned (only [sigstore] publishers)",
+                self.path.display()
+            ))
+            .hint("OpenPGP commands (keys, accept, verify --signature) need [keys] with keyring and fingerprints; Sigstore proofs are checked with `verify --sigstore BUNDLE --watch`")
+        })
+    }
+
     /// The recorded exceptions, for [`crate::verify::Checker::with_exceptions`].
     pub fn exceptions(&self) -> Vec<crate::verify::Exception> {
         self.accept.iter().map(|a| a.exception.clone()).collect()
@@ -168,7 +187,7 @@ struct RawWatch {
     source: RawSource,
     #[serde(default)]
     signature: RawSignature,
-    keys: RawKeys,
+    keys: Option<RawKeys>,
     #[serde(default)]
     accept: Vec<accept::RawAccept>,
     sigstore: Option<RawSigstore>,
@@ -510,55 +529,19 @@ impl Watch {
             check_template(t).map_err(|m| err(&format!("signature.url[{i}]"), m))?;
         }
 
-        let keys = raw.keys;
-        if keys.keyring.trim().is_empty() {
-            return Err(err("keys.keyring", "must not be empty".into()));
-        }
-        let base = path.parent().unwrap_or(Path::new("."));
-        let keyring = base.join(&keys.keyring);
-        if !keyring.is_file() {
-            return Err(err(
-                "keys.keyring",
-                format!("{} does not exist or is not a file", keyring.display()),
-            )
-            .hint("the keyring path is relative to the watch file"));
-        }
-        if keys.fingerprints.is_empty() {
-            return Err(
-                err("keys.fingerprints", "no fingerprint is pinned".into()).hint(FINGERPRINT_HINT)
-            );
-        }
-        let mut pins: Vec<Pin> = Vec::new();
-        for (i, f) in keys.fingerprints.iter().enumerate() {
-            let pin = parse_pin(f).map_err(|e| {
-                err(&format!("keys.fingerprints[{i}]"), e.to_string()).hint(FINGERPRINT_HINT)
-            })?;
-            if !pins.contains(&pin) {
-                pins.push(pin);
+        let keys = match raw.keys {
+            Some(keys) => Some(keys_section(
+                keys,
+                path.parent().unwrap_or(Path::new(".")),
+                &err,
+            )?),
+            None if raw.sigstore.is_some() => None,
+            None => {
+                return Err(err("keys", "missing: nothing pins who may sign".into()).hint(
+                    "add [keys] with keyring and fingerprints (OpenPGP), or [sigstore] with publishers (Sigstore / PEP 740), or both",
+                ));
             }
-        }
-        let threshold = keys.threshold.unwrap_or(1);
-        if threshold == 0 || threshold > pins.len() {
-            return Err(err(
-                "keys.threshold",
-                format!(
-                    "{threshold} must be between 1 and the number of pinned fingerprints ({})",
-                    pins.len()
-                ),
-            ));
-        }
-        for (i, r) in keys.refresh.iter().enumerate() {
-            let checked = match Keyserver::parse(r) {
-                Some(keyserver) => keyserver.map(|_| ()),
-                None if r == "wkd" => Ok(()),
-                None => check_url(r),
-            };
-            checked.map_err(|m| {
-                err(&format!("keys.refresh[{i}]"), m).hint(
-                    r#"each entry is an https URL serving certificates, "wkd", "keyserver" or "keyserver:https://HOST" (hkps://HOST for HKP)"#,
-                )
-            })?;
-        }
+        };
         let accept = raw
             .accept
             .into_iter()
@@ -579,12 +562,70 @@ impl Watch {
             source,
             signature_templates,
             checksums,
-            keyring,
-            pins,
-            threshold,
-            refresh: keys.refresh,
+            keys,
         })
     }
+}
+
+/// Validates `[keys]`; `base` is the watch file's directory.
+fn keys_section(
+    keys: RawKeys,
+    base: &Path,
+    err: &dyn Fn(&str, String) -> Failure,
+) -> Result<Keys, Failure> {
+    if keys.keyring.trim().is_empty() {
+        return Err(err("keys.keyring", "must not be empty".into()));
+    }
+    let keyring = base.join(&keys.keyring);
+    if !keyring.is_file() {
+        return Err(err(
+            "keys.keyring",
+            format!("{} does not exist or is not a file", keyring.display()),
+        )
+        .hint("the keyring path is relative to the watch file"));
+    }
+    if keys.fingerprints.is_empty() {
+        return Err(
+            err("keys.fingerprints", "no fingerprint is pinned".into()).hint(FINGERPRINT_HINT)
+        );
+    }
+    let mut pins: Vec<Pin> = Vec::new();
+    for (i, f) in keys.fingerprints.iter().enumerate() {
+        let pin = parse_pin(f).map_err(|e| {
+            err(&format!("keys.fingerprints[{i}]"), e.to_string()).hint(FINGERPRINT_HINT)
+        })?;
+        if !pins.contains(&pin) {
+            pins.push(pin);
+        }
+    }
+    let threshold = keys.threshold.unwrap_or(1);
+    if threshold == 0 || threshold > pins.len() {
+        return Err(err(
+            "keys.threshold",
+            format!(
+                "{threshold} must be between 1 and the number of pinned fingerprints ({})",
+                pins.len()
+            ),
+        ));
+    }
+    for (i, r) in keys.refresh.iter().enumerate() {
+        let checked = match Keyserver::parse(r) {
+            Some(keyserver) => keyserver.map(|_| ()),
+            None if r == "wkd" => Ok(()),
+            None => check_url(r),
+        };
+        checked.map_err(|m| {
+            err(&format!("keys.refresh[{i}]"), m).hint(
+                r#"each entry is an https URL serving certificates, "wkd", "keyserver" or "keyserver:https://HOST" (hkps://HOST for HKP)"#,
+            )
+        })?;
+    }
+    Ok(Keys {
+        keyring,
+        pins,
+        threshold,
+        refresh: keys.refresh,
+    })
 }
 
 /// How to give a pattern its version group: the user's own pattern with its first `.*` or
@@ -822,7 +863,7 @@ mod tests {
         ))
         .unwrap();
         assert_eq!(w.name, "proj");
-        assert_eq!(w.threshold, 1);
+        assert_eq!(w.keys.as_ref().unwrap().threshold, 1);
         assert_eq!(w.signature_templates, ["{url}.asc", "{url}.sig"]);
         assert!(matches!(
             w.source,
@@ -833,7 +874,7 @@ mod tests {
             }
         ));
         assert_eq!(
-            w.pins[0].to_string(),
+            w.keys.as_ref().unwrap().pins[0].to_string(),
             "0123456789ABCDEF0123456789ABCDEF01234567"
         );
     }
@@ -950,6 +991,8 @@ pub struct NewWatch {
     pub pins: Vec<(String, String)>,
     /// A comment above `[keys]`.
     pub keys_note: Option<String>,
+    /// Sigstore publisher specs for `[sigstore]` (none: no such section).
+    pub publishers: Vec<String>,
 }
 
 /// A comment line's text with control characters (which TOML forbids in comments) replaced.
@@ -987,47 +1030,57 @@ pub fn render(w: &NewWatch) -> String {
         };
         out.push_str(&format!("{k} = {value}\n"));
     }
-    out.push('\n');
-    if let Some(n) = &w.signature_note {
-        for line in n.lines() {
-            out.push_str(&format!("# {}\n", comment_text(line)));
-        }
-    }
-    out.push_str("[signature]\n");
-    match w.signature_templates.as_slice() {
-        [] => out.push_str("# url = [\"{url}.asc\", \"{url}.sig\"]   # the default\n"),
-        [one] => out.push_str(&format!("url = {}\n", q(one))),
-        many => {
-            let items: Vec<String> = many.iter().map(|t| q(t)).collect();
-            out.push_str(&format!("url = [{}]\n", items.join(", ")));
-        }
-    }
-    out.push('\n');
-    if let Some(n) = &w.keys_note {
-        for line in n.lines() {
-            out.push_str(&format!("# {}\n", comment_text(line)));
-        }
-    }
-    out.push_str("[keys]\n");
-    out.push_str(&format!("keyring = {}\n", q(&w.keyring)));
-    if w.pins.is_empty() {
-        out.push_str(
-            "fingerprints = []   # TODO: pin the full fingerprint of every key allowed to sign\n",
-        );
-    } else {
-        out.push_str("fingerprints = [\n");
-        for (fpr, comment) in &w.pins {
-            if comment.is_empty() {
-                out.push_str(&format!("    {},\n", q(fpr)));
-            } else {
-                out.push_str(&format!(
-                    "    {},   # {}\n",
-                    q(fpr),
-                    comment_text(&comment.replace('\n', " "))
-                ));
+    // Only Sigstore publishers pinned (`add --publisher` alone): no [signature] or [keys].
+    if !w.keyring.is_empty() {
+        out.push('\n');
+        if let Some(n) = &w.signature_note {
+            for line in n.lines() {
+                out.push_str(&format!("# {}\n", comment_text(line)));
             }
         }
-        out.push_str("]\n");
+        out.push_str("[signature]\n");
+        match w.signature_templates.as_slice() {
+            [] => out.push_str("# url = [\"{url}.asc\", \"{url}.sig\"]   # the default\n"),
+            [one] => out.push_str(&format!("url = {}\n", q(one))),
+            many => {
+                let items: Vec<String> = many.iter().map(|t| q(t)).collect();
+                out.push_str(&format!("url = [{}]\n", items.join(", ")));
+            }
+        }
+        out.push('\n');
+        if let Some(n) = &w.keys_note {
+            for line in n.lines() {
+                out.push_str(&format!("# {}\n", comment_text(line)));
+            }
+        }
+        out.push_str("[keys]\n");
+        out.push_str(&format!("keyring = {}\n", q(&w.keyring)));
+        if w.pins.is_empty() {
+            out.push_str(
+                "fingerprints = []   # TODO: pin the full fingerprint of every key allowed to sign\n",
+            );
+        } else {
+            out.push_str("fingerprints = [\n");
+            for (fpr, comment) in &w.pins {
+                if comment.is_empty() {
+                    out.push_str(&format!("    {},\n", q(fpr)));
+                } else {
+                    out.push_str(&format!(
+                        "    {},   # {}\n",
+                        q(fpr),
+                        comment_text(&comment.replace('\n', " "))
+                    ));
+                }
+            }
+            out.push_str("]\n");
+        }
+    }
+    if !w.publishers.is_empty() {
+        let items: Vec<String> = w.publishers.iter().map(|p| q(p)).collect();
+        out.push_str(&format!(
+            "\n[sigstore]\npublishers = [{}]\n# bundle = \"{{url}}.sigstore\"   # URL and forge sources; PyPI serves PEP 740 provenance\n",
+            items.join(", ")
+        ));
     }
     out
 }

@@ -460,6 +460,7 @@ pub fn import(dir: &Path, out: &Path) -> anyhow::Result<Imported> {
             .map(|p| (spaced(&p.to_string()), uid_of(p)))
             .collect(),
         keys_note: Some(keys_note),
+        publishers: Vec::new(),
     };
 
     let minimal = match &keyring {

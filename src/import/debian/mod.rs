@@ -432,6 +432,7 @@ fn translate_entry(
             .map(|p| (spaced(&p.to_string()), uid_of(p)))
             .collect(),
         keys_note: Some(keys_note),
+        publishers: Vec::new(),
     };
 
     TranslatedWatch {
