@@ -628,7 +628,10 @@ fn add_help_examples_paste_as_shown_and_name_the_default_as_it_behaves() {
         .lines()
         .filter(|l| l.starts_with("  sigwatch"))
         .collect();
-    out.check(commands.len() == 3, "three examples: PyPI with a key, a listing, PyPI with a publisher");
+    out.check(
+        commands.len() == 3,
+        "three examples: PyPI with a key, a listing, PyPI with a publisher",
+    );
     let flat = help.split_whitespace().collect::<Vec<_>>().join(" ");
     out.check(
         flat.contains("with --url, the file name before the version in --pattern"),

@@ -489,3 +489,45 @@ fn add_with_a_publisher_alone_writes_a_sigstore_watch_file_and_no_keyring() {
         .run()
         .assert_code(2);
 }
+
+#[test]
+fn human_output_names_the_publisher_and_sigstore_watch_files_get_no_pypi_signature_warning() {
+    let world = World::new("sigstore-human");
+    let instance = Instance::new(1);
+    world.trust(&instance);
+    let bytes = tarball("demo 1.0");
+    let name = "demo-1.0.tar.gz";
+    let e = publish_with_provenance(
+        &world,
+        name,
+        &bytes,
+        provenance(&instance, SAN, name, &bytes),
+    );
+    world.json_index("demo", &[e]);
+    world.sigstore_watch(&[PUBLISHER], false, "");
+    let out = world
+        .dir
+        .cmd(["fetch", "demo.toml", "--dest", "dest", "--retries", "0"])
+        .run();
+    out.assert_code(0);
+    assert!(
+        out.stdout().contains(&format!("published by {SAN}"))
+            && out.stdout().contains("log index 1"),
+        "{}",
+        said(&out)
+    );
+
+    // PyPI dropped .asc files: a watch file that looks for them is warned; one that pins a
+    // publisher does not look for them, so it is not.
+    world.dir.write(
+        "pypi.toml",
+        format!("[source]\npypi = \"demo\"\n[sigstore]\npublishers = [\"{PUBLISHER}\"]\n"),
+    );
+    let lint = world.dir.cmd(["lint", "pypi.toml", "--json"]).run();
+    lint.assert_code(0);
+    assert!(
+        !lint.stdout().contains("pypi-no-signatures"),
+        "{}",
+        lint.stdout()
+    );
+}

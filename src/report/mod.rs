@@ -250,13 +250,26 @@ impl Printer {
             } else if fetched {
                 for f in &r.files {
                     let Some(x) = &f.fetched else { continue };
+                    let publisher = x.sigstore.as_ref().map(|s| {
+                        format!(
+                            "published by {} (issuer {}, log index {})",
+                            s.identity.as_deref().unwrap_or("?"),
+                            s.issuer.as_deref().unwrap_or("?"),
+                            s.log_index.map_or("?".to_string(), |i| i.to_string())
+                        )
+                    });
+                    let who = match (&x.signer, publisher) {
+                        (Some(signer), Some(p)) => format!("signed by {signer}, {p}"),
+                        (Some(signer), None) => format!("signed by {signer}"),
+                        (None, Some(p)) => p,
+                        (None, None) => "signed by ?".to_string(),
+                    };
                     let _ = writeln!(
                         out,
-                        "{GOOD}verified{GOOD:#}: {} {}: {} (signed by {})",
+                        "{GOOD}verified{GOOD:#}: {} {}: {} ({who})",
                         r.name,
                         r.version.as_deref().unwrap_or("?"),
                         x.path.as_deref().unwrap_or(&f.filename),
-                        x.signer.as_deref().unwrap_or("?")
                     );
                 }
             } else {

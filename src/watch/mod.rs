@@ -97,6 +97,8 @@ impl Watch {
         let Source::Pypi { project, index, .. } = &self.source else {
             return None;
         };
+        // Only OpenPGP looks beside the files; Sigstore proofs come from the index.
+        self.keys.as_ref()?;
         let on_pypi = index
             .as_deref()
             .is_none_or(|i| i.contains("pypi.org") || i.contains("pythonhosted.org"));
