@@ -12,6 +12,9 @@
 //! Each proof must verify with its own publisher's pin, and fail with every other pin, with
 //! tampered bytes and against another file; the staging ones (rfc8785) must fail under the
 //! production root and verify under staging's. It prints the table of results.
+//! A second test runs `sigwatch fetch` over a loopback index serving the real provenance.
+
+mod util;
 
 use std::path::PathBuf;
 
@@ -205,4 +208,81 @@ fn real_attestations_verify_with_their_pin_only() {
         }
     }
     assert!(failures.is_empty(), "{failures:#?}");
+}
+
+/// `sigwatch fetch` end to end on real provenance: a loopback index (PEP 503 HTML with
+/// `data-provenance`) serves the real files and their real provenance objects; the watch
+/// files pin the real publishers under the embedded production root. The right pin places
+/// file and provenance; another publisher's pin places nothing.
+#[test]
+#[ignore = "needs SIGWATCH_REAL_ASSETS (see the module documentation)"]
+fn real_provenance_fetched_from_a_loopback_index_places_file_and_proof() {
+    let assets =
+        PathBuf::from(std::env::var("SIGWATCH_REAL_ASSETS").expect("SIGWATCH_REAL_ASSETS"));
+    let server = util::server::Server::start();
+    let dir = util::TestDir::new("sigstore-real-fetch");
+    let projects = [
+        (
+            "pypi-attestations",
+            "pypi_attestations-0.0.19.tar.gz",
+            "github:trailofbits/pypi-attestations/release.yml",
+        ),
+        (
+            "gcb-attestation-test",
+            "gcb_attestation_test-0.0.0.tar.gz",
+            "google:919436158236-compute@developer.gserviceaccount.com",
+        ),
+        (
+            "circleci-sign-publish-example",
+            "circleci_sign_publish_example-0.0.1.dev137-py3-none-any.whl",
+            "circleci:fdd9283f-e619-46af-8f9c-851f7d3e8b2b/8e4f8ab2-8d7c-4827-9f15-de076d6d647f",
+        ),
+    ];
+    for (i, (project, file, publisher)) in projects.iter().enumerate() {
+        let bytes = std::fs::read(assets.join(file)).expect("asset");
+        let proof = std::fs::read(assets.join(format!("{file}.provenance"))).expect("provenance");
+        server.file(&format!("/files/{file}"), bytes);
+        server.file(&format!("/files/{file}.provenance"), proof);
+        server.respond(
+            &format!("/simple/{project}/"),
+            util::server::Response::ok(format!(
+                "<a href=\"../../files/{file}\" data-provenance=\"../../files/{file}.provenance\">{file}</a>"
+            ))
+            .header("Content-Type", "text/html"),
+        );
+        let watch = |name: &str, publisher: &str| {
+            dir.write(
+                format!("{name}.toml"),
+                format!(
+                    "name = \"{project}\"\n[source]\npypi = \"{project}\"\nindex = \"{}\"\nfiles = \"any\"\nprereleases = true\n[sigstore]\npublishers = [\"{publisher}\"]\n",
+                    server.url("/simple/")
+                ),
+            )
+        };
+        watch(&format!("good{i}"), publisher);
+        let other = projects[(i + 1) % projects.len()].2;
+        watch(&format!("other{i}"), other);
+        let out = dir
+            .cmd([
+                "fetch",
+                &format!("good{i}.toml"),
+                "--dest",
+                &format!("good{i}"),
+            ])
+            .run();
+        out.assert_code(0);
+        println!("{}", out.stdout().trim());
+        let placed = util::world::names_in(&dir.join(format!("good{i}")));
+        assert_eq!(placed, vec![file.to_string(), format!("{file}.provenance")]);
+        let out = dir
+            .cmd([
+                "fetch",
+                &format!("other{i}.toml"),
+                "--dest",
+                &format!("other{i}"),
+            ])
+            .run();
+        out.assert_code(1);
+        assert!(util::world::names_in(&dir.join(format!("other{i}"))).is_empty());
+    }
 }

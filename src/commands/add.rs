@@ -144,8 +144,12 @@ pub fn run(printer: &Printer, args: &AddArgs) -> super::Outcome {
             .map_err(|e| io(format_args!("{}: cannot create", keyring_dir.display()), &e))?;
         place_bytes(keyring_dir, &keyring_path, minimal)?;
     }
-    std::fs::create_dir_all(&args.dir)
-        .map_err(|e| io(format_args!("--dir {}: cannot create", args.dir.display()), &e))?;
+    std::fs::create_dir_all(&args.dir).map_err(|e| {
+        io(
+            format_args!("--dir {}: cannot create", args.dir.display()),
+            &e,
+        )
+    })?;
     place_bytes(&args.dir, &watch_path, text.as_bytes())?;
     printer.note(&match openpgp {
         Some(_) => format!(

@@ -252,7 +252,7 @@ impl Printer {
                     let Some(x) = &f.fetched else { continue };
                     let publisher = x.sigstore.as_ref().map(|s| {
                         format!(
-                            "published by {} (issuer {}, log index {})",
+                            "published by {}, issuer {}, log index {}",
                             s.identity.as_deref().unwrap_or("?"),
                             s.issuer.as_deref().unwrap_or("?"),
                             s.log_index.map_or("?".to_string(), |i| i.to_string())
