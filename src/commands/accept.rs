@@ -38,6 +38,7 @@ pub fn run(printer: &Printer, args: &AcceptArgs) -> Outcome {
         let proven = Proof::Detached {
             signature: &signature,
             checker: &checker,
+            sha256: true,
         }
         .check_reader(open_data(&args.file)?)
         .map_err(|e| io(format_args!("{}: cannot read", args.file.display()), &e))?;
@@ -46,7 +47,9 @@ pub fn run(printer: &Printer, args: &AcceptArgs) -> Outcome {
                 .openpgp()
                 .cloned()
                 .expect("a detached signature gives an OpenPGP verdict"),
-            sha256: proven.sha256,
+            sha256: proven
+                .sha256
+                .expect("a detached proof started with sha256 gives it"),
         })
     };
     let file = args.file.display().to_string();

@@ -107,6 +107,9 @@ pub fn run(printer: &Printer, args: &VerifyArgs) -> Outcome {
     let proven = Proof::Detached {
         signature: &signature,
         checker: &checker,
+        // Only a recorded exception needs the file's sha256; a second hash over a large
+        // SHA-512-signed file is otherwise wasted.
+        sha256: checker.has_exceptions(),
     }
     .check_reader(open_data(&args.file)?)
     .map_err(|e| config(format!("{}: read error: {e}", args.file.display())))?;
@@ -219,6 +222,9 @@ fn both(
     let proven = Proof::Detached {
         signature: &signature,
         checker: &checker,
+        // Only a recorded exception needs the file's sha256; a second hash over a large
+        // SHA-512-signed file is otherwise wasted.
+        sha256: checker.has_exceptions(),
     }
     .check_reader(open_data(&args.file)?)
     .map_err(|e| config(format!("{}: read error: {e}", args.file.display())))?;

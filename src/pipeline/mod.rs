@@ -340,7 +340,11 @@ async fn fetch_file(
     let mut proofs = Vec::new();
     if let (Some(evidence), Some(checker)) = (&evidence, checker) {
         proofs.push(match evidence {
-            Evidence::Detached { signature, .. } => Proof::Detached { signature, checker },
+            Evidence::Detached { signature, .. } => Proof::Detached {
+                signature,
+                checker,
+                sha256: true,
+            },
             Evidence::Line {
                 sums_url,
                 algo,
@@ -368,9 +372,11 @@ async fn fetch_file(
             .map_err(|e| error::io(format_args!("{}: cannot read", dest.display()), &e))?;
         let proven = Provings::check_reader(&proofs, f)
             .map_err(|e| error::io(format_args!("{}: cannot read", dest.display()), &e))?;
-        let index_ok = proven
-            .first()
-            .is_some_and(|p| file.sha256.as_ref().is_none_or(|want| *want == p.sha256));
+        let index_ok = proven.first().is_some_and(|p| {
+            file.sha256
+                .as_ref()
+                .is_none_or(|want| Some(want) == p.sha256.as_ref())
+        });
         if index_ok && proven.iter().all(Proven::is_trusted) {
             existing = Some(proven);
         } else {
@@ -387,10 +393,10 @@ async fn fetch_file(
             let got = fetch::download(run.http, &file.url, &run.opts.dest, file.size, &mut proving)
                 .await?;
             let proven = proving.finish();
-            if let (Some(want), Some(first)) = (&file.sha256, proven.first())
-                && *want != first.sha256
+            if let (Some(want), Some(got)) = (&file.sha256, sha256_of(&proven))
+                && want != got
             {
-                return Err(fetch::digest_mismatch(&file.url, want, &first.sha256));
+                return Err(fetch::digest_mismatch(&file.url, want, got));
             }
             (proven, Some(got.tmp))
         }
@@ -418,10 +424,9 @@ async fn fetch_file(
             }
         }
     }
-    let sha256 = proven
-        .first()
-        .map(|p| p.sha256.clone())
-        .expect("a watch file pins [keys] or [sigstore], so there is a proof");
+    let sha256 = sha256_of(&proven)
+        .expect("a watch file pins [keys] or [sigstore], and fetch's proofs hash with SHA-256")
+        .to_string();
     out.sha256 = Some(sha256.clone());
     if let Some(accepted) = proven.iter().find_map(|p| p.openpgp()?.accepted.as_ref()) {
         run.warnings
@@ -465,6 +470,11 @@ async fn fetch_file(
         &beside,
         out,
     )
+}
+
+/// The file's sha256, as the proofs computed it (every proof here is started with it).
+fn sha256_of(proven: &[Proven]) -> Option<&str> {
+    proven.iter().find_map(|p| p.sha256.as_deref())
 }
 
 /// The Sigstore proof's candidate URLs for one file, in order: the watch file's `bundle`

@@ -289,6 +289,11 @@ impl<'a> Checker<'a> {
         self
     }
 
+    /// Whether recorded exceptions are honoured (they match on the file's sha256).
+    pub fn has_exceptions(&self) -> bool {
+        !self.exceptions.is_empty()
+    }
+
     /// Judges every signature over the data fed to `pending`.
     pub fn finish(&self, pending: Pending) -> Verdict {
         let sha256 = pending.sha256();

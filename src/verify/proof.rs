@@ -25,6 +25,10 @@ pub enum Proof<'a> {
         signature: &'a [u8],
         /// The pins and policy.
         checker: &'a Checker<'a>,
+        /// Also compute the file's plain SHA-256 ([`Proven::sha256`]), for a history, an
+        /// index digest or an exception; `false` spares a second hash over a large file
+        /// signed with SHA-512 when nothing needs it.
+        sha256: bool,
     },
     /// The file's line in a checksum file; `verdict` is the checksum file's own verdict.
     ChecksumLine {
@@ -70,8 +74,9 @@ impl LineCheck {
 /// What a proof concluded about the bytes it saw.
 #[derive(Debug, Clone)]
 pub struct Proven {
-    /// sha256 of the bytes, lowercase hex (for the history and the index's digest).
-    pub sha256: String,
+    /// sha256 of the bytes, lowercase hex (for the history and the index's digest); `None`
+    /// only for a detached signature started without it.
+    pub sha256: Option<String>,
     /// The proof's judgement.
     pub judgement: Judgement,
 }
@@ -158,10 +163,18 @@ impl<'a> Proof<'a> {
     /// Starts checking this proof.
     pub fn start(self) -> Proving<'a> {
         let state = match self {
-            Proof::Detached { signature, checker } => State::Detached {
+            Proof::Detached {
                 signature,
                 checker,
-                pending: checker.start_with_sha256(signature),
+                sha256,
+            } => State::Detached {
+                signature,
+                checker,
+                pending: if sha256 {
+                    checker.start_with_sha256(signature)
+                } else {
+                    checker.start(signature)
+                },
             },
             Proof::ChecksumLine {
                 algo,
@@ -218,7 +231,11 @@ impl Consume for Proving<'_> {
                 checker,
                 pending,
             } => {
-                *pending = checker.start_with_sha256(signature);
+                *pending = if pending.sha256_slot.is_some() {
+                    checker.start_with_sha256(signature)
+                } else {
+                    checker.start(signature)
+                };
             }
             State::Line { line, sha256, .. } => {
                 line.reset();
@@ -238,7 +255,7 @@ impl Proving<'_> {
             State::Detached {
                 pending, checker, ..
             } => Proven {
-                sha256: pending.sha256().expect("started with a SHA-256 slot"),
+                sha256: pending.sha256(),
                 judgement: Judgement::OpenPgp {
                     verdict: checker.finish(pending),
                     line: None,
@@ -252,7 +269,7 @@ impl Proving<'_> {
             } => {
                 let actual = line.hex();
                 Proven {
-                    sha256: sha256.map_or_else(|| actual.clone(), |h| h.hex()),
+                    sha256: Some(sha256.map_or_else(|| actual.clone(), |h| h.hex())),
                     judgement: Judgement::OpenPgp {
                         verdict: verdict.clone(),
                         line: Some(LineCheck {
@@ -275,7 +292,7 @@ impl Proving<'_> {
                     sha256: sha256.finalize().into(),
                 };
                 Proven {
-                    sha256: hex(&artifact.sha256),
+                    sha256: Some(hex(&artifact.sha256)),
                     judgement: Judgement::Sigstore(checker.verify_proof(proof, &artifact, version)),
                 }
             }
@@ -320,5 +337,78 @@ impl Consume for Provings<'_> {
         for p in &mut self.0 {
             p.reset();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write as _;
+
+    use sequoia_openpgp as openpgp;
+
+    use openpgp::cert::CertBuilder;
+    use openpgp::serialize::Serialize as _;
+    use openpgp::serialize::stream::{Message, Signer};
+    use openpgp::types::HashAlgorithm;
+
+    use super::*;
+    use crate::verify::{Keyring, Pin};
+
+    /// A fresh key, its keyring and a SHA-512 detached signature over `data`.
+    fn signed(data: &[u8]) -> (Keyring, Pin, Vec<u8>) {
+        let (cert, _) = CertBuilder::general_purpose(Some("t <t@example.org>"))
+            .generate()
+            .unwrap();
+        let policy = openpgp::policy::StandardPolicy::new();
+        let keypair = cert
+            .keys()
+            .secret()
+            .with_policy(&policy, None)
+            .for_signing()
+            .next()
+            .unwrap()
+            .key()
+            .clone()
+            .into_keypair()
+            .unwrap();
+        let mut signature = Vec::new();
+        let mut signer = Signer::new(Message::new(&mut signature), keypair)
+            .unwrap()
+            .detached()
+            .hash_algo(HashAlgorithm::SHA512)
+            .unwrap()
+            .build()
+            .unwrap();
+        signer.write_all(data).unwrap();
+        signer.finalize().unwrap();
+        let mut public = Vec::new();
+        cert.serialize(&mut public).unwrap();
+        let keyring = Keyring::from_bytes(&public, std::path::Path::new("t.pgp")).unwrap();
+        (keyring, Pin(cert.fingerprint()), signature)
+    }
+
+    #[test]
+    fn detached_proof_hashes_sha256_only_when_asked_and_judges_the_same() {
+        let data = b"release bytes".repeat(1000);
+        let (keyring, pin, signature) = signed(&data);
+        let pins = [pin];
+        let checker = Checker::new(&keyring, &pins, 1).unwrap();
+        let judge = |sha256| {
+            Proof::Detached {
+                signature: &signature,
+                checker: &checker,
+                sha256,
+            }
+            .check_reader(&data[..])
+            .unwrap()
+        };
+        let with = judge(true);
+        let without = judge(false);
+        assert!(with.is_trusted() && without.is_trusted());
+        assert_eq!(
+            with.sha256.as_deref(),
+            Some(crate::base::digest::sha256_hex(&data).as_str())
+        );
+        assert_eq!(without.sha256, None);
     }
 }
