@@ -13,7 +13,7 @@ use tempfile::NamedTempFile;
 
 use crate::base::digest::Consume;
 use crate::error::{Failure, Kind, io, source};
-use crate::net::http::{Http, Sink};
+use crate::net::{Http, Sink};
 
 const TEMP_PREFIX: &str = ".sigwatch-";
 const TEMP_SUFFIX: &str = ".part";

@@ -1,15 +1,71 @@
-//! Failure kinds shared by every command, and their exit codes.
+//! Errors: one type per boundary, one command-level carrier, one mapping to exit codes.
 //!
 //! A rejected signature is a verdict, not an error (see [`crate::verify::Verdict`]). The
 //! errors here are the other outcomes: bad configuration, an unreachable source, and the
 //! verification failures of `fetch` that happen before a verdict exists (digest mismatch,
-//! missing signature, rollback). Each carries a [`Kind`] that decides the exit code.
+//! missing signature, rollback).
+//!
+//! Each boundary has its own error type, which keeps its context (file, field, URL, path)
+//! and its hint: [`WatchError`] (a watch file), [`NetError`] (the network), [`VerifyError`]
+//! (refusals before or beside a verdict), [`ImportError`] (packaging read by the importers)
+//! and [`LocalIo`] (the local disk). Each says which [`Kind`] it is ([`Boundary::kind`]);
+//! [`Kind::exit`] alone turns kinds into exit codes. Commands carry every error as a
+//! [`Failure`] (kind, message, hint), which each boundary error converts into, so `?` works
+//! across boundaries. They live here, not in their modules, so that [`kind_of`] can find
+//! them under `anyhow` context without this module importing the stages above it.
+
+mod import;
+mod io;
+mod net;
+mod verify;
+mod watch;
 
 use std::fmt;
 
 use serde::Serialize;
 
 use crate::exit::Exit;
+
+pub use import::ImportError;
+pub use io::LocalIo;
+pub use net::NetError;
+pub use verify::VerifyError;
+pub use watch::WatchError;
+
+/// An error at one of sigwatch's boundaries: what kind of failure it is, and the next step.
+pub trait Boundary: std::error::Error + Send + Sync + 'static {
+    /// The kind, which chooses the exit code ([`Kind::exit`]) and `error.kind` in JSON.
+    fn kind(&self) -> Kind;
+    /// One line saying what to do about it, where the user can do something.
+    fn next_step(&self) -> Option<&str>;
+}
+
+impl<E: Boundary> From<E> for Failure {
+    fn from(err: E) -> Failure {
+        Failure {
+            kind: err.kind(),
+            message: err.to_string(),
+            hint: err.next_step().map(str::to_owned),
+        }
+    }
+}
+
+/// The boundary error an error is, if it is one.
+fn as_boundary<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a dyn Boundary> {
+    if let Some(e) = e.downcast_ref::<WatchError>() {
+        Some(e)
+    } else if let Some(e) = e.downcast_ref::<NetError>() {
+        Some(e)
+    } else if let Some(e) = e.downcast_ref::<VerifyError>() {
+        Some(e)
+    } else if let Some(e) = e.downcast_ref::<ImportError>() {
+        Some(e)
+    } else if let Some(e) = e.downcast_ref::<LocalIo>() {
+        Some(e)
+    } else {
+        None
+    }
+}
 
 /// What went wrong, coarse enough to choose an exit code and stable enough for JSON.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -135,16 +191,7 @@ pub fn source(message: impl Into<String>) -> Failure {
 
 /// A local I/O failure (exit 3): `what` names the path and the operation.
 pub fn io(what: impl std::fmt::Display, err: &std::io::Error) -> Failure {
-    let failure = Failure::new(Kind::Io, format!("{what}: {err}"));
-    match err.kind() {
-        std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => {
-            failure.hint("the disk is full: free space there or choose another --dest")
-        }
-        std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem => {
-            failure.hint("sigwatch may not write there: check the directory's owner and mode, or choose another --dest")
-        }
-        _ => failure,
-    }
+    LocalIo::copied(what, err).into()
 }
 
 /// A verification failure (exit 1).
@@ -152,11 +199,17 @@ pub fn verification(message: impl Into<String>) -> Failure {
     Failure::new(Kind::Verification, message)
 }
 
-/// The kind of an error: the innermost [`Failure`] in its chain, else configuration.
+/// The kind of an error: the first [`Failure`] or boundary error in its chain, else
+/// configuration.
 ///
 /// Untagged errors come from reading local files and arguments, which is configuration.
 pub fn kind_of(err: &anyhow::Error) -> Kind {
-    failure_of(err).map(|f| f.kind).unwrap_or(Kind::Config)
+    err.chain()
+        .find_map(|e| match e.downcast_ref::<Failure>() {
+            Some(f) => Some(f.kind),
+            None => as_boundary(e).map(Boundary::kind),
+        })
+        .unwrap_or(Kind::Config)
 }
 
 /// The first [`Failure`] in an error's chain.
@@ -164,11 +217,12 @@ pub fn failure_of(err: &anyhow::Error) -> Option<&Failure> {
     err.chain().find_map(|e| e.downcast_ref::<Failure>())
 }
 
-/// The hint of an error, if any [`Failure`] in its chain has one.
+/// The hint of an error, if any [`Failure`] or boundary error in its chain has one.
 pub fn hint_of(err: &anyhow::Error) -> Option<&str> {
-    err.chain()
-        .filter_map(|e| e.downcast_ref::<Failure>())
-        .find_map(|f| f.hint.as_deref())
+    err.chain().find_map(|e| match e.downcast_ref::<Failure>() {
+        Some(f) => f.hint.as_deref(),
+        None => as_boundary(e).and_then(Boundary::next_step),
+    })
 }
 
 /// One line for an error: its context chain joined with ": ".
