@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use tempfile::NamedTempFile;
 
 use crate::base::digest::Consume;
-use crate::error::{Failure, Kind, io, source};
+use crate::error::{Failure, Kind, VerifyError, io, source};
 use crate::net::{Http, Sink};
 
 const TEMP_PREFIX: &str = ".sigwatch-";
@@ -224,11 +224,13 @@ pub async fn download(
 
 /// A digest mismatch between the index and the bytes.
 pub fn digest_mismatch(url: &str, expected: &str, actual: &str) -> Failure {
-    Failure::new(
-        Kind::Digest,
-        format!("{url}: sha256 {actual} does not match the index's {expected}"),
-    )
+    VerifyError::Digest {
+        what: url.to_string(),
+        mismatch: format!("sha256 {actual} does not match the index's {expected}"),
+        hint: None,
+    }
     .hint("the mirror or the index served different bytes; nothing was kept")
+    .into()
 }
 
 #[cfg(test)]

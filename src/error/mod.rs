@@ -240,4 +240,209 @@ mod tests {
         assert_eq!(kind_of(&err), Kind::Network);
         assert_eq!(kind_of(&anyhow::anyhow!("plain")), Kind::Config);
     }
+
+    /// The exit code a boundary error ends a run with, through [`Failure`] as commands do.
+    fn code(err: impl Boundary) -> u8 {
+        Failure::from(err).kind.exit().code()
+    }
+
+    fn os(kind: std::io::ErrorKind) -> std::io::Error {
+        std::io::Error::from(kind)
+    }
+
+    #[test]
+    fn every_boundary_error_maps_to_its_exit_code() {
+        use crate::base::url::Refusal;
+        use reqwest::StatusCode;
+        use std::io::ErrorKind::{NotFound, PermissionDenied, StorageFull};
+        use std::path::PathBuf;
+        let file = || PathBuf::from("w.toml");
+        let url = || "https://example.org/x".to_string();
+
+        // A watch file is configuration, whatever is wrong with it (2).
+        for e in [
+            WatchError::Read {
+                file: file(),
+                source: os(NotFound),
+            },
+            WatchError::Syntax {
+                file: file(),
+                line: Some(3),
+                message: "expected `=`".into(),
+            },
+            WatchError::field(file(), "keys.fingerprints[0]", "short".into()),
+            WatchError::Missing {
+                path: file(),
+                problem: "no such watch file or directory",
+            },
+        ] {
+            assert_eq!(code(e), 2);
+        }
+
+        // The network is 3; a refused URL is 3 unless it is no URL at all (2); a size
+        // that contradicts the index is a refusal (1); a disk that cannot take the
+        // download is local I/O (3), never configuration.
+        let net = [
+            (
+                NetError::Policy {
+                    url: url(),
+                    refusal: Refusal::PlainHttp,
+                },
+                3,
+            ),
+            (
+                NetError::Policy {
+                    url: "::".into(),
+                    refusal: Refusal::Invalid("relative URL".into()),
+                },
+                2,
+            ),
+            (
+                NetError::Status {
+                    url: url(),
+                    status: StatusCode::BAD_GATEWAY,
+                },
+                3,
+            ),
+            (
+                NetError::NoProject {
+                    url: url(),
+                    status: StatusCode::NOT_FOUND,
+                },
+                3,
+            ),
+            (
+                NetError::Transfer {
+                    url: url(),
+                    cause: "the connection closed after 1 of 2 bytes".into(),
+                },
+                3,
+            ),
+            (
+                NetError::Size {
+                    url: url(),
+                    mismatch: "received 1 bytes, but the index says the file has 2".into(),
+                },
+                1,
+            ),
+            (
+                NetError::Store(LocalIo::new(
+                    "x: cannot store the download",
+                    os(StorageFull),
+                )),
+                3,
+            ),
+        ];
+        for (e, expected) in net {
+            let shown = e.to_string();
+            assert_eq!(code(e), expected, "{shown}");
+        }
+
+        // Every refusal of verification is 1.
+        for e in [
+            VerifyError::rejected("x.tar.gz", "signed by an unpinned key"),
+            VerifyError::Digest {
+                what: url(),
+                mismatch: "sha256 a does not match the index's b".into(),
+                hint: None,
+            },
+            VerifyError::MissingSignature {
+                what: "x.tar.gz".into(),
+                problem: "no signature found".into(),
+                tried: vec![url()],
+                hint: None,
+            },
+            VerifyError::Rollback {
+                version: "1.0".into(),
+                newest: "2.0".into(),
+                lock: file(),
+            },
+            VerifyError::Reuploaded {
+                file: "x.tar.gz".into(),
+                recorded: "2026-01-01".into(),
+                old_sha256: "a".into(),
+                sha256: "b".into(),
+                lock: file(),
+            },
+            VerifyError::Replayed {
+                file: "x-2.tar.gz".into(),
+                version: "2".into(),
+                sha256: "a".into(),
+                old_file: "x-1.tar.gz".into(),
+                old_version: "1".into(),
+                recorded: "2026-01-01".into(),
+            },
+        ] {
+            assert_eq!(code(e), 1);
+        }
+
+        // The importers: a human must finish the job (2), never 1 (nothing was verified).
+        for e in [
+            ImportError::Read {
+                path: file(),
+                source: os(NotFound),
+                hint: "h",
+            },
+            ImportError::Syntax {
+                path: file(),
+                line: Some(1),
+                message: "unterminated quote".into(),
+                hint: None,
+            },
+            ImportError::Package {
+                path: file(),
+                problem: "no watch entry".into(),
+                hint: None,
+            },
+        ] {
+            assert_eq!(code(e), 2);
+        }
+
+        // The local disk is 3, with a hint for a full disk and a refused directory.
+        let full = Failure::from(LocalIo::new("d/x: cannot sync", os(StorageFull)));
+        assert_eq!(
+            (full.kind.exit().code(), full.message.as_str()),
+            (3, "d/x: cannot sync: no storage space")
+        );
+        assert!(full.hint.is_some_and(|h| h.contains("disk is full")));
+        assert!(
+            Failure::from(LocalIo::new("d", os(PermissionDenied)))
+                .hint
+                .is_some()
+        );
+        assert!(
+            Failure::from(LocalIo::new("d", os(NotFound)))
+                .hint
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn boundary_errors_keep_kind_and_hint_under_anyhow_context() {
+        let err = anyhow::Error::from(
+            WatchError::field(
+                "w.toml",
+                "keys.fingerprints[0]",
+                "\"3372DCFA\" is a short key ID".into(),
+            )
+            .hint("pin the full fingerprint"),
+        )
+        .context("checking w.toml");
+        assert_eq!(kind_of(&err), Kind::Config);
+        assert_eq!(hint_of(&err), Some("pin the full fingerprint"));
+        let f = Failure::from(err);
+        assert_eq!(
+            f.message,
+            "checking w.toml: watch file w.toml: keys.fingerprints[0]: \"3372DCFA\" is a short key ID"
+        );
+        let err = anyhow::Error::from(NetError::Status {
+            url: "https://example.org/x".into(),
+            status: reqwest::StatusCode::SERVICE_UNAVAILABLE,
+        });
+        assert_eq!(kind_of(&err), Kind::Network);
+        assert_eq!(
+            one_line(&err),
+            "https://example.org/x: HTTP 503 Service Unavailable"
+        );
+    }
 }
