@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use tempfile::NamedTempFile;
 
 use crate::base::digest::Consume;
-use crate::error::{Failure, Kind, VerifyError, io, source};
+use crate::error::{Failure, Kind, LocalIo, VerifyError, source};
 use crate::net::{Http, Sink};
 
 const TEMP_PREFIX: &str = ".sigwatch-";
@@ -79,15 +79,15 @@ pub fn temp_in(dir: &Path) -> Result<NamedTempFile, Failure> {
             .suffix(TEMP_SUFFIX)
             .tempfile_in(dir)
             .map_err(|e| {
-                io(
+                LocalIo::new(
                     format_args!("{}: cannot create a temporary file", dir.display()),
-                    &e,
+                    e,
                 )
             })?;
         tmp.as_file().lock().map_err(|e| {
-            io(
+            LocalIo::new(
                 format_args!("{}: cannot lock a temporary file", dir.display()),
-                &e,
+                e,
             )
         })?;
         if still_named(&tmp) {
@@ -135,19 +135,19 @@ pub fn place(tmp: NamedTempFile, dest: &Path) -> Result<PathBuf, Failure> {
         tmp.as_file()
             .set_permissions(std::fs::Permissions::from_mode(mode))
             .map_err(|e| {
-                io(
+                LocalIo::new(
                     format_args!("{}: cannot set permissions", dest.display()),
-                    &e,
+                    e,
                 )
             })?;
     }
     tmp.as_file()
         .sync_all()
-        .map_err(|e| io(format_args!("{}: cannot sync", dest.display()), &e))?;
+        .map_err(|e| LocalIo::new(format_args!("{}: cannot sync", dest.display()), e))?;
     tmp.persist(dest).map_err(|e| {
-        io(
+        LocalIo::new(
             format_args!("{}: cannot move into place", dest.display()),
-            &e.error,
+            e.error,
         )
     })?;
     Ok(dest.to_path_buf())
@@ -157,7 +157,7 @@ pub fn place(tmp: NamedTempFile, dest: &Path) -> Result<PathBuf, Failure> {
 pub fn place_bytes(dir: &Path, dest: &Path, bytes: &[u8]) -> Result<PathBuf, Failure> {
     let mut tmp = temp_in(dir)?;
     tmp.write_all(bytes)
-        .map_err(|e| io(format_args!("{}: cannot write", dest.display()), &e))?;
+        .map_err(|e| LocalIo::new(format_args!("{}: cannot write", dest.display()), e))?;
     place(tmp, dest)
 }
 

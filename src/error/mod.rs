@@ -376,6 +376,12 @@ mod tests {
             assert_eq!(code(e), 1);
         }
 
+        // A keyring the user named that cannot be used is configuration, not a refusal.
+        assert_eq!(
+            code(VerifyError::keyring(file(), "no OpenPGP certificate found")),
+            2
+        );
+
         // The importers: a human must finish the job (2), never 1 (nothing was verified).
         for e in [
             ImportError::Read {

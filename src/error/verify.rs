@@ -45,6 +45,17 @@ pub enum VerifyError {
         /// Where to look for it.
         hint: Option<String>,
     },
+    /// A keyring that cannot be used: unreadable, not OpenPGP, without the pinned keys.
+    /// Configuration (exit 2): the user names the keyring.
+    #[error("keyring {}: {problem}", path.display())]
+    Keyring {
+        /// The key file.
+        path: PathBuf,
+        /// What is wrong with it.
+        problem: String,
+        /// What to do, if anything.
+        hint: Option<String>,
+    },
     /// A release older than the newest recorded one.
     #[error("version {version} is older than {newest}, already recorded in {}: refused as a rollback", lock.display())]
     Rollback {
@@ -101,12 +112,22 @@ impl VerifyError {
         }
     }
 
+    /// A keyring at `path` that cannot be used, for `problem`.
+    pub fn keyring(path: impl Into<PathBuf>, problem: impl Into<String>) -> Self {
+        VerifyError::Keyring {
+            path: path.into(),
+            problem: problem.into(),
+            hint: None,
+        }
+    }
+
     /// Adds a hint where the variant has room for one.
     pub fn hint(mut self, text: impl Into<String>) -> Self {
         match &mut self {
             VerifyError::Rejected { hint, .. }
             | VerifyError::Digest { hint, .. }
-            | VerifyError::MissingSignature { hint, .. } => *hint = Some(text.into()),
+            | VerifyError::MissingSignature { hint, .. }
+            | VerifyError::Keyring { hint, .. } => *hint = Some(text.into()),
             _ => {}
         }
         self
@@ -119,6 +140,7 @@ impl Boundary for VerifyError {
             VerifyError::Rejected { .. } => Kind::Verification,
             VerifyError::Digest { .. } => Kind::Digest,
             VerifyError::MissingSignature { .. } => Kind::MissingSignature,
+            VerifyError::Keyring { .. } => Kind::Config,
             VerifyError::Rollback { .. } => Kind::Rollback,
             VerifyError::Reuploaded { .. } => Kind::Reuploaded,
             VerifyError::Replayed { .. } => Kind::Replayed,
@@ -129,7 +151,8 @@ impl Boundary for VerifyError {
         match self {
             VerifyError::Rejected { hint, .. }
             | VerifyError::Digest { hint, .. }
-            | VerifyError::MissingSignature { hint, .. } => hint.as_deref(),
+            | VerifyError::MissingSignature { hint, .. }
+            | VerifyError::Keyring { hint, .. } => hint.as_deref(),
             VerifyError::Rollback { .. } => {
                 Some("pass --allow-downgrade if you really want the older release")
             }
