@@ -348,4 +348,52 @@ mod tests {
         );
         assert_eq!(decode_body("gzip", &bomb, 2 << 20).unwrap().len(), 1 << 20);
     }
+
+    /// A sink on a full disk.
+    struct FullDisk;
+
+    impl Sink for FullDisk {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<()> {
+            Err(std::io::ErrorKind::StorageFull.into())
+        }
+        fn reset(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_download_the_disk_cannot_take_is_local_io_naming_the_url_not_configuration() {
+        use std::io::{Read as _, Write as _};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/x.tar.gz", listener.local_addr().unwrap());
+        let server = std::thread::spawn(move || {
+            let (mut conn, _) = listener.accept().unwrap();
+            let mut request = [0u8; 4096];
+            let _ = conn.read(&mut request).unwrap();
+            conn.write_all(
+                b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\nconnection: close\r\n\r\nbytes",
+            )
+            .unwrap();
+        });
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let http = Http::new(Limits::default(), None).unwrap();
+        let err = runtime
+            .block_on(http.download(&url, 1 << 20, None, &mut FullDisk))
+            .unwrap_err();
+        server.join().unwrap();
+        let failure = crate::error::Failure::from(err);
+        assert_eq!(failure.kind, crate::error::Kind::Io);
+        assert_eq!(failure.kind.exit().code(), 3);
+        assert!(
+            failure
+                .message
+                .starts_with(&format!("{url}: cannot store the download: ")),
+            "{}",
+            failure.message
+        );
+        assert!(failure.hint.is_some_and(|h| h.contains("disk is full")));
+    }
 }
