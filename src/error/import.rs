@@ -9,13 +9,12 @@ use super::{Boundary, Kind};
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
     /// A packaging file cannot be read.
-    #[error("{}: cannot read: {source}", path.display())]
+    #[error("{}: cannot read: {error}", path.display())]
     Read {
         /// The file.
         path: PathBuf,
-        /// What the system said.
-        #[source]
-        source: std::io::Error,
+        /// What the system said (shown in the message, so not also a `source()`).
+        error: std::io::Error,
         /// What the importer needs instead.
         hint: &'static str,
     },

@@ -212,11 +212,6 @@ pub fn kind_of(err: &anyhow::Error) -> Kind {
         .unwrap_or(Kind::Config)
 }
 
-/// The first [`Failure`] in an error's chain.
-pub fn failure_of(err: &anyhow::Error) -> Option<&Failure> {
-    err.chain().find_map(|e| e.downcast_ref::<Failure>())
-}
-
 /// The hint of an error, if any [`Failure`] or boundary error in its chain has one.
 pub fn hint_of(err: &anyhow::Error) -> Option<&str> {
     err.chain().find_map(|e| match e.downcast_ref::<Failure>() {
@@ -238,6 +233,21 @@ mod tests {
     fn kind_is_found_under_context() {
         let err = anyhow::Error::from(network("connection refused")).context("fetching x");
         assert_eq!(kind_of(&err), Kind::Network);
+        // The system's words are in the message once, not again as a `source()` under `{:#}`.
+        let err = anyhow::Error::from(LocalIo::new(
+            "d/x: cannot sync",
+            os(std::io::ErrorKind::StorageFull),
+        ));
+        assert_eq!(one_line(&err), "d/x: cannot sync: no storage space");
+        let err = anyhow::Error::from(ImportError::Read {
+            path: "debian/watch".into(),
+            error: os(std::io::ErrorKind::NotFound),
+            hint: "h",
+        });
+        assert_eq!(
+            one_line(&err),
+            "debian/watch: cannot read: entity not found"
+        );
         assert_eq!(kind_of(&anyhow::anyhow!("plain")), Kind::Config);
     }
 
@@ -263,7 +273,7 @@ mod tests {
         for e in [
             WatchError::Read {
                 file: file(),
-                source: os(NotFound),
+                error: os(NotFound),
             },
             WatchError::Syntax {
                 file: file(),
@@ -386,7 +396,7 @@ mod tests {
         for e in [
             ImportError::Read {
                 path: file(),
-                source: os(NotFound),
+                error: os(NotFound),
                 hint: "h",
             },
             ImportError::Syntax {

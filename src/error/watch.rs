@@ -11,13 +11,12 @@ const SYNTAX_HINT: &str = "`sigwatch add --dry-run …` prints a complete watch 
 #[derive(Debug, thiserror::Error)]
 pub enum WatchError {
     /// The file cannot be read.
-    #[error("watch file {}: cannot read: {source}", file.display())]
+    #[error("watch file {}: cannot read: {error}", file.display())]
     Read {
         /// The watch file.
         file: PathBuf,
-        /// What the system said.
-        #[source]
-        source: std::io::Error,
+        /// What the system said (shown in the message, so not also a `source()`).
+        error: std::io::Error,
     },
     /// Not TOML, or not a watch file's shape (unknown or mistyped field).
     #[error("watch file {}{}: {message}", file.display(), line.map(|l| format!(" (line {l})")).unwrap_or_default())]
@@ -42,13 +41,12 @@ pub enum WatchError {
         hint: Option<String>,
     },
     /// A directory of watch files cannot be listed.
-    #[error("{}: cannot list: {source}", dir.display())]
+    #[error("{}: cannot list: {error}", dir.display())]
     List {
         /// The directory.
         dir: PathBuf,
-        /// What the system said.
-        #[source]
-        source: std::io::Error,
+        /// What the system said (shown in the message, so not also a `source()`).
+        error: std::io::Error,
     },
     /// A path argument names no watch file, or a directory holding none.
     #[error("{}: {problem}", path.display())]

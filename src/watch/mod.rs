@@ -238,9 +238,9 @@ pub const PLACEHOLDERS: [&str; 5] = ["url", "filename", "version", "name", "dir"
 impl Watch {
     /// Reads and validates a watch file.
     pub fn load(path: &Path) -> Result<Watch, WatchError> {
-        let text = std::fs::read_to_string(path).map_err(|source| WatchError::Read {
+        let text = std::fs::read_to_string(path).map_err(|error| WatchError::Read {
             file: path.to_path_buf(),
-            source,
+            error,
         })?;
         Watch::parse(&text, path)
     }
@@ -766,7 +766,7 @@ pub fn shard_of(path: &Path, count: u32) -> u32 {
 pub fn collect_paths(paths: &[PathBuf]) -> Result<Vec<PathBuf>, WatchError> {
     let list = |dir: &PathBuf| {
         let dir = dir.clone();
-        move |source| WatchError::List { dir, source }
+        move |error| WatchError::List { dir, error }
     };
     let mut out = Vec::new();
     for p in paths {

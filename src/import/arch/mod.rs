@@ -149,9 +149,9 @@ fn read_recipe(dir: &Path, notes: &mut Vec<Note>) -> anyhow::Result<Recipe> {
         }
     }
     let path = dir.join(PKGBUILD);
-    let text = std::fs::read_to_string(&path).map_err(|source| ImportError::Read {
+    let text = std::fs::read_to_string(&path).map_err(|error| ImportError::Read {
         path: path.clone(),
-        source,
+        error,
         hint: "pass a directory holding a .SRCINFO or PKGBUILD (an AUR or Arch package checkout)",
     })?;
     pkgbuild::read(&text, notes).map_err(|(line, message)| {

@@ -241,9 +241,9 @@ pub fn translate(dir: &Path) -> anyhow::Result<Translation> {
         .into());
     }
     let watch_path = dir.join(WATCH);
-    let text = std::fs::read_to_string(&watch_path).map_err(|source| ImportError::Read {
+    let text = std::fs::read_to_string(&watch_path).map_err(|error| ImportError::Read {
         path: watch_path.clone(),
-        source,
+        error,
         hint: "import-debian translates debian/watch; this package has none to translate",
     })?;
     let name = package_name(&debian)?;
