@@ -114,8 +114,7 @@ impl Vars {
 }
 
 /// Variables makepkg sets while building: never known when reading.
-const BUILD_TIME: [&str; 6] =
-    ["srcdir", "pkgdir", "startdir", "CARCH", "CHOST", "SRCDEST"];
+const BUILD_TIME: [&str; 6] = ["srcdir", "pkgdir", "startdir", "CARCH", "CHOST", "SRCDEST"];
 
 /// `NAME=` or `NAME+=` at the start of a word: (name, append, the value's segments).
 fn assignment(word: &Word) -> Option<(String, bool, Vec<Seg>)> {
