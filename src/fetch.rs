@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 use tempfile::NamedTempFile;
 
 use crate::base::digest::Consume;
-use crate::error::{Failure, Kind, io, source};
-use crate::net::http::{Http, Sink};
+use crate::error::{Failure, Kind, LocalIo, VerifyError, source};
+use crate::net::{Http, Sink};
 
 const TEMP_PREFIX: &str = ".sigwatch-";
 const TEMP_SUFFIX: &str = ".part";
@@ -79,15 +79,15 @@ pub fn temp_in(dir: &Path) -> Result<NamedTempFile, Failure> {
             .suffix(TEMP_SUFFIX)
             .tempfile_in(dir)
             .map_err(|e| {
-                io(
+                LocalIo::new(
                     format_args!("{}: cannot create a temporary file", dir.display()),
-                    &e,
+                    e,
                 )
             })?;
         tmp.as_file().lock().map_err(|e| {
-            io(
+            LocalIo::new(
                 format_args!("{}: cannot lock a temporary file", dir.display()),
-                &e,
+                e,
             )
         })?;
         if still_named(&tmp) {
@@ -135,19 +135,19 @@ pub fn place(tmp: NamedTempFile, dest: &Path) -> Result<PathBuf, Failure> {
         tmp.as_file()
             .set_permissions(std::fs::Permissions::from_mode(mode))
             .map_err(|e| {
-                io(
+                LocalIo::new(
                     format_args!("{}: cannot set permissions", dest.display()),
-                    &e,
+                    e,
                 )
             })?;
     }
     tmp.as_file()
         .sync_all()
-        .map_err(|e| io(format_args!("{}: cannot sync", dest.display()), &e))?;
+        .map_err(|e| LocalIo::new(format_args!("{}: cannot sync", dest.display()), e))?;
     tmp.persist(dest).map_err(|e| {
-        io(
+        LocalIo::new(
             format_args!("{}: cannot move into place", dest.display()),
-            &e.error,
+            e.error,
         )
     })?;
     Ok(dest.to_path_buf())
@@ -157,7 +157,7 @@ pub fn place(tmp: NamedTempFile, dest: &Path) -> Result<PathBuf, Failure> {
 pub fn place_bytes(dir: &Path, dest: &Path, bytes: &[u8]) -> Result<PathBuf, Failure> {
     let mut tmp = temp_in(dir)?;
     tmp.write_all(bytes)
-        .map_err(|e| io(format_args!("{}: cannot write", dest.display()), &e))?;
+        .map_err(|e| LocalIo::new(format_args!("{}: cannot write", dest.display()), e))?;
     place(tmp, dest)
 }
 
@@ -224,11 +224,13 @@ pub async fn download(
 
 /// A digest mismatch between the index and the bytes.
 pub fn digest_mismatch(url: &str, expected: &str, actual: &str) -> Failure {
-    Failure::new(
-        Kind::Digest,
-        format!("{url}: sha256 {actual} does not match the index's {expected}"),
-    )
+    VerifyError::Digest {
+        what: url.to_string(),
+        mismatch: format!("sha256 {actual} does not match the index's {expected}"),
+        hint: None,
+    }
     .hint("the mirror or the index served different bytes; nothing was kept")
+    .into()
 }
 
 #[cfg(test)]

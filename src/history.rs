@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Failure, Kind, config};
+use crate::error::{Failure, VerifyError, config};
 
 /// One verified file.
 ///
@@ -154,36 +154,41 @@ impl History {
                 && e.sha256 != sha256
                 && crate::base::version::same_version(&e.version, version)
         }) {
-            return Err(Failure::new(
-                Kind::Reuploaded,
-                format!(
-                    "{file} was recorded on {} with sha256 {}, but now has sha256 {sha256}: the published file was replaced",
-                    old.recorded, old.sha256
-                ),
-            )
-            .hint(format!("ask upstream why; if the new file is legitimate, remove its entry from {}", self.path.display())));
+            let reuploaded = VerifyError::Reuploaded {
+                file: file.to_string(),
+                recorded: old.recorded.clone(),
+                old_sha256: old.sha256.clone(),
+                sha256: sha256.to_string(),
+                lock: self.path.clone(),
+            };
+            return Err(Failure::from(reuploaded).hint(format!(
+                "ask upstream why; if the new file is legitimate, remove its entry from {}",
+                self.path.display()
+            )));
         }
         if let Some(old) = self.entries.iter().find(|e| {
             e.sha256 == sha256 && !crate::base::version::same_version(&e.version, version)
         }) {
-            return Err(Failure::new(
-                Kind::Replayed,
-                format!(
-                    "{file} ({version}) has the same content (sha256 {sha256}) as {} ({}), recorded on {}: an old release offered as a new one is refused",
-                    old.file, old.version, old.recorded
-                ),
-            )
-            .hint("a detached signature does not bind a file name or version; ask upstream why the file was re-published"));
+            return Err(VerifyError::Replayed {
+                file: file.to_string(),
+                version: version.to_string(),
+                sha256: sha256.to_string(),
+                old_file: old.file.clone(),
+                old_version: old.version.clone(),
+                recorded: old.recorded.clone(),
+            }
+            .into());
         }
         let mut notices = Vec::new();
         if let Some(newest) = self.newest() {
             if self.older(version, &newest.version) {
                 if !allow_downgrade {
-                    return Err(Failure::new(
-                        Kind::Rollback,
-                        format!("version {version} is older than {}, already recorded in {}: refused as a rollback", newest.version, self.path.display()),
-                    )
-                    .hint("pass --allow-downgrade if you really want the older release"));
+                    return Err(VerifyError::Rollback {
+                        version: version.to_string(),
+                        newest: newest.version.clone(),
+                        lock: self.path.clone(),
+                    }
+                    .into());
                 }
                 notices.push(format!(
                     "downgrade from {} to {version} allowed by --allow-downgrade",
@@ -282,6 +287,7 @@ impl History {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Kind;
 
     fn entry(version: &str, file: &str, sha: &str, cert: &str) -> Entry {
         Entry {

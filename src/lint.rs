@@ -27,7 +27,7 @@ pub fn lint_file(path: &Path, now: SystemTime) -> Vec<Finding> {
             fix,
         })
     };
-    let watch = match Watch::load(path) {
+    let watch = match Watch::load(path).map_err(crate::error::Failure::from) {
         Ok(w) => w,
         Err(e) => {
             add(

@@ -106,24 +106,15 @@ impl RefreshReport {
     }
 }
 
-/// The z-base-32 encoding used by WKD.
+/// The z-base-32 encoding used by WKD (no padding, most significant bit first).
 pub fn zbase32(data: &[u8]) -> String {
-    const ALPHABET: &[u8; 32] = b"ybndrfg8ejkmcpqxot1uwisza345h769";
-    let mut out = String::new();
-    let mut buffer: u32 = 0;
-    let mut bits = 0;
-    for &b in data {
-        buffer = (buffer << 8) | u32::from(b);
-        bits += 8;
-        while bits >= 5 {
-            bits -= 5;
-            out.push(ALPHABET[((buffer >> bits) & 31) as usize] as char);
-        }
-    }
-    if bits > 0 {
-        out.push(ALPHABET[((buffer << (5 - bits)) & 31) as usize] as char);
-    }
-    out
+    static ZBASE32: std::sync::LazyLock<data_encoding::Encoding> = std::sync::LazyLock::new(|| {
+        let mut spec = data_encoding::Specification::new();
+        spec.symbols.push_str("ybndrfg8ejkmcpqxot1uwisza345h769");
+        spec.encoding()
+            .expect("32 distinct ASCII symbols without padding are a valid base-32 specification")
+    });
+    ZBASE32.encode(data)
 }
 
 /// The WKD URLs for an address, advanced method first.
@@ -206,7 +197,7 @@ pub async fn refresh(http: &Http, watch: &Watch) -> Result<RefreshReport, Failur
                                 break;
                             }
                             Ok(None) => failures.push(format!("{url}: HTTP 404 Not Found")),
-                            Err(e) => failures.push(e.message),
+                            Err(e) => failures.push(e.to_string()),
                         }
                     }
                     let Some((url, body)) = body else {
@@ -248,7 +239,7 @@ pub async fn refresh(http: &Http, watch: &Watch) -> Result<RefreshReport, Failur
                             report.dropped_certificates += other.len();
                             learned.extend(keep);
                         }
-                        Err(e) => report.source_errors.push(e.message),
+                        Err(e) => report.source_errors.push(e.to_string()),
                     }
                 }
             }
@@ -277,12 +268,12 @@ pub async fn refresh(http: &Http, watch: &Watch) -> Result<RefreshReport, Failur
                         learned.extend(keep);
                         answered = true;
                     }
-                    Err(e) => report.source_errors.push(e.message),
+                    Err(e) => report.source_errors.push(e.to_string()),
                 },
                 Ok(None) => report
                     .source_errors
                     .push(format!("{source}: HTTP 404 Not Found")),
-                Err(e) => report.source_errors.push(e.message),
+                Err(e) => report.source_errors.push(e.to_string()),
             }
         }
         if !answered
@@ -395,14 +386,14 @@ async fn ask_keyserver(
             return false;
         }
         Err(e) => {
-            report.source_errors.push(e.message);
+            report.source_errors.push(e.to_string());
             return false;
         }
     };
     let certs = match parse_certs(&body, &url) {
         Ok(certs) => certs,
         Err(e) => {
-            report.source_errors.push(e.message);
+            report.source_errors.push(e.to_string());
             return false;
         }
     };
@@ -564,6 +555,24 @@ mod tests {
             Keyserver::parse("keyserver:hkp://keys.example.org")
                 .unwrap()
                 .is_err()
+        );
+    }
+
+    #[test]
+    fn zbase32_matches_the_specification_vectors_and_leaves_no_padding() {
+        // From the z-base-32 specification (Zooko O'Whielacronx, 2002), whole bytes only.
+        assert_eq!(zbase32(&[0xF0, 0xBF, 0xC7]), "6n9hq");
+        assert_eq!(zbase32(&[0xD4, 0x7A, 0x04]), "4t7ye");
+        assert_eq!(
+            zbase32(&[0xFF]),
+            "9h",
+            "a trailing partial group is zero-filled"
+        );
+        assert_eq!(zbase32(&[]), "");
+        assert_eq!(
+            zbase32(&[0u8; 20]).len(),
+            32,
+            "a SHA-1 digest is 32 symbols"
         );
     }
 

@@ -289,7 +289,9 @@ fn watch_dir() -> &'static TestDir {
 
 fn check_watch(text: &str) -> Result<(), TestCaseError> {
     let path = watch_dir().join("w.toml");
-    let parsed = timed("Watch::parse", || Watch::parse(text, &path))?;
+    let parsed = timed("Watch::parse", || {
+        Watch::parse(text, &path).map_err(sigwatch::error::Failure::from)
+    })?;
     match parsed {
         Ok(w) => {
             // Something always pins a signer: OpenPGP keys, Sigstore publishers, or both.

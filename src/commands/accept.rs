@@ -12,7 +12,7 @@ use std::path::Path;
 use super::Outcome;
 use super::verify::{default_signature, open_data, read_signature};
 use crate::cli::AcceptArgs;
-use crate::error::{Failure, config, io, verification};
+use crate::error::{Failure, VerifyError, config, io};
 use crate::exit::Exit;
 use crate::report::Printer;
 use crate::verify::{Checker, Exception, Keyring, Proof, Rule, Status};
@@ -66,13 +66,17 @@ pub fn run(printer: &Printer, args: &AcceptArgs) -> Outcome {
         .iter()
         .find(|a| a.exception.sha256 == plain.sha256)
     {
-        return Err(verification(format!(
-            "{file}: an exception for these bytes is recorded already ({} by {}), yet they do not verify: {}",
+        let why = format!(
+            "an exception for these bytes is recorded already ({} by {}), yet they do not verify: {}",
             existing.exception.rule,
             existing.exception.signer.to_hex(),
             plain.verdict.summary()
-        ))
-        .hint("the signature or the keyring changed since; look at `sigwatch verify --watch` -v"));
+        );
+        return Err(VerifyError::rejected(file, why)
+            .hint(
+                "the signature or the keyring changed since; look at `sigwatch verify --watch` -v",
+            )
+            .into());
     }
     // Each pinned signature refused for a waivable rule is a candidate; the checker decides.
     let mut candidates: Vec<(Rule, String)> = Vec::new();
@@ -154,9 +158,11 @@ fn refusal(file: &str, plain: &Judged, candidates: &[(Rule, String)]) -> Failure
                 .join(" or ")
         )
     };
-    verification(format!("cannot accept {file}: {why}")).hint(
-        "only a good signature by a pinned key that breaks just `weak_hash` (SHA-1 data signature) or `key_expired` (key expired before signing) can be accepted",
-    )
+    VerifyError::rejected(format!("cannot accept {file}"), why)
+        .hint(
+            "only a good signature by a pinned key that breaks just `weak_hash` (SHA-1 data signature) or `key_expired` (key expired before signing) can be accepted",
+        )
+        .into()
 }
 
 /// The version in FILE's name, read with the watch file's source pattern.

@@ -109,7 +109,8 @@ pub fn run(printer: &Printer, args: &AddArgs) -> super::Outcome {
             })?;
     }
     let staged_watch = staged.path().join(format!("{name}.toml"));
-    let parsed = Watch::parse(&text, &staged_watch).map_err(|mut e| {
+    let parsed = Watch::parse(&text, &staged_watch).map_err(|e| {
+        let mut e = crate::error::Failure::from(e);
         e.message = e.message.replace(
             &staged_watch.display().to_string(),
             &watch_path.display().to_string(),

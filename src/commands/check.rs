@@ -82,7 +82,7 @@ fn projects(printer: &Printer, paths: &[PathBuf], net: &NetArgs, opts: &Options)
     printer.detail(&format!(
         "http: {} request(s), {} received, {} page(s) unchanged since the cache",
         count("requests"),
-        crate::net::http::human_size(count("bytes")),
+        crate::net::human_size(count("bytes")),
         count("not_modified")
     ));
     let exit = Exit::worst(reports.iter().map(|r| r.exit(opts.fail_on_update)));

@@ -47,7 +47,7 @@ pub fn refresh(printer: &Printer, paths: &[PathBuf], net: &NetArgs) -> Outcome {
                 Ok(watch) => crate::refresh::refresh(&http, &watch)
                     .await
                     .map(|r| (r, watch.keys.as_ref().map_or(0, |k| k.refresh.len()))),
-                Err(e) => Err(e),
+                Err(e) => Err(e.into()),
             };
             match outcome {
                 Ok((report, sources)) => {

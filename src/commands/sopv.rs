@@ -353,9 +353,8 @@ impl Signers {
             let bytes = read_input(arg, "CERTS", MAX_KEYRING_BYTES)?;
             refuse_secret_keys(&bytes, &name)?;
             let ring = Keyring::from_bytes(&bytes, Path::new(&name)).map_err(|e| {
-                let f = crate::error::failure_of(&e);
                 let mut failed = fail(Code::BadData, crate::error::one_line(&e));
-                if let Some(h) = f.and_then(|f| f.hint.clone()) {
+                if let Some(h) = crate::error::hint_of(&e) {
                     failed = failed.hint(h);
                 }
                 failed

@@ -7,7 +7,7 @@ use std::time::SystemTime;
 use serde::Serialize;
 
 use super::{Note, Severity, review_lines};
-use crate::error::{Failure, config};
+use crate::error::{Failure, LocalIo};
 use crate::fetch::place_bytes;
 use crate::lint::{Finding, lint_file};
 use crate::verify::{Keyring, Pin};
@@ -128,11 +128,13 @@ fn refresh_lines(refresh: &[String]) -> String {
 pub fn write_out(draft: Draft, notes: &mut Vec<Note>) -> Result<Written, Failure> {
     let out = draft.out;
     let unpinned = draft.new.pins.is_empty();
+    // The output directory is the local disk: a failure there is local I/O (exit 3, with
+    // the disk-full / permission hint), not a watch file a human must finish.
     std::fs::create_dir_all(out)
-        .map_err(|e| config(format!("{}: cannot create: {e}", out.display())))?;
+        .map_err(|e| LocalIo::new(format_args!("{}: cannot create", out.display()), e))?;
     let staged = tempfile::tempdir_in(out)
-        .map_err(|e| config(format!("{}: cannot write: {e}", out.display())))?;
-    let staged_err = |e: std::io::Error| config(format!("{}: {e}", staged.path().display()));
+        .map_err(|e| LocalIo::new(format_args!("{}: cannot write", out.display()), e))?;
+    let staged_err = |e: std::io::Error| LocalIo::new(staged.path().display(), e);
     let staged_keyring = staged.path().join(draft.keyring_rel);
     if let Some(dir) = staged_keyring.parent() {
         std::fs::create_dir_all(dir).map_err(staged_err)?;
@@ -151,10 +153,10 @@ pub fn write_out(draft: Draft, notes: &mut Vec<Note>) -> Result<Written, Failure
         Ok(_) if unpinned => None,
         Ok(_) => Watch::parse(&render(&draft.new), &staged_watch)
             .err()
-            .map(|e| format!("the translated watch file does not load: {}", e.message)),
+            .map(|e| format!("the translated watch file does not load: {e}")),
         Err(e) => Some(format!(
             "the translated watch file does not load: {}; fix it by hand",
-            e.message
+            e
         )),
     };
 
@@ -236,7 +238,7 @@ pub fn write_out(draft: Draft, notes: &mut Vec<Note>) -> Result<Written, Failure
                 .parent()
                 .expect("keyrings/NAME.asc has a parent");
             std::fs::create_dir_all(kdir)
-                .map_err(|e| config(format!("{}: cannot create: {e}", kdir.display())))?;
+                .map_err(|e| LocalIo::new(format_args!("{}: cannot create", kdir.display()), e))?;
             place_bytes(kdir, &keyring_path, bytes)?;
             Some(keyring_path)
         }

@@ -1,12 +1,19 @@
 //! The network: the HTTP client and the page cache, below sources and fetching.
 //!
-//! `http` uses `cache`; `cache` knows only [`Page`]. Nothing here knows what a watch file,
+//! `http` (the client, its policy and retries) uses `transfer` (one exchange within the
+//! limits), `headers` (Link, Retry-After, rate limits), `diagnose` (why a host did not
+//! answer) and `cache`; `cache` knows only [`Page`]. Nothing here knows what a watch file,
 //! a release or a signature is.
 
 pub mod cache;
+mod diagnose;
+pub mod headers;
 pub mod http;
+pub mod transfer;
 
-pub use http::{Http, Limits, Sink};
+pub use crate::error::NetError as Error;
+pub use http::{Http, Limits};
+pub use transfer::{Sink, human_size};
 
 use reqwest::Url;
 

@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use crate::error::{self, Failure, Kind, config};
+use crate::error::{self, Failure, Kind, VerifyError, config};
 use crate::fetch;
 use crate::history::{Entry, History};
 use crate::net::http::Http;
@@ -689,14 +689,11 @@ async fn verified_checksums<'r>(
                 }
                 tried.push(sig_url);
             }
-            let (signature_url, sig) = found.ok_or_else(|| {
-                Failure::new(
-                    Kind::MissingSignature,
-                    format!(
-                        "{url}: the checksum file is neither clearsigned nor signed; tried {}",
-                        tried.join(", ")
-                    ),
-                )
+            let (signature_url, sig) = found.ok_or_else(|| VerifyError::MissingSignature {
+                what: url.to_string(),
+                problem: "the checksum file is neither clearsigned nor signed".into(),
+                tried,
+                hint: None,
             })?;
             let (verdict, sums) = checksums::verify(checker, &page.body, Some(&sig));
             VerifiedSums {
@@ -714,11 +711,12 @@ async fn verified_checksums<'r>(
 /// with the watch file `watch`, which the hint's commands name).
 fn signer_of(verdict: &Verdict, what: &str, watch: &Path) -> Result<Signer, Failure> {
     verdict.signers().first().cloned().ok_or_else(|| {
-        let failure = error::verification(format!("{what}: {}", verdict.summary()));
-        match verdict.hint_for(what, Some(&watch.display().to_string())) {
-            Some(hint) => failure.hint(hint),
-            None => failure,
-        }
+        let rejected = VerifyError::Rejected {
+            what: what.to_string(),
+            why: verdict.summary(),
+            hint: verdict.hint_for(what, Some(&watch.display().to_string())),
+        };
+        Failure::from(rejected)
     })
 }
 
@@ -848,11 +846,13 @@ async fn fetch_signature(run: &Run<'_>, file: &IndexFile) -> Result<(String, Vec
         }
         tried.push(url);
     }
-    Err(Failure::new(
-        Kind::MissingSignature,
-        format!("{}: no signature found; tried {}", file.filename, tried.join(", ")),
-    )
-    .hint("set [signature] url in the watch file to where upstream publishes its signatures (PyPI stopped serving them in 2023)"))
+    Err(VerifyError::MissingSignature {
+        what: file.filename.clone(),
+        problem: "no signature found".into(),
+        tried,
+        hint: Some("set [signature] url in the watch file to where upstream publishes its signatures (PyPI stopped serving them in 2023)".into()),
+    }
+    .into())
 }
 
 /// `.asc` or `.sig`, as served: from the URL, else from the content.

@@ -8,7 +8,7 @@ pub mod pypi;
 
 use std::collections::BTreeMap;
 
-use reqwest::Url;
+use reqwest::{StatusCode, Url};
 use scraper::{Html, Selector};
 
 use crate::base::version::{self, VersionKey};
@@ -206,17 +206,20 @@ pub async fn discover(http: &Http, src: &Source) -> Result<Vec<Release>, Failure
             let index = index.clone().unwrap_or_else(pypi::default_index);
             let url =
                 pypi::project_url(&index, project).map_err(|m| Failure::new(Kind::Config, m))?;
-            let page = http.get_page(&url, pypi::ACCEPT).await.map_err(|f| {
-                if f.message.ends_with("404 Not Found") || f.message.ends_with("410 Gone") {
-                    source(format!(
-                        "{url}: no project {project:?} on the index (HTTP {})",
-                        http.absent_status(&url)
-                    ))
-                    .hint("check the `pypi` name in the watch file")
-                } else {
-                    f
-                }
-            })?;
+            let page = http
+                .get_page(&url, pypi::ACCEPT)
+                .await
+                .map_err(|e| match e {
+                    crate::net::Error::Status { status, .. }
+                        if status == StatusCode::NOT_FOUND || status == StatusCode::GONE =>
+                    {
+                        source(format!(
+                            "{url}: no project {project:?} on the index (HTTP {status})"
+                        ))
+                        .hint("check the `pypi` name in the watch file")
+                    }
+                    other => other.into(),
+                })?;
             let parsed = if pypi::is_json(page.content_type.as_deref()) {
                 pypi::parse_json(&page.body, &page.url)
             } else {

@@ -128,7 +128,7 @@ pub fn read(dir: &Path) -> Result<Tree, Failure> {
             config(format!(
                 "{}/debian/watch: the translation does not load: {}",
                 dir.display(),
-                f.message
+                f
             ))
         })?;
         if let Some(keys) = watch.keys.as_mut() {

@@ -20,7 +20,7 @@ use openpgp::types::{ReasonForRevocation, RevocationStatus, RevocationType};
 use openpgp::{Cert, Fingerprint};
 use serde::Serialize;
 
-use crate::error::config;
+use crate::error::VerifyError;
 
 /// The largest key file sigwatch reads; real keyrings are kilobytes.
 pub const MAX_KEYRING_BYTES: u64 = 64 * 1024 * 1024;
@@ -40,30 +40,32 @@ impl Keyring {
     /// Reads a key file: armored (one or many blocks, text around them) or binary.
     pub fn load(path: &Path) -> anyhow::Result<Keyring> {
         let meta = std::fs::metadata(path).map_err(|e| {
-            config(format!("keyring {}: cannot read: {e}", path.display()))
+            VerifyError::keyring(path, format!("cannot read: {e}"))
                 .hint("check the path; watch files resolve it relative to the watch file")
         })?;
         if meta.len() > MAX_KEYRING_BYTES {
-            return Err(config(format!(
-                "keyring {}: {} bytes is larger than the {} MiB sigwatch reads",
-                path.display(),
-                meta.len(),
-                MAX_KEYRING_BYTES >> 20
-            ))
+            return Err(VerifyError::keyring(
+                path,
+                format!(
+                    "{} bytes is larger than the {} MiB sigwatch reads",
+                    meta.len(),
+                    MAX_KEYRING_BYTES >> 20
+                ),
+            )
             .into());
         }
         let bytes = std::fs::read(path)
-            .map_err(|e| config(format!("keyring {}: cannot read: {e}", path.display())))?;
+            .map_err(|e| VerifyError::keyring(path, format!("cannot read: {e}")))?;
         Keyring::from_bytes(&bytes, path)
     }
 
     /// Parses key-file bytes; `path` only names the file in messages.
     pub fn from_bytes(bytes: &[u8], path: &Path) -> anyhow::Result<Keyring> {
         if is_keybox(bytes) {
-            return Err(config(format!(
-                "keyring {}: this is a GnuPG keybox (pubring.kbx), GnuPG's own database, not an OpenPGP key file",
-                path.display()
-            ))
+            return Err(VerifyError::keyring(
+                path,
+                "this is a GnuPG keybox (pubring.kbx), GnuPG's own database, not an OpenPGP key file",
+            )
             .hint("export the pinned key from GnuPG and use that file as the keyring: gpg --export --armor FINGERPRINT > key.asc")
             .into());
         }
@@ -81,10 +83,7 @@ impl Keyring {
             }
         }
         if keyring.certs.is_empty() {
-            return Err(config(format!(
-                "keyring {}: no OpenPGP certificate found",
-                path.display()
-            ))
+            return Err(VerifyError::keyring(path, "no OpenPGP certificate found")
             .hint("a keyring is an armored (-----BEGIN PGP PUBLIC KEY BLOCK-----) or binary export of public keys")
             .into());
         }
@@ -99,7 +98,11 @@ impl Keyring {
         let parser = match CertParser::from_bytes(bytes) {
             Ok(p) => p,
             Err(e) => {
-                return Err(config(format!("{place}: not an OpenPGP keyring: {e}")).into());
+                let problem = match block {
+                    Some(n) => format!("armor block {n}: not an OpenPGP keyring: {e}"),
+                    None => format!("not an OpenPGP keyring: {e}"),
+                };
+                return Err(VerifyError::keyring(&self.path, problem).into());
             }
         };
         for cert in parser {
@@ -474,11 +477,10 @@ pub fn export_pinned(keyring: &Keyring, pins: &[crate::verify::Pin]) -> anyhow::
         }
     }
     if !missing.is_empty() {
-        return Err(config(format!(
-            "keyring {}: pinned fingerprint(s) not in it: {}",
-            keyring.path.display(),
-            missing.join(", ")
-        ))
+        return Err(VerifyError::keyring(
+            &keyring.path,
+            format!("pinned fingerprint(s) not in it: {}", missing.join(", ")),
+        )
         .hint("check the fingerprints against `sigwatch keys list KEYRING`")
         .into());
     }

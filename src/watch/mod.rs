@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::error::{Failure, config};
+use crate::error::WatchError;
 use crate::verify::sigstore::{IdentityPin, SPEC_HINT};
 use crate::verify::{FINGERPRINT_HINT, Pin, parse_pin};
 
@@ -74,12 +74,13 @@ pub struct SigstoreWatch {
 impl Watch {
     /// The OpenPGP pins, or the error for a command that needs them when only `[sigstore]`
     /// pins a signer.
-    pub fn openpgp(&self) -> Result<&Keys, Failure> {
+    pub fn openpgp(&self) -> Result<&Keys, WatchError> {
         self.keys.as_ref().ok_or_else(|| {
-            config(format!(
-                "watch file {}: has no [keys] section: no OpenPGP key is pinned (only [sigstore] publishers)",
-                self.path.display()
-            ))
+            WatchError::field(
+                &self.path,
+                "keys",
+                "missing: no OpenPGP key is pinned (only [sigstore] publishers)".to_string(),
+            )
             .hint("OpenPGP commands (keys, accept, verify --signature) need [keys] with keyring and fingerprints; Sigstore proofs are checked with `verify --sigstore BUNDLE --watch`")
         })
     }
@@ -258,28 +259,24 @@ pub const PLACEHOLDERS: [&str; 5] = ["url", "filename", "version", "name", "dir"
 
 impl Watch {
     /// Reads and validates a watch file.
-    pub fn load(path: &Path) -> Result<Watch, Failure> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| config(format!("watch file {}: cannot read: {e}", path.display())))?;
+    pub fn load(path: &Path) -> Result<Watch, WatchError> {
+        let text = std::fs::read_to_string(path).map_err(|error| WatchError::Read {
+            file: path.to_path_buf(),
+            error,
+        })?;
         Watch::parse(&text, path)
     }
 
     /// Parses watch-file text; `path` names the file and anchors relative paths.
-    pub fn parse(text: &str, path: &Path) -> Result<Watch, Failure> {
-        let file = path.display();
-        let raw: RawWatch = toml::from_str(text).map_err(|e| {
-            let msg = e.message().to_string();
-            let place = e
+    pub fn parse(text: &str, path: &Path) -> Result<Watch, WatchError> {
+        let raw: RawWatch = toml::from_str(text).map_err(|e| WatchError::Syntax {
+            file: path.to_path_buf(),
+            line: e
                 .span()
-                .map(|s| {
-                    let line = text[..s.start.min(text.len())].matches('\n').count() + 1;
-                    format!(" (line {line})")
-                })
-                .unwrap_or_default();
-            config(format!("watch file {file}{place}: {msg}"))
-                .hint("`sigwatch add --dry-run …` prints a complete watch file to start from; README lists every field")
+                .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1),
+            message: e.message().to_string(),
         })?;
-        let err = |field: &str, msg: String| config(format!("watch file {file}: {field}: {msg}"));
+        let err = |field: &str, msg: String| WatchError::field(path, field, msg);
 
         let name = match raw.name {
             Some(n) if n.trim().is_empty() => return Err(err("name", "must not be empty".into())),
@@ -573,8 +570,8 @@ impl Watch {
 fn keys_section(
     keys: RawKeys,
     base: &Path,
-    err: &dyn Fn(&str, String) -> Failure,
-) -> Result<Keys, Failure> {
+    err: &dyn Fn(&str, String) -> WatchError,
+) -> Result<Keys, WatchError> {
     if keys.keyring.trim().is_empty() {
         return Err(err("keys.keyring", "must not be empty".into()));
     }
@@ -695,8 +692,8 @@ impl Keyserver {
 fn sigstore_section(
     raw: RawSigstore,
     path: &Path,
-    err: &dyn Fn(&str, String) -> Failure,
-) -> Result<SigstoreWatch, Failure> {
+    err: &dyn Fn(&str, String) -> WatchError,
+) -> Result<SigstoreWatch, WatchError> {
     let mut pins = Vec::new();
     for (i, id) in raw.identities.iter().enumerate() {
         let field = format!("sigstore.identities[{i}]");
@@ -810,36 +807,38 @@ pub fn shard_of(path: &Path, count: u32) -> u32 {
 /// Expands PATH arguments: a watch file, or a directory whose `*.toml` files are watch files.
 ///
 /// Sorted by path, so reports are in a stable order.
-pub fn collect_paths(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Failure> {
+pub fn collect_paths(paths: &[PathBuf]) -> Result<Vec<PathBuf>, WatchError> {
+    let list = |dir: &PathBuf| {
+        let dir = dir.clone();
+        move |error| WatchError::List { dir, error }
+    };
     let mut out = Vec::new();
     for p in paths {
         if p.is_dir() {
-            let entries = std::fs::read_dir(p)
-                .map_err(|e| config(format!("{}: cannot list: {e}", p.display())))?;
+            let entries = std::fs::read_dir(p).map_err(list(p))?;
             let mut found = Vec::new();
             for entry in entries {
-                let entry =
-                    entry.map_err(|e| config(format!("{}: cannot list: {e}", p.display())))?;
+                let entry = entry.map_err(list(p))?;
                 let path = entry.path();
                 if path.extension().is_some_and(|e| e == "toml") && path.is_file() {
                     found.push(path);
                 }
             }
             if found.is_empty() {
-                return Err(config(format!(
-                    "{}: no watch files (*.toml) in this directory",
-                    p.display()
-                )));
+                return Err(WatchError::Missing {
+                    path: p.clone(),
+                    problem: "no watch files (*.toml) in this directory",
+                });
             }
             found.sort();
             out.extend(found);
         } else if p.is_file() {
             out.push(p.clone());
         } else {
-            return Err(config(format!(
-                "{}: no such watch file or directory",
-                p.display()
-            )));
+            return Err(WatchError::Missing {
+                path: p.clone(),
+                problem: "no such watch file or directory",
+            });
         }
     }
     Ok(out)
@@ -848,6 +847,7 @@ pub fn collect_paths(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Failure;
 
     const FPR: &str = "0123 4567 89AB CDEF 0123  4567 89AB CDEF 0123 4567";
 
@@ -855,7 +855,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("keyrings")).unwrap();
         std::fs::write(dir.path().join("keyrings/k.asc"), "x").unwrap();
-        Watch::parse(text, &dir.path().join("proj.toml"))
+        Watch::parse(text, &dir.path().join("proj.toml")).map_err(Failure::from)
     }
 
     #[test]

@@ -62,10 +62,11 @@ pub(super) enum Tok {
     Newline,
 }
 
-pub(super) struct Lexer {
-    pub(super) chars: Vec<char>,
-    pub(super) pos: usize,
-    pub(super) line: usize,
+/// The lexer's state: the text, where it is, and the line there (for messages).
+struct Lexer {
+    chars: Vec<char>,
+    pos: usize,
+    line: usize,
 }
 
 pub(super) type LexError = (usize, String);

@@ -26,7 +26,7 @@ mod translate;
 use super::write::{key_lines, refresh_sources};
 use super::{Draft, KeyLine, write_out};
 use crate::cli::ImportArchArgs;
-use crate::error::config;
+use crate::error::ImportError;
 use crate::report::{Printer, spaced};
 use crate::verify::keyring::export_pinned;
 use crate::verify::{FINGERPRINT_HINT, Pin, parse_pin};
@@ -149,15 +149,19 @@ fn read_recipe(dir: &Path, notes: &mut Vec<Note>) -> anyhow::Result<Recipe> {
         }
     }
     let path = dir.join(PKGBUILD);
-    let text = std::fs::read_to_string(&path).map_err(|e| {
-        config(format!("{}: cannot read: {e}", path.display())).hint(
-            "pass a directory holding a .SRCINFO or PKGBUILD (an AUR or Arch package checkout)",
-        )
+    let text = std::fs::read_to_string(&path).map_err(|error| ImportError::Read {
+        path: path.clone(),
+        error,
+        hint: "pass a directory holding a .SRCINFO or PKGBUILD (an AUR or Arch package checkout)",
     })?;
-    pkgbuild::read(&text, notes).map_err(|(line, msg)| {
-        config(format!("{}:{line}: {msg}", path.display()))
-            .hint("sigwatch reads PKGBUILDs without running them; fix the quoting")
-            .into()
+    pkgbuild::read(&text, notes).map_err(|(line, message)| {
+        ImportError::Syntax {
+            path,
+            line: Some(line),
+            message,
+            hint: Some("sigwatch reads PKGBUILDs without running them; fix the quoting"),
+        }
+        .into()
     })
 }
 const KEYS_DIR: &str = "keys/pgp";
@@ -189,12 +193,10 @@ pub fn import(dir: &Path, out: &Path) -> anyhow::Result<Imported> {
     let package = base
         .clone()
         .or_else(|| packages.first().cloned())
-        .ok_or_else(|| {
-            config(format!(
-                "{}: no pkgbase or pkgname assigned at top level",
-                dir.join(file).display()
-            ))
-            .hint("the watch file is named after the package")
+        .ok_or_else(|| ImportError::Package {
+            path: dir.join(file),
+            problem: "no pkgbase or pkgname assigned at top level".into(),
+            hint: Some("the watch file is named after the package"),
         })?;
     let valid_name = !package.is_empty()
         && package
@@ -202,10 +204,11 @@ pub fn import(dir: &Path, out: &Path) -> anyhow::Result<Imported> {
             .all(|c| c.is_ascii_alphanumeric() || "@._+-".contains(c))
         && !package.starts_with(['.', '-']);
     if !valid_name {
-        return Err(config(format!(
-            "{}: package name {package:?} is not a valid Arch package name",
-            dir.join(file).display()
-        ))
+        return Err(ImportError::Package {
+            path: dir.join(file),
+            problem: format!("package name {package:?} is not a valid Arch package name"),
+            hint: None,
+        }
         .into());
     }
     if packages.len() > 1 {

@@ -66,17 +66,17 @@ pub(super) fn read(text: &str, notes: &mut Vec<Note>) -> Result<Recipe, LexError
 
 /// A variable's value; `Err` says why it cannot be known without running the PKGBUILD.
 #[derive(Debug, Clone)]
-pub(super) enum Var {
+enum Var {
     Scalar(Result<Text, String>),
     Array(Vec<Element>),
 }
 
 #[derive(Debug, Default)]
-pub(super) struct Vars {
-    pub(super) map: HashMap<String, Var>,
-    pub(super) lines: HashMap<String, usize>,
+struct Vars {
+    map: HashMap<String, Var>,
+    lines: HashMap<String, usize>,
     /// Variables in order of first assignment, with that line.
-    pub(super) order: Vec<(String, usize)>,
+    order: Vec<(String, usize)>,
 }
 
 impl Vars {
@@ -114,11 +114,10 @@ impl Vars {
 }
 
 /// Variables makepkg sets while building: never known when reading.
-pub(super) const BUILD_TIME: [&str; 6] =
-    ["srcdir", "pkgdir", "startdir", "CARCH", "CHOST", "SRCDEST"];
+const BUILD_TIME: [&str; 6] = ["srcdir", "pkgdir", "startdir", "CARCH", "CHOST", "SRCDEST"];
 
 /// `NAME=` or `NAME+=` at the start of a word: (name, append, the value's segments).
-pub(super) fn assignment(word: &Word) -> Option<(String, bool, Vec<Seg>)> {
+fn assignment(word: &Word) -> Option<(String, bool, Vec<Seg>)> {
     let Some(Seg::Lit {
         text,
         quoted: false,
@@ -153,7 +152,7 @@ pub(super) fn assignment(word: &Word) -> Option<(String, bool, Vec<Seg>)> {
 
 /// Walks the top level: assignments are evaluated; functions are skipped; control flow and
 /// commands are reported and skipped. Nothing is executed.
-pub(super) fn evaluate(toks: &[Tok], notes: &mut Vec<Note>) -> Vars {
+fn evaluate(toks: &[Tok], notes: &mut Vec<Note>) -> Vars {
     let mut vars = Vars::default();
     let mut i = 0;
     let mut depth: usize = 0;
@@ -296,7 +295,7 @@ pub(super) fn evaluate(toks: &[Tok], notes: &mut Vec<Note>) -> Vars {
 }
 
 /// The index after the current command (its `;` or newline).
-pub(super) fn skip_command(toks: &[Tok], mut i: usize) -> usize {
+fn skip_command(toks: &[Tok], mut i: usize) -> usize {
     let mut parens = 0usize;
     while i < toks.len() {
         match &toks[i] {
@@ -312,7 +311,7 @@ pub(super) fn skip_command(toks: &[Tok], mut i: usize) -> usize {
 }
 
 /// The index after a function body starting at `i` (`{ … }` or `( … )`).
-pub(super) fn skip_function(toks: &[Tok], mut i: usize) -> usize {
+fn skip_function(toks: &[Tok], mut i: usize) -> usize {
     while matches!(toks.get(i), Some(Tok::Newline)) {
         i += 1;
     }
@@ -342,13 +341,13 @@ pub(super) fn skip_function(toks: &[Tok], mut i: usize) -> usize {
 
 /// One character of a word, or a non-literal segment, for brace expansion.
 #[derive(Debug, Clone)]
-pub(super) enum Atom {
+enum Atom {
     Char(char, bool),
     Seg(Seg),
 }
 
 /// Bash brace expansion of unquoted `{a,b}` (`foo{,.sig}` → `foo`, `foo.sig`).
-pub(super) fn brace_expand(word: &Word) -> Vec<Word> {
+fn brace_expand(word: &Word) -> Vec<Word> {
     let atoms: Vec<Atom> = word
         .segs
         .iter()
@@ -381,7 +380,7 @@ pub(super) fn brace_expand(word: &Word) -> Vec<Word> {
         .collect()
 }
 
-pub(super) fn expand_atoms(atoms: &[Atom]) -> Vec<Vec<Atom>> {
+fn expand_atoms(atoms: &[Atom]) -> Vec<Vec<Atom>> {
     let is = |a: &Atom, ch: char| matches!(a, Atom::Char(c, false) if *c == ch);
     for open in 0..atoms.len() {
         if !is(&atoms[open], '{') {
@@ -423,7 +422,7 @@ pub(super) fn expand_atoms(atoms: &[Atom]) -> Vec<Vec<Atom>> {
 }
 
 /// Expands parameters in a word; `Err` says why it cannot be known statically.
-pub(super) fn expand(word: &Word, vars: &Vars) -> Result<Text, String> {
+fn expand(word: &Word, vars: &Vars) -> Result<Text, String> {
     let mut out = Text::default();
     for seg in &word.segs {
         match seg {
@@ -463,7 +462,7 @@ pub(super) fn expand(word: &Word, vars: &Vars) -> Result<Text, String> {
 }
 
 /// `${var%pat}`, `%%`, `#`, `##` (glob `*` and `?`), `/pat/rep` and `//pat/rep` (literal).
-pub(super) fn modify(value: &str, op: &str) -> Option<String> {
+fn modify(value: &str, op: &str) -> Option<String> {
     let glob = |p: &str| -> Option<String> {
         if p.contains(['[', '$', '`', '\\', '"', '\'']) {
             return None;

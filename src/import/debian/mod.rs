@@ -14,7 +14,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::cli::ImportDebianArgs;
-use crate::error::config;
+use crate::error::ImportError;
 use crate::report::{Printer, spaced};
 use crate::verify::keyring::export_pinned;
 use crate::verify::{Keyring, Pin};
@@ -231,32 +231,41 @@ pub fn import(dir: &Path, out: &Path) -> anyhow::Result<Imported> {
 pub fn translate(dir: &Path) -> anyhow::Result<Translation> {
     let debian = dir.join("debian");
     if !debian.is_dir() {
-        return Err(config(format!(
-            "{}: no debian/ directory here",
-            dir.display()
-        ))
-        .hint("pass the top directory of an unpacked Debian source package (it contains debian/)")
+        return Err(ImportError::Package {
+            path: dir.to_path_buf(),
+            problem: "no debian/ directory here".into(),
+            hint: Some(
+                "pass the top directory of an unpacked Debian source package (it contains debian/)",
+            ),
+        }
         .into());
     }
     let watch_path = dir.join(WATCH);
-    let text = std::fs::read_to_string(&watch_path).map_err(|e| {
-        config(format!("{}: cannot read: {e}", watch_path.display()))
-            .hint("import-debian translates debian/watch; this package has none to translate")
+    let text = std::fs::read_to_string(&watch_path).map_err(|error| ImportError::Read {
+        path: watch_path.clone(),
+        error,
+        hint: "import-debian translates debian/watch; this package has none to translate",
     })?;
     let name = package_name(&debian)?;
     let mut file_notes = Vec::new();
-    let entries = read_entries(&text, &mut file_notes)
-        .map_err(|e| config(format!("{}: cannot parse: {e}", watch_path.display())))?;
+    let entries = read_entries(&text, &mut file_notes).map_err(|e| ImportError::Syntax {
+        path: watch_path.clone(),
+        line: None,
+        message: format!("cannot parse: {e}"),
+        hint: None,
+    })?;
     // An entry with pgpmode=previous is the signature line of the entry before it.
     let groups: Vec<usize> = (0..entries.len())
         .filter(|&i| entries[i].pgpmode() != Some("previous"))
         .collect();
     if groups.is_empty() {
-        return Err(config(format!(
-            "{}: no watch entry (only comments or signature lines)",
-            watch_path.display()
-        ))
-        .hint("there is nothing to translate; write a watch file by hand with `sigwatch add`")
+        return Err(ImportError::Package {
+            path: watch_path,
+            problem: "no watch entry (only comments or signature lines)".into(),
+            hint: Some(
+                "there is nothing to translate; write a watch file by hand with `sigwatch add`",
+            ),
+        }
         .into());
     }
 

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use super::pattern::{Mangle, subst};
 use super::{Note, Severity, note};
-use crate::error::config;
+use crate::error::ImportError;
 
 /// `Source:` of debian/control, else the first word of debian/changelog.
 pub(super) fn package_name(debian: &Path) -> anyhow::Result<String> {
@@ -15,12 +15,11 @@ pub(super) fn package_name(debian: &Path) -> anyhow::Result<String> {
         .and_then(|s| s.name());
     let name = from_control
         .or_else(|| read_changelog(debian).and_then(|c| c.iter().next()?.package()))
-        .ok_or_else(|| {
-            config(format!(
-                "{}: neither debian/control (Source:) nor debian/changelog names the package",
-                debian.display()
-            ))
-            .hint("@PACKAGE@ and the watch file's name come from the source package name")
+        .ok_or_else(|| ImportError::Package {
+            path: debian.to_path_buf(),
+            problem: "neither debian/control (Source:) nor debian/changelog names the package"
+                .into(),
+            hint: Some("@PACKAGE@ and the watch file's name come from the source package name"),
         })?;
     let valid = !name.is_empty()
         && name
@@ -28,10 +27,11 @@ pub(super) fn package_name(debian: &Path) -> anyhow::Result<String> {
             .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
         && !name.starts_with('.');
     if !valid {
-        return Err(config(format!(
-            "{}: source package name {name:?} is not a valid Debian package name",
-            debian.display()
-        ))
+        return Err(ImportError::Package {
+            path: debian.to_path_buf(),
+            problem: format!("source package name {name:?} is not a valid Debian package name"),
+            hint: None,
+        }
         .into());
     }
     Ok(name)
