@@ -159,6 +159,9 @@ impl Http {
             }
             attempt.follow()
         });
+        // rustls's crypto: ring (see Cargo.toml). Installing twice (a second client in one
+        // process) is refused by rustls and harmless.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let client = reqwest::Client::builder()
             .user_agent(concat!("sigwatch/", env!("CARGO_PKG_VERSION")))
             .redirect(policy)
