@@ -10,9 +10,9 @@
 use std::path::Path;
 
 use super::Outcome;
-use super::verify::{default_signature, open_data, read_signature};
+use super::verify::{default_signature, prove, read_signature};
 use crate::cli::AcceptArgs;
-use crate::error::{Failure, config, io, verification};
+use crate::error::{Failure, config, verification};
 use crate::exit::Exit;
 use crate::report::Printer;
 use crate::verify::{Checker, Exception, Keyring, Proof, Proven, Rule, Status};
@@ -34,12 +34,23 @@ pub fn run(printer: &Printer, args: &AcceptArgs) -> Outcome {
     let judge = |exceptions: Vec<Exception>| -> Result<Proven, Failure> {
         let checker =
             Checker::new(&keyring, &watch.pins, watch.threshold)?.with_exceptions(exceptions);
-        Proof::Detached(&signature)
-            .check_reader(&checker, open_data(&args.file)?)
-            .map_err(|e| io(format_args!("{}: cannot read", args.file.display()), &e))
+        let decompress = watch
+            .decompress
+            .then(|| format!("[signature] decompress = true in {}", args.watch.display()));
+        prove(
+            Proof::Detached(&signature),
+            &checker,
+            &args.file,
+            decompress.as_deref(),
+        )
     };
     let file = args.file.display().to_string();
     let plain = judge(Vec::new())?;
+    // The exception names the bytes the signature covers: with `decompress`, the content.
+    let signed_sha256 = plain
+        .content_sha256
+        .clone()
+        .unwrap_or_else(|| plain.sha256.clone());
     if plain.verdict.is_verified() {
         printer.note(&format!(
             "{file} verifies without an exception ({}); nothing recorded",
@@ -50,7 +61,7 @@ pub fn run(printer: &Printer, args: &AcceptArgs) -> Outcome {
     if let Some(existing) = watch
         .accept
         .iter()
-        .find(|a| a.exception.sha256 == plain.sha256)
+        .find(|a| a.exception.sha256 == signed_sha256)
     {
         return Err(verification(format!(
             "{file}: an exception for these bytes is recorded already ({} by {}), yet they do not verify: {}",
@@ -72,7 +83,7 @@ pub fn run(printer: &Printer, args: &AcceptArgs) -> Outcome {
     }
     for (rule, cert) in &candidates {
         let exception = Exception {
-            sha256: plain.sha256.clone(),
+            sha256: signed_sha256.clone(),
             signer: crate::verify::parse_pin(cert)
                 .expect("certificate fingerprints we formatted parse")
                 .0,
@@ -88,7 +99,7 @@ pub fn run(printer: &Printer, args: &AcceptArgs) -> Outcome {
             record(&args.watch, &args.file, version.as_deref(), &exception)?;
             printer.result(&format!(
                 "accepted: {file}: {rule} waived for pinned key {cert}, sha256 {}; recorded in {}",
-                plain.sha256,
+                signed_sha256,
                 args.watch.display()
             ));
             printer.note(

@@ -6,13 +6,14 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use super::Outcome;
+use crate::base::decompress::Format;
 use crate::cli::VerifyArgs;
 use crate::error::{Failure, config};
 use crate::exit::Exit;
 use crate::report::Printer;
 use crate::report::model::{ChecksumReport, SigstoreReport, VerdictWord, VerifyReport};
 use crate::verify::sigstore::{self, Artifact, IdentityPin, SPEC_HINT, TrustRoot};
-use crate::verify::{self, Checker, Keyring, MAX_SIGNATURE_BYTES, Proof, checksums};
+use crate::verify::{self, Checker, Keyring, MAX_SIGNATURE_BYTES, Proof, Proven, checksums};
 
 /// Runs `verify`.
 pub fn run(printer: &Printer, args: &VerifyArgs) -> Outcome {
@@ -27,16 +28,22 @@ pub fn run(printer: &Printer, args: &VerifyArgs) -> Outcome {
     if let Some(bundle) = &args.sigstore {
         return through_sigstore(printer, args, bundle);
     }
-    let (keyring_path, pins, threshold, exceptions, field) = match &args.watch {
+    let (keyring_path, pins, threshold, exceptions, field, decompress) = match &args.watch {
         Some(w) => {
             let watch = crate::watch::Watch::load(w)?;
             let exceptions = watch.exceptions();
+            let decompress = match (args.decompress, watch.decompress) {
+                (true, _) => Some("--decompress".to_string()),
+                (false, true) => Some(format!("[signature] decompress = true in {}", w.display())),
+                (false, false) => None,
+            };
             (
                 watch.keyring,
                 watch.pins,
                 args.threshold.unwrap_or(watch.threshold),
                 exceptions,
                 "keys.fingerprints",
+                decompress,
             )
         }
         None => (
@@ -47,6 +54,7 @@ pub fn run(printer: &Printer, args: &VerifyArgs) -> Outcome {
             args.threshold.unwrap_or(1),
             Vec::new(),
             "--fingerprint",
+            args.decompress.then(|| "--decompress".to_string()),
         ),
     };
     let keyring = Keyring::load(&keyring_path)?;
@@ -62,22 +70,63 @@ pub fn run(printer: &Printer, args: &VerifyArgs) -> Outcome {
     })?
     .with_exceptions(exceptions);
     if let Some(sums) = &args.checksums {
-        return through_checksums(printer, args, &checker, sums);
+        return through_checksums(printer, args, &checker, sums, decompress.as_deref());
     }
     let sig_path = match &args.signature {
         Some(p) => p.clone(),
         None => default_signature(&args.file)?,
     };
     let signature = read_signature(&sig_path)?;
-    let proven = Proof::Detached(&signature)
-        .check_reader(&checker, open_data(&args.file)?)
-        .map_err(|e| config(format!("{}: read error: {e}", args.file.display())))?;
+    let proven = prove(
+        Proof::Detached(&signature),
+        &checker,
+        &args.file,
+        decompress.as_deref(),
+    )?;
     let file = args.file.display().to_string();
     let mut report = VerifyReport::new(&file, &sig_path.display().to_string(), &proven.verdict);
     let watch = args.watch.as_ref().map(|w| w.display().to_string());
     report.hint = proven.verdict.hint_for(&file, watch.as_deref());
+    if decompress.is_none()
+        && report.hint.is_none()
+        && let Some(format) = crate::base::decompress::format_of(&args.file)
+    {
+        let how = match &watch {
+            Some(w) => {
+                format!("add `decompress = true` under [signature] in {w}, or pass --decompress")
+            }
+            None => format!(
+                "sigwatch verify {file} --signature {} --decompress …",
+                sig_path.display()
+            ),
+        };
+        report.hint = proven.verdict.decompress_hint(&file, format, &how);
+    }
+    report.decompressed = proven.decompressed.map(Format::name);
+    if proven.decompressed.is_some() {
+        report.sha256 = Some(proven.sha256.clone());
+    }
     printer.verify_report(&report, &proven.verdict);
     Ok(Exit::refused_unless(proven.is_trusted()))
+}
+
+/// Checks `proof` over FILE's bytes, or over its decompressed content when `decompress`
+/// names what asked for that (the flag or the watch file's field).
+pub(crate) fn prove(
+    proof: Proof<'_>,
+    checker: &Checker<'_>,
+    file: &Path,
+    decompress: Option<&str>,
+) -> Result<Proven, Failure> {
+    let data = open_data(file)?;
+    match decompress {
+        Some(switch) => proof
+            .check_decompressed(checker, data)
+            .map_err(|e| crate::error::decompression(&file.display().to_string(), switch, e)),
+        None => proof
+            .check_reader(checker, data)
+            .map_err(|e| config(format!("{}: read error: {e}", file.display()))),
+    }
 }
 
 /// `verify --sigstore`: a Sigstore bundle or PEP 740 attestation/provenance, offline.
@@ -171,6 +220,7 @@ fn through_checksums(
     args: &VerifyArgs,
     checker: &Checker<'_>,
     sums_path: &Path,
+    decompress: Option<&str>,
 ) -> Outcome {
     const MAX_SUMS: u64 = 16 << 20;
     let mut sums_bytes = Vec::new();
@@ -219,13 +269,17 @@ fn through_checksums(
                 report.verdict = VerdictWord::Rejected;
             }
             Some((algo, expected)) => {
-                let proven = Proof::ChecksumLine {
-                    algo: *algo,
-                    expected,
-                    verdict: &verdict,
-                }
-                .check_reader(checker, open_data(&args.file)?)
-                .map_err(|e| config(format!("{file}: read error: {e}")))?;
+                let proven = prove(
+                    Proof::ChecksumLine {
+                        algo: *algo,
+                        expected,
+                        verdict: &verdict,
+                    },
+                    checker,
+                    &args.file,
+                    decompress,
+                )?;
+                report.decompressed = proven.decompressed.map(Format::name);
                 let line = proven.line.as_ref().expect("a checksum-line proof");
                 report.checksums = Some(Some(ChecksumReport {
                     file: sums_name.clone(),

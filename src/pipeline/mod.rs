@@ -8,6 +8,8 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
+use crate::base::decompress;
+use crate::base::digest::{Algo, Hasher};
 use crate::error::{self, Failure, Kind, config};
 use crate::fetch;
 use crate::history::{Entry, History};
@@ -304,16 +306,26 @@ async fn fetch_file(
     if dest.is_file() {
         let f = std::fs::File::open(&dest)
             .map_err(|e| error::io(format_args!("{}: cannot read", dest.display()), &e))?;
-        let proven = proof
-            .check_reader(run.checker, f)
-            .map_err(|e| error::io(format_args!("{}: cannot read", dest.display()), &e))?;
-        let index_ok = file
-            .sha256
-            .as_ref()
-            .is_none_or(|want| *want == proven.sha256);
-        if index_ok && proven.is_trusted() {
-            existing = Some(proven);
+        // A file there that does not decompress is not trusted, just downloaded again.
+        let proven = if run.watch.decompress {
+            proof.check_decompressed(run.checker, f).ok()
         } else {
+            Some(
+                proof
+                    .check_reader(run.checker, f)
+                    .map_err(|e| error::io(format_args!("{}: cannot read", dest.display()), &e))?,
+            )
+        };
+        if let Some(proven) = proven {
+            let index_ok = file
+                .sha256
+                .as_ref()
+                .is_none_or(|want| *want == proven.sha256);
+            if index_ok && proven.is_trusted() {
+                existing = Some(proven);
+            }
+        }
+        if existing.is_none() {
             run.notices.push(format!(
                 "{}: the file already there does not verify; downloading it again",
                 dest.display()
@@ -322,6 +334,36 @@ async fn fetch_file(
     }
     let (proven, tmp) = match existing {
         Some(proven) => (proven, None),
+        None if run.watch.decompress => {
+            // The signature covers the decompressed content: the download is hashed as it
+            // lands (the index's digest is of the file), then read back through the decoder
+            // into the proof. Either way it stays in the temporary file until judged.
+            let mut sha256 = Hasher::new(Algo::Sha256);
+            let got = fetch::download(run.http, &file.url, &run.opts.dest, file.size, &mut sha256)
+                .await?;
+            if let Some(want) = &file.sha256
+                && *want != sha256.hex()
+            {
+                return Err(fetch::digest_mismatch(&file.url, want, &sha256.hex()));
+            }
+            let reader = got.tmp.reopen().map_err(|e| {
+                error::io(
+                    format_args!("{}: cannot read", got.tmp.path().display()),
+                    &e,
+                )
+            })?;
+            let proven = proof.check_decompressed(run.checker, reader).map_err(|e| {
+                error::decompression(
+                    &file.url,
+                    &format!(
+                        "[signature] decompress = true in {}",
+                        run.watch.path.display()
+                    ),
+                    e,
+                )
+            })?;
+            (proven, Some(got.tmp))
+        }
         None => {
             let mut proving = proof.start(run.checker);
             let got = fetch::download(run.http, &file.url, &run.opts.dest, file.size, &mut proving)
@@ -342,8 +384,32 @@ async fn fetch_file(
         filename,
         &run.watch.path,
         out,
-    )?;
+    )
+    .map_err(|failure| {
+        // A bad signature over a compressed file: upstream may sign the uncompressed tar.
+        let on_disk = tmp.as_ref().map_or(dest.as_path(), |t| t.path());
+        let hint = (!run.watch.decompress)
+            .then(|| decompress::format_of(on_disk))
+            .flatten()
+            .and_then(|format| {
+                proven.verdict.decompress_hint(
+                    filename,
+                    format,
+                    &format!(
+                        "add `decompress = true` under [signature] in {}",
+                        run.watch.path.display()
+                    ),
+                )
+            });
+        match hint {
+            Some(hint) if failure.hint.is_none() => failure.hint(hint),
+            _ => failure,
+        }
+    })?;
     out.sha256 = Some(proven.sha256.clone());
+    if let Some(fetched) = out.fetched.as_mut() {
+        fetched.decompressed = proven.decompressed.map(decompress::Format::name);
+    }
     if let Some(accepted) = &proven.verdict.accepted {
         run.warnings
             .push(format!("{filename}: {}", accepted.warning()));

@@ -10,6 +10,7 @@
 use std::io::{self, Read};
 
 use super::{Checker, Pending, Verdict};
+use crate::base::decompress::{self, Decompressed, Format};
 use crate::base::digest::{Algo, Consume, Hasher, read_overlapped};
 
 /// Why a file is trusted.
@@ -55,6 +56,12 @@ pub struct Proven {
     pub verdict: Verdict,
     /// For a checksum line: the digest comparison.
     pub line: Option<LineCheck>,
+    /// Set when the proof was checked over the file's decompressed content (the signature
+    /// covers `foo.tar`, the file is `foo.tar.xz`); `sha256` is still the file's own.
+    pub decompressed: Option<Format>,
+    /// With `decompressed`: the sha256 of the decompressed content, which is what the
+    /// signature covers and what a recorded exception (`[[accept]]`) names.
+    pub content_sha256: Option<String>,
 }
 
 impl Proven {
@@ -122,6 +129,39 @@ impl<'a> Proof<'a> {
         read_overlapped(reader, |chunk| proving.update(chunk))?;
         Ok(proving.finish())
     }
+
+    /// Checks this proof over the decompressed content of `reader` (a compressed file on
+    /// disk; the format comes from its first bytes), streamed: decoding on one thread while
+    /// the proof hashes on this one. The [`Proven`]'s `sha256` is the compressed file's, as
+    /// downloaded; a corrupt stream, or bytes after its end, is an error, never a verdict.
+    pub fn check_decompressed<'c, R: Read + Send>(
+        self,
+        checker: &'c Checker<'c>,
+        reader: R,
+    ) -> Result<Proven, decompress::Error>
+    where
+        'a: 'c,
+    {
+        let mut content = Decompressed::new(reader)?;
+        let format = content.format();
+        let mut proving = self.start(checker);
+        read_overlapped(&mut content, |chunk| proving.update(chunk)).map_err(|e| {
+            if e.get_ref()
+                .is_some_and(|inner| inner.is::<decompress::Error>())
+            {
+                let inner = e.into_inner().expect("checked: it has an inner error");
+                *inner
+                    .downcast::<decompress::Error>()
+                    .expect("checked: it is a decompress::Error")
+            } else {
+                decompress::Error::Io(e)
+            }
+        })?;
+        let mut proven = proving.finish();
+        proven.content_sha256 = Some(std::mem::replace(&mut proven.sha256, content.file_sha256()));
+        proven.decompressed = Some(format);
+        Ok(proven)
+    }
 }
 
 impl Consume for Proving<'_> {
@@ -160,6 +200,8 @@ impl Proving<'_> {
                 sha256: pending.sha256().expect("started with a SHA-256 slot"),
                 verdict: self.checker.finish(pending),
                 line: None,
+                decompressed: None,
+                content_sha256: None,
             },
             State::Line {
                 line,
@@ -176,6 +218,8 @@ impl Proving<'_> {
                         expected: expected.to_string(),
                         actual,
                     }),
+                    decompressed: None,
+                    content_sha256: None,
                 }
             }
         }

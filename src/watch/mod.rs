@@ -35,6 +35,9 @@ pub struct Watch {
     /// A signed checksum file's URL template: when set, the artifact is trusted through its
     /// line in that file (whose own signature is `{checksums}.asc`/`.sig`, or clearsigned).
     pub checksums: Option<String>,
+    /// `[signature] decompress = true`: upstream signs the uncompressed content (`foo.tar.sign`
+    /// over `foo.tar`, shipped as `foo.tar.xz`), so the proof reads the decompressed stream.
+    pub decompress: bool,
     /// The keyring, resolved relative to the watch file.
     pub keyring: PathBuf,
     /// Pinned fingerprints.
@@ -213,6 +216,7 @@ struct RawSource {
 struct RawSignature {
     url: Option<OneOrMany>,
     checksums: Option<String>,
+    decompress: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -579,6 +583,7 @@ impl Watch {
             source,
             signature_templates,
             checksums,
+            decompress: raw.signature.decompress.unwrap_or(false),
             keyring,
             pins,
             threshold,
@@ -944,6 +949,8 @@ pub struct NewWatch {
     pub signature_templates: Vec<String>,
     /// A comment above `[signature]`.
     pub signature_note: Option<String>,
+    /// `[signature] decompress = true`: upstream signs the uncompressed content.
+    pub decompress: bool,
     /// Keyring path relative to the watch file.
     pub keyring: String,
     /// Pins with a comment each (the user ID).
@@ -1001,6 +1008,9 @@ pub fn render(w: &NewWatch) -> String {
             let items: Vec<String> = many.iter().map(|t| q(t)).collect();
             out.push_str(&format!("url = [{}]\n", items.join(", ")));
         }
+    }
+    if w.decompress {
+        out.push_str("decompress = true               # the signature covers the uncompressed content (foo.tar)\n");
     }
     out.push('\n');
     if let Some(n) = &w.keys_note {

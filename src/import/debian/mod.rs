@@ -161,8 +161,6 @@ pub struct TranslatedWatch {
     /// The watch file rendered (keyring path `keyrings/<package>.asc`, relative to it);
     /// without the review comments and lint findings that [`import`] adds.
     pub toml: String,
-    /// Comment lines for `[signature]` (fields the schema lacks, e.g. `decompress`).
-    pub signature_extra: Vec<String>,
     /// The pinned fingerprints (empty: the entry does not verify signatures).
     pub pins: Vec<Pin>,
     /// Every key of the key file, pinned or not.
@@ -426,6 +424,7 @@ fn translate_entry(
         source: tr.source.clone(),
         signature_templates: tr.templates.clone(),
         signature_note: tr.signature_note.clone(),
+        decompress: tr.decompress,
         keyring: keyring_rel.clone(),
         pins: pins
             .iter()
@@ -440,7 +439,6 @@ fn translate_entry(
         line: entry.line,
         toml: render(&new),
         watch: new,
-        signature_extra: tr.signature_extra,
         pins,
         keys,
         refresh,
@@ -463,7 +461,6 @@ fn write_entry(t: &Translation, tw: &TranslatedWatch, out: &Path) -> anyhow::Res
             minimal: t.minimal_keyring.as_deref(),
             refresh: tw.refresh.clone(),
             always_refresh: vec!["keyserver".to_string()],
-            signature_extra: tw.signature_extra.clone(),
             keys: &tw.keys,
         },
         &mut notes,

@@ -12,8 +12,8 @@ pub(super) struct Translation {
     pub(super) source: Vec<(String, toml::Value)>,
     pub(super) templates: Vec<String>,
     pub(super) signature_note: Option<String>,
-    /// Comment lines for `[signature]`: fields the watch-file schema does not have yet.
-    pub(super) signature_extra: Vec<String>,
+    /// `decompress`: upstream signs the uncompressed content.
+    pub(super) decompress: bool,
     /// Why the original does not verify signatures (empty: it does).
     pub(super) not_verifying: Vec<String>,
 }
@@ -44,7 +44,7 @@ pub(super) fn translate(
         .pattern
         .as_deref()
         .map(|p| resolve_backrefs(&subst_pattern(p, package), &url));
-    let mut signature_extra = Vec::new();
+    let mut decompress = false;
     let parsed_url = url::Url::parse(&url).ok();
     let host = parsed_url
         .as_ref()
@@ -174,16 +174,8 @@ pub(super) fn translate(
                     msg("not translated: sigwatch reads the links of a page; check it lists the releases"),
                 )),
             },
-            "decompress" => {
-                signature_extra.push(
-                    "decompress = true   # TODO: upstream signs the uncompressed tarball (debian/watch: decompress); sigwatch does not verify that yet".to_string(),
-                );
-                notes.push(note(
-                    here,
-                    Severity::Error,
-                    "decompress: upstream signs the uncompressed tarball (foo.tar.sign over foo.tar), and sigwatch verifies signatures over the file as downloaded, so every release would be refused; written as a comment under [signature] until sigwatch checks the decompressed stream".into(),
-                ));
-            }
+            // Upstream signs the uncompressed tarball: `[signature] decompress = true`.
+            "decompress" => decompress = true,
             // Packaging-only options: how uscan repacks or names things locally.
             "pasv" | "passive" | "active" | "nopasv" => {}
             "ctype" | "compression" | "repack" | "repacksuffix" | "bare"
@@ -312,7 +304,7 @@ pub(super) fn translate(
     }
 
     Translation {
-        signature_extra,
+        decompress,
         format: entry.format.clone(),
         source,
         templates,
