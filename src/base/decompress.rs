@@ -315,3 +315,112 @@ impl<R: BufRead> Read for ZstdFrames<R> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write as _;
+
+    use super::*;
+    use crate::base::digest::sha256_hex;
+
+    fn content() -> Vec<u8> {
+        (0..3 * CHUNK + 17).map(|i| (i % 251) as u8).collect()
+    }
+
+    fn gzip(data: &[u8]) -> Vec<u8> {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(data).unwrap();
+        e.finish().unwrap()
+    }
+
+    fn xz(data: &[u8]) -> Vec<u8> {
+        let mut e =
+            lzma_rust2::XzWriter::new(Vec::new(), lzma_rust2::XzOptions::with_preset(1)).unwrap();
+        e.write_all(data).unwrap();
+        e.finish().unwrap()
+    }
+
+    fn bzip2(data: &[u8]) -> Vec<u8> {
+        let mut e = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
+        e.write_all(data).unwrap();
+        e.finish().unwrap()
+    }
+
+    fn zstd(data: &[u8]) -> Vec<u8> {
+        ruzstd::encoding::compress_to_vec(data, ruzstd::encoding::CompressionLevel::Fastest)
+    }
+
+    const FORMATS: [(Format, fn(&[u8]) -> Vec<u8>); 4] = [
+        (Format::Gzip, gzip),
+        (Format::Xz, xz),
+        (Format::Bzip2, bzip2),
+        (Format::Zstd, zstd),
+    ];
+
+    fn decode(file: &[u8]) -> Result<(Vec<u8>, String), io::Error> {
+        let mut d = Decompressed::new(file).map_err(io::Error::other)?;
+        let mut out = Vec::new();
+        d.read_to_end(&mut out)?;
+        Ok((out, d.file_sha256()))
+    }
+
+    #[test]
+    fn every_format_decodes_to_its_content_and_hashes_the_file_itself() {
+        let data = content();
+        for (format, compress) in FORMATS {
+            let file = compress(&data);
+            assert_eq!(Format::sniff(&file), Some(format));
+            let (out, sha256) = decode(&file).unwrap();
+            assert!(out == data, "{format}: content differs");
+            assert_eq!(sha256, sha256_hex(&file), "{format}: the file's own sha256");
+        }
+    }
+
+    #[test]
+    fn concatenated_members_decode_in_turn_as_the_command_line_tools_do() {
+        for (format, compress) in FORMATS {
+            let mut file = compress(b"first half, ");
+            file.extend(compress(b"second half"));
+            let (out, _) = decode(&file).unwrap();
+            assert_eq!(out, b"first half, second half", "{format}");
+        }
+    }
+
+    #[test]
+    fn bytes_after_the_stream_and_damaged_streams_are_refused() {
+        let data = content();
+        for (format, compress) in FORMATS {
+            let mut trailing = compress(&data);
+            trailing.extend_from_slice(b"unsigned extra bytes");
+            let e = decode(&trailing).expect_err(&format!("{format}: trailing bytes accepted"));
+            assert_eq!(e.kind(), io::ErrorKind::InvalidData, "{format}: {e}");
+
+            let mut damaged = compress(&data);
+            let at = damaged.len() / 2;
+            damaged[at] ^= 0x55;
+            assert!(
+                decode(&damaged).is_err_and(|e| e.to_string().contains(format.name())),
+                "{format}: a damaged stream was accepted"
+            );
+
+            let cut = compress(&data);
+            assert!(
+                decode(&cut[..cut.len() - 8]).is_err(),
+                "{format}: a truncated stream was accepted"
+            );
+        }
+    }
+
+    #[test]
+    fn a_file_that_is_not_compressed_is_named_by_its_first_bytes() {
+        let Err(e) = Decompressed::new(&b"ustar plain tar"[..]) else {
+            panic!("plain bytes were taken for a compressed file");
+        };
+        assert!(matches!(e, Error::NotCompressed { .. }));
+        assert!(e.to_string().contains("75 73 74 61"), "{e}");
+        assert!(matches!(
+            Decompressed::new(&b""[..]),
+            Err(Error::NotCompressed { .. })
+        ));
+    }
+}
