@@ -1299,3 +1299,106 @@ fn project_gone_from_the_index_reports_the_status_the_server_sent() {
     let msg = only_project(&out)["error"]["message"].clone();
     expect_contains(&out, &msg, &["410"], "error.message");
 }
+
+// ---------------------------------------------------------------------------------------------
+// `[signature] decompress = true`: upstream signs example-1.0.tar, ships example-1.0.tar.xz.
+// ---------------------------------------------------------------------------------------------
+
+/// Publishes `file` as example-1.0.tar.xz on the index (with its sha256) and upstream's
+/// signature over `tar` as example-1.0.tar.sign; writes example.toml with `signature_tail`.
+fn decompress_world(name: &str, file: &[u8], tar: &[u8], signature_tail: &str) -> World {
+    let w = World::new(name);
+    w.server.file("/files/example-1.0.tar.xz", file.to_vec());
+    w.server
+        .file("/files/example-1.0.tar.sign", sign(&w.upstream, tar));
+    w.json_index("example", &[entry("example-1.0.tar.xz", file)]);
+    w.example_watch(
+        "",
+        &format!("\n[signature]\nurl = \"{{dir}}/example-{{version}}.tar.sign\"\n{signature_tail}"),
+    );
+    w
+}
+
+#[test]
+fn fetch_with_decompress_places_the_file_only_after_its_content_verifies() {
+    let tar = util::compress::tar("example 1.0");
+    let xz = util::compress::xz(&tar);
+    let w = decompress_world("decompress-fetch", &xz, &tar, "decompress = true\n");
+
+    let out = w.fetch("example.toml", &[]);
+    out.assert_code(0);
+    let f = &only_project(&out)["files"][0];
+    expect(&out, &f["verdict"], "verified", "verdict");
+    expect(&out, &f["decompressed"], "xz", "decompressed");
+    expect(
+        &out,
+        &f["sha256"],
+        sha256_hex(&xz),
+        "sha256 of the file as downloaded, not of its content",
+    );
+    out.check(
+        w.dest_names() == ["example-1.0.tar.xz", "example-1.0.tar.xz.asc"],
+        "the file and its signature are placed, no temporary files",
+    );
+    out.check(
+        w.placed("example-1.0.tar.xz") == xz,
+        "the compressed bytes are placed as served",
+    );
+    let lock = std::fs::read_to_string(w.dir.join("example.toml.lock")).unwrap_or_default();
+    out.check(
+        lock.contains(&sha256_hex(&xz)) && !lock.contains(&sha256_hex(&tar)),
+        &format!("the lock file records the file's sha256:\n{lock}"),
+    );
+
+    // Again: the file already there is proven again over its content, not downloaded.
+    let out = w.fetch("example.toml", &[]);
+    out.assert_code(0);
+    expect(
+        &out,
+        &only_project(&out)["files"][0]["reused"],
+        true,
+        "reused",
+    );
+}
+
+#[test]
+fn fetch_with_decompress_refuses_corrupt_or_other_content_and_places_nothing() {
+    let tar = util::compress::tar("example 1.0");
+    let mut corrupt = util::compress::xz(&tar);
+    let at = corrupt.len() / 2;
+    corrupt[at] ^= 0x20;
+    let mut other_tar = tar.clone();
+    other_tar.extend_from_slice(b"a file upstream never signed\n");
+    let other = util::compress::xz(&other_tar);
+    for (case, file, kind, needle) in [
+        ("corrupt", corrupt, "verification", "xz stream is corrupt"),
+        ("other content", other, "verification", "bad signature"),
+    ] {
+        let w = decompress_world("decompress-refused", &file, &tar, "decompress = true\n");
+        let out = w.fetch("example.toml", &[]).in_case(case);
+        let message = assert_error(&out, 1, kind);
+        expect_contains(&out, &message, &["example-1.0.tar.xz", needle], "message");
+        assert_nothing_placed(&w, &out);
+        out.check(
+            !w.dir.join("example.toml.lock").exists(),
+            "nothing is recorded",
+        );
+    }
+}
+
+#[test]
+fn fetch_without_decompress_refuses_a_signature_over_the_tar_and_the_hint_names_the_field() {
+    let tar = util::compress::tar("example 1.0");
+    let xz = util::compress::xz(&tar);
+    let w = decompress_world("decompress-absent", &xz, &tar, "");
+    let out = w.fetch("example.toml", &[]);
+    assert_error(&out, 1, "verification");
+    assert_nothing_placed(&w, &out);
+    let p = only_project(&out);
+    expect_contains(
+        &out,
+        &p["error"]["hint"],
+        &["xz-compressed", "decompress = true", "example.toml"],
+        "hint",
+    );
+}

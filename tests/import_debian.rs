@@ -884,26 +884,44 @@ fn components_get_one_watch_file_each_pinned_from_the_same_key_file() {
 }
 
 #[test]
-fn decompress_is_recorded_for_the_signature_and_a_human_must_finish() {
+fn decompress_becomes_the_signature_field_and_the_import_verifies_like_uscan() {
     let dir = TestDir::new("imp-decompress");
+    // The published shape (a kernel.org project): the tarball line with pgpmode=next and the
+    // flag `decompress` last in opts, then the .tar.sign line with pgpmode=previous.
     inline_tree(
         &dir,
         "foo",
-        "1.0-1",
-        "version=4\nopts=\"pgpsigurlmangle=s/\\.gz$/.sign/,decompress\" https://example.org/pub/ foo-(\\d[\\d.]*)\\.tar\\.gz\n",
+        "2.1-1",
+        "version=4\n\
+         opts=\"pgpmode=next,decompress\" \\\n\
+         https://example.org/pub/foo/foo-@ANY_VERSION@@ARCHIVE_EXT@ debian\n\
+         opts=\"pgpmode=previous\" \\\n\
+         https://example.org/pub/foo/foo-@ANY_VERSION@.tar.sign previous\n",
         Some(&rsa2048()),
     );
     let out = import(&dir, "foo");
-    out.assert_code(2);
+    out.assert_code(0);
     let j = out.json();
-    has_note(
-        &out,
-        &j,
-        "error",
-        "debian/watch:2: decompress: upstream signs the uncompressed tarball",
+    let notes = import_notes(&j);
+    out.check(
+        !notes
+            .iter()
+            .any(|(s, m)| s == "error" || m.contains("decompress")),
+        &format!("decompress is translated, not noted: {notes:#?}"),
     );
     let text = written(&dir, "foo");
-    out.check(text.contains("[signature]\n# decompress = true"), &text);
+    let signature = text
+        .split("[signature]\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n[").next())
+        .unwrap_or_default();
+    out.check(
+        signature
+            .lines()
+            .any(|l| l.trim_start().starts_with("decompress = true")),
+        &format!("[signature] holds decompress = true:\n{text}"),
+    );
+    lint_ok(&dir);
 }
 
 #[test]
