@@ -1008,3 +1008,101 @@ fn pinned_keys_are_listed_as_pinned_never_as_dropped() {
         "the expired key is named for review",
     );
 }
+
+#[test]
+fn a_quote_inside_a_quoted_opts_value_does_not_end_it_and_the_line_translates() {
+    let dir = TestDir::new("imp-quote-in-opts");
+    // The published shape: a pagemangle whose regex and replacement hold `\"`, then the
+    // signature mangle, in one quoted opts continued over two lines.
+    inline_tree(
+        &dir,
+        "bar",
+        "0.3.1-1",
+        "version=4\n\n\
+         opts=\"pagemangle=s%\\\"tarball_url\\\"[^\\\"]+\\\"[^\\\"]+/v@ANY_VERSION@\\\"%<a href=\\\"https://example.org/dl/v$1/@PACKAGE@_$1.tar.xz\\\">v$1</a>%g, \\\n\
+         \x20     pgpsigurlmangle=s%$%.asc%\" \\\n\
+         \x20  https://example.org/api/@PACKAGE@/tags \\\n\
+         \x20  (?:.*)/@PACKAGE@@ANY_VERSION@@ARCHIVE_EXT@ debian uupdate\n",
+        Some(&rsa2048()),
+    );
+    let out = import(&dir, "bar");
+    out.assert_code(0);
+    let text = written(&dir, "bar");
+    out.check(
+        text.contains("[signature]\nurl = \"{url}.asc\""),
+        &format!("the signature mangle after the quoted regex is read:\n{text}"),
+    );
+    lint_ok(&dir);
+}
+
+#[test]
+fn options_on_a_line_of_their_own_go_to_the_url_on_the_next_line_with_a_note() {
+    let dir = TestDir::new("imp-orphan-opts");
+    // The published shape: `opts="\` continued with `, \`, the closing quote ending the
+    // line, the URL alone on the next one.
+    inline_tree(
+        &dir,
+        "baz",
+        "1.3.4+dfsg-1",
+        "version=4\n\
+         opts=\"\\\n\
+         \trepack, \\\n\
+         \trepacksuffix=+dfsg, \\\n\
+         \tdversionmangle=s/(\\da?)[\\+\\.\\-~](?:dfsg|ds)\\.?\\d*$/$1/, \\\n\
+         \tpgpsigurlmangle=s/$/.sig/\"\n\
+         https://dl.example.org/stable/baz-(\\d+\\.\\d+\\.\\d+)\\.tar\\.gz\n",
+        Some(&rsa2048()),
+    );
+    let out = import(&dir, "baz");
+    out.assert_code(0);
+    let j = out.json();
+    has_note(
+        &out,
+        &j,
+        "review",
+        "debian/watch:2: these options stand on a line of their own",
+    );
+    let text = written(&dir, "baz");
+    out.check(
+        text.contains("[signature]\nurl = \"{url}.sig\"") && text.contains("current = \"1.3.4\""),
+        &format!("the signature mangle and dversionmangle apply to the URL line:\n{text}"),
+    );
+    lint_ok(&dir);
+}
+
+#[test]
+fn an_unsigned_second_source_of_the_same_tarball_is_dropped_and_the_signed_one_written() {
+    let dir = TestDir::new("imp-unsigned-alternative");
+    // The published shape: the release site with a signature mangle, a blank line, then the
+    // forge's tag archives with no pgp option at all.
+    inline_tree(
+        &dir,
+        "qux",
+        "1.1.7-1",
+        "version=4\n\
+         opts=\"pgpsigurlmangle=s/$/.asc/\" \\\n\
+         https://example.org/qux/qux-(\\d\\S+)\\.tar\\.(?:bz2|gz|xz)\n\
+         \n\
+         https://github.com/example/qux/tags .*/tags/v?(\\d\\S+)\\.tar\\.(?:bz2|gz|xz)\n",
+        Some(&rsa2048()),
+    );
+    let out = import(&dir, "qux");
+    out.assert_code(0);
+    let j = out.json();
+    has_note(
+        &out,
+        &j,
+        "review",
+        "debian/watch:5: another source of the same tarball",
+    );
+    out.check(
+        !dir.join("out/qux-2.toml").exists(),
+        "the unsigned alternative is not written",
+    );
+    let text = written(&dir, "qux");
+    out.check(
+        text.contains("url = \"https://example.org/qux/\"") && text.contains("{url}.asc"),
+        &format!("the signed source is qux.toml:\n{text}"),
+    );
+    lint_ok(&dir);
+}

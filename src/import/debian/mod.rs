@@ -246,9 +246,29 @@ pub fn translate(dir: &Path) -> anyhow::Result<Translation> {
     let entries = read_entries(&text, &mut file_notes)
         .map_err(|e| config(format!("{}: cannot parse: {e}", watch_path.display())))?;
     // An entry with pgpmode=previous is the signature line of the entry before it.
-    let groups: Vec<usize> = (0..entries.len())
+    let mut groups: Vec<usize> = (0..entries.len())
         .filter(|&i| entries[i].pgpmode() != Some("previous"))
         .collect();
+    // Several sources of the same tarball (no component): when one checks signatures, the
+    // ones that do not are alternatives uscan would take unverified; they are not written.
+    let main_signed =
+        |i: &usize| entries[*i].opt("component").is_none() && checks_signatures(&entries, *i);
+    if groups.iter().any(main_signed) {
+        groups.retain(|i| {
+            let unsigned = entries[*i].opt("component").is_none() && !checks_signatures(&entries, *i);
+            if unsigned {
+                file_notes.push(note(
+                    Some(entries[*i].line),
+                    Severity::Review,
+                    format!(
+                        "another source of the same tarball ({}) checks no signature (no pgpsigurlmangle or pgpmode): uscan would take its files unverified; not written, the signed source is the way to these releases",
+                        entries[*i].url
+                    ),
+                ));
+            }
+            !unsigned
+        });
+    }
     if groups.is_empty() {
         return Err(config(format!(
             "{}: no watch entry (only comments or signature lines)",
@@ -342,6 +362,22 @@ pub fn translate(dir: &Path) -> anyhow::Result<Translation> {
         minimal_keyring,
         entries: translated,
     })
+}
+
+/// Whether uscan checks a signature for entry `i`: a signature URL (pgpsigurlmangle), a mode
+/// that finds one (`auto`, `next`, a `previous` line after it) or one it refuses to skip.
+fn checks_signatures(entries: &[Entry], i: usize) -> bool {
+    let entry = &entries[i];
+    let next_is_sig = entries
+        .get(i + 1)
+        .is_some_and(|n| n.pgpmode() == Some("previous"));
+    match entry.pgpmode().map(str::to_lowercase).as_deref() {
+        Some("none") => false,
+        Some("default") | Some("mangle") | None => {
+            entry.opt("pgpsigurlmangle").is_some() || next_is_sig
+        }
+        Some(_) => true,
+    }
 }
 
 /// Translates one watch entry (and its signature line) into the watch file `<stem>.toml`.
