@@ -140,11 +140,12 @@ impl<R: Read> Read for Tee<R> {
 
 type Raw<R> = BufReader<Tee<R>>;
 
+// Boxed: the xz and zstd decoders' states are KiBs, the others' hundreds of bytes.
 enum Inner<R: Read> {
     Gzip(flate2::bufread::MultiGzDecoder<Raw<R>>),
-    Xz(lzma_rust2::XzReader<Raw<R>>),
+    Xz(Box<lzma_rust2::XzReader<Raw<R>>>),
     Bzip2(bzip2::bufread::MultiBzDecoder<Raw<R>>),
-    Zstd(ZstdFrames<Raw<R>>),
+    Zstd(Box<ZstdFrames<Raw<R>>>),
 }
 
 /// A compressed file read as its uncompressed content; see [`Decompressed::new`].
@@ -168,13 +169,13 @@ impl<R: Read> Decompressed<R> {
         let format = sniff(&mut raw)?;
         let inner = match format {
             Format::Gzip => Inner::Gzip(flate2::bufread::MultiGzDecoder::new(raw)),
-            Format::Xz => Inner::Xz(lzma_rust2::XzReader::new_mem_limit(
+            Format::Xz => Inner::Xz(Box::new(lzma_rust2::XzReader::new_mem_limit(
                 raw,
                 true,
                 XZ_MEMORY_LIMIT_KIB,
-            )),
+            ))),
             Format::Bzip2 => Inner::Bzip2(bzip2::bufread::MultiBzDecoder::new(raw)),
-            Format::Zstd => Inner::Zstd(ZstdFrames::new(raw)),
+            Format::Zstd => Inner::Zstd(Box::new(ZstdFrames::new(raw))),
         };
         Ok(Decompressed {
             inner,
@@ -350,7 +351,9 @@ mod tests {
         ruzstd::encoding::compress_to_vec(data, ruzstd::encoding::CompressionLevel::Fastest)
     }
 
-    const FORMATS: [(Format, fn(&[u8]) -> Vec<u8>); 4] = [
+    type Compress = fn(&[u8]) -> Vec<u8>;
+
+    const FORMATS: [(Format, Compress); 4] = [
         (Format::Gzip, gzip),
         (Format::Xz, xz),
         (Format::Bzip2, bzip2),
