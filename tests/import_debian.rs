@@ -421,7 +421,7 @@ fn no_pgp_option_and_git_modes_do_not_verify() {
 }
 
 #[test]
-fn pgpmode_next_gives_a_list_of_templates_with_a_note() {
+fn pgpmode_next_whose_signature_line_names_no_single_file_gives_a_list_of_templates_with_a_note() {
     let dir = TestDir::new("imp-next");
     let key = std::fs::read(fixtures().path("keys/rsa2048.asc")).expect("fixture key");
     inline_tree(
@@ -429,7 +429,7 @@ fn pgpmode_next_gives_a_list_of_templates_with_a_note() {
         "nexty",
         "1.0-1",
         "version=4\nopts=pgpmode=next https://example.org/dl/ nexty-([\\d.]+)\\.tar\\.gz debian\n\
-         opts=pgpmode=previous https://example.org/dl/ nexty-([\\d.]+)\\.tar\\.gz\\.sign previous uupdate\n",
+         opts=pgpmode=previous https://example.org/dl/ nexty-([\\d.]+)\\.tar\\.(?:gz|xz)\\.sign previous uupdate\n",
         Some(&key),
     );
     let out = import(&dir, "nexty");
@@ -908,6 +908,10 @@ fn decompress_becomes_the_signature_field_and_the_import_verifies_like_uscan() {
             .iter()
             .any(|(s, m)| s == "error" || m.contains("decompress")),
         &format!("decompress is translated, not noted: {notes:#?}"),
+    );
+    out.check(
+        strings(&j["signature_templates"]) == ["{dir}/foo-{version}.tar.sign"],
+        "the signature is the file the pgpmode=previous line names",
     );
     let text = written(&dir, "foo");
     let signature = text

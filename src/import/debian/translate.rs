@@ -199,6 +199,9 @@ pub(super) fn translate(
     let pgp_line = entry.opt("pgpmode").map_or(entry.line, |o| o.line);
     let next_mode =
         mode.as_deref() == Some("next") || (mode.is_none() && mangle.is_none() && next_is_sig);
+    let next_template = next_mode
+        .then(|| next.and_then(|n| next_line_template(entry, n, package)))
+        .flatten();
     match mode.as_deref() {
         Some("none") => refuse(
             notes,
@@ -227,6 +230,13 @@ pub(super) fn translate(
                     format!("pgpsigurlmangle={} is ignored under pgpmode=auto (as uscan does)", m.value),
                 ));
             }
+        }
+        _ if next_template.is_some() => {
+            // The next line names one file per version (`foo-@ANY_VERSION@.tar.sign`).
+            signature_note = Some(format!(
+                "From pgpmode=next ({WATCH}:{pgp_line}): the signature is the file the next watch line names."
+            ));
+            templates = next_template.into_iter().collect();
         }
         _ if next_mode => {
             // The signature is found by the next watch line, so its URL is not fixed.
@@ -311,6 +321,37 @@ pub(super) fn translate(
         signature_note,
         not_verifying,
     }
+}
+
+/// The signature URL template for `pgpmode=next` when the next (`pgpmode=previous`) line's
+/// pattern names exactly one file per version: its version group (or `@ANY_VERSION@`) becomes
+/// `{version}` and the rest is literal (`\.` a dot). In the entry's own directory it is
+/// `{dir}/…`, else the next line's directory.
+fn next_line_template(entry: &Entry, next: &Entry, package: &str) -> Option<String> {
+    let pattern = next.pattern.as_deref()?.replace("@PACKAGE@", package);
+    let named = if pattern.contains("@ANY_VERSION@") {
+        pattern.replacen("@ANY_VERSION@", "{version}", 1)
+    } else {
+        let open = pattern.find('(')?;
+        let close = open + pattern[open..].find(')')?;
+        if pattern[open + 1..close].contains('(') {
+            return None;
+        }
+        format!("{}{{version}}{}", &pattern[..open], &pattern[close + 1..])
+    };
+    let name = named.replace("\\.", ".").replace("\\-", "-");
+    let rest = name.replacen("{version}", "", 1);
+    if rest.is_empty() || rest.chars().any(|c| "()[]{}*+?|\\^$@/ ".contains(c)) {
+        return None;
+    }
+    let dir = |e: &Entry| subst(&e.url, package).trim_end_matches('/').to_string();
+    let base = if dir(next) == dir(entry) {
+        "{dir}".to_string()
+    } else {
+        dir(next)
+    };
+    url::Url::parse(&format!("{}/x", dir(next))).ok()?;
+    Some(format!("{base}/{name}"))
 }
 
 /// A GitHub or GitLab project named by a watch URL (a project, releases or tags page):
