@@ -1031,6 +1031,11 @@ fn a_quote_inside_a_quoted_opts_value_does_not_end_it_and_the_line_translates() 
     );
     let out = import(&dir, "bar");
     out.assert_code(0);
+    let notes = import_notes(&out.json());
+    out.check(
+        !notes.iter().any(|(_, m)| m.contains("unknown option")),
+        &format!("the blanks inside the quoted pagemangle split no option: {notes:#?}"),
+    );
     let text = written(&dir, "bar");
     out.check(
         text.contains("[signature]\nurl = \"{url}.asc\""),

@@ -187,6 +187,8 @@ fn logical_lines(text: &str) -> Vec<Logical> {
 
 /// Stands for a `"` inside a quoted `opts` value while the line is parsed.
 const QUOTE: char = '\u{E000}';
+/// Stands for a blank inside a quoted `opts` value while the line is parsed.
+const BLANK: char = '\u{E001}';
 
 /// uscan splits `opts` at unescaped commas and takes items without `=` as flags
 /// (`decompress`, `repack`, `bare`, `pasv`) wherever they stand; the parser takes them only
@@ -224,14 +226,15 @@ fn flags_first(line: &str) -> String {
         .map(|i| i.trim())
         .filter(|i| !i.is_empty())
         .partition(|i| !i.contains('='));
-    // The parser ends a quoted value at any `"`: the quotes inside stand in for themselves
-    // until the options are read back ([`QUOTE`]).
-    let joined = flags
-        .into_iter()
-        .chain(pairs)
-        .collect::<Vec<_>>()
-        .join(",")
-        .replace('"', &QUOTE.to_string());
+    // The parser ends a quoted value at any `"` and an option at a blank, where uscan ends
+    // neither: quotes and blanks inside are stood in for until the options are read back
+    // ([`QUOTE`], [`BLANK`]).
+    let mut joined = flags.into_iter().chain(pairs).collect::<Vec<_>>().join(",");
+    if quoted {
+        joined = joined
+            .replace('"', &QUOTE.to_string())
+            .replace(' ', &BLANK.to_string());
+    }
     if quoted {
         format!("opts=\"{joined}\"{tail}")
     } else {
@@ -433,7 +436,11 @@ fn entries(parsed: &debian_watch::parse::ParsedWatchFile) -> Vec<Entry> {
                                 Some(Opt {
                                     key: normalize_key(&raw_key),
                                     raw_key,
-                                    value: o.value().unwrap_or_default().replace(QUOTE, "\""),
+                                    value: o
+                                        .value()
+                                        .unwrap_or_default()
+                                        .replace(QUOTE, "\"")
+                                        .replace(BLANK, " "),
                                     line: o.line() + 1,
                                 })
                             })
