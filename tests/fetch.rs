@@ -1402,3 +1402,109 @@ fn fetch_without_decompress_refuses_a_signature_over_the_tar_and_the_hint_names_
         "hint",
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// `[source] directory`: releases in version directories (uscan's regex directory in the URL).
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn url_source_with_directory_reads_the_newest_version_directory_that_has_the_file() {
+    for (case, directory, below) in [
+        ("plain", "([0-9.]+)", ""),
+        ("below", "([0-9.]+)/src", "src/"),
+    ] {
+        let w = World::new("directories");
+        // The top listing: a parent link, an unrelated directory, three version directories
+        // (3.0 made, but its files not uploaded yet) and a file.
+        w.server.file(
+            "/dist/",
+            "<html><body>\n<a href=\"../\">Parent Directory</a>\n<a href=\"KEYS\">KEYS</a>\n\
+             <a href=\"docs/\">docs/</a>\n<a href=\"1.9/\">1.9/</a>\n<a href=\"1.10/\">1.10/</a>\n\
+             <a href=\"3.0/\">3.0/</a>\n</body></html>\n",
+        );
+        let ten = tarball("1.10");
+        for (version, bytes) in [("1.9", tarball("1.9")), ("1.10", ten.clone())] {
+            let name = format!("tool-{version}.tar.gz");
+            w.server.file(
+                &format!("/dist/{version}/{below}"),
+                format!("<a href=\"{name}\">{name}</a> <a href=\"{name}.asc\">sig</a>\n"),
+            );
+            w.server
+                .file(&format!("/dist/{version}/{below}{name}"), bytes.clone());
+            w.server.file(
+                &format!("/dist/{version}/{below}{name}.asc"),
+                sign(&w.upstream, &bytes),
+            );
+        }
+        w.server.file(
+            &format!("/dist/3.0/{below}"),
+            "<html><body>empty</body></html>",
+        );
+        let source = format!(
+            "url = \"{}\"\ndirectory = '{directory}'\npattern = 'tool-(?P<version>[0-9.]+)\\.tar\\.gz'\n",
+            w.server.url("/dist/")
+        );
+        w.watch("tool.toml", "", &source, &[w.fpr()], "");
+
+        let out = w.check(&["tool.toml"], &[]).in_case(case);
+        out.assert_code(0);
+        let p = only_project(&out);
+        expect(
+            &out,
+            &p["newest"],
+            "1.10",
+            "newest: from the newest directory with files",
+        );
+        expect(
+            &out,
+            &p["files"][0]["url"],
+            w.server.url(&format!("/dist/1.10/{below}tool-1.10.tar.gz")),
+            "the file's URL in its directory",
+        );
+        let out = w.fetch("tool.toml", &[]).in_case(case);
+        out.assert_code(0);
+        out.check(w.placed("tool-1.10.tar.gz") == ten, "placed bytes differ");
+        out.check(
+            w.server.hits("/dist/1.9/") + w.server.hits("/dist/1.9/src/") == 0,
+            "older directories are not read once a newer one has the file",
+        );
+    }
+}
+
+#[test]
+fn directory_is_refused_where_it_cannot_apply() {
+    let w = World::new("directory-refused");
+    for (case, source, field) in [
+        (
+            "pypi",
+            format!("{}directory = '([0-9.]+)'\n", w.pypi("example")),
+            "source.directory",
+        ),
+        (
+            "regex below",
+            format!(
+                "url = \"{}\"\ndirectory = '([0-9.]+)/(src|dist)'\npattern = 'x-(?P<version>[0-9.]+)\\.tgz'\n",
+                w.server.url("/dist/")
+            ),
+            "source.directory",
+        ),
+        (
+            "bad regex",
+            format!(
+                "url = \"{}\"\ndirectory = '([0-9.]+'\npattern = 'x-(?P<version>[0-9.]+)\\.tgz'\n",
+                w.server.url("/dist/")
+            ),
+            "source.directory",
+        ),
+    ] {
+        w.watch("x.toml", "", &source, &[w.fpr()], "");
+        let out = w.check(&["x.toml"], &[]).in_case(case);
+        out.assert_code(2);
+        expect_contains(
+            &out,
+            &only_project(&out)["error"]["message"],
+            &[field],
+            "message",
+        );
+    }
+}

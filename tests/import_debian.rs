@@ -1115,3 +1115,42 @@ fn an_unsigned_second_source_of_the_same_tarball_is_dropped_and_the_signed_one_w
     );
     lint_ok(&dir);
 }
+
+#[test]
+fn a_regex_directory_in_the_url_becomes_the_directory_field() {
+    // (case, debian/watch in the published shape, the directory written)
+    let cases = [
+        (
+            "last",
+            "version=4\n\nopts=pgpsigurlmangle=s/$/.sig/ https://download.example.org/stable/frameworks/([\\d.]+)/quux-([\\d.]+)\\.tar\\.xz\n",
+            "directory = '([\\d.]+)'",
+            "debian/watch:3: the URL searches directories matching",
+        ),
+        (
+            "with a fixed path below",
+            "version=4\nopts=pgpsigurlmangle=s/$/.sig/ https://download.example.org/stable/release-service/([\\d.]+)/src/@PACKAGE@-([\\d.]+)\\.tar\\.xz\n",
+            "directory = '([\\d.]+)/src'",
+            "debian/watch:2: the URL searches directories matching",
+        ),
+    ];
+    for (case, watch, want, note) in cases {
+        let dir = TestDir::new("imp-directory");
+        inline_tree(&dir, "quux", "5.103.0-1", watch, Some(&rsa2048()));
+        let out = import(&dir, "quux").in_case(case);
+        out.assert_code(0);
+        let j = out.json();
+        has_note(&out, &j, "info", note);
+        let text = written(&dir, "quux");
+        out.check(
+            text.contains(want) && text.contains("url = \"https://download.example.org/stable/"),
+            &format!("{want} under the listing URL:\n{text}"),
+        );
+        out.check(
+            !import_notes(&j)
+                .iter()
+                .any(|(_, m)| m.contains("sigwatch reads one page")),
+            "no note that sigwatch reads one page",
+        );
+        lint_ok(&dir);
+    }
+}

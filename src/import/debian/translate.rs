@@ -1,7 +1,9 @@
 //! Translating one watch entry into a `[source]` and `[signature]` of a sigwatch watch file.
 
 use super::parse::Entry;
-use super::pattern::{file_pattern, mangle_template, resolve_backrefs, subst, subst_pattern};
+use super::pattern::{
+    dir_pattern, file_pattern, mangle_template, resolve_backrefs, subst, subst_pattern,
+};
 use super::{Note, Severity, WATCH, note};
 use crate::watch::ForgeKind;
 
@@ -75,9 +77,12 @@ pub(super) fn translate(
         forge_used = true;
         source = forge;
     } else {
-        let (listing, listing_notes) = listing_url(&url, entry.line);
+        let (listing, directory, listing_notes) = listing_url(&url, entry.line);
         notes.extend(listing_notes);
         source.push(("url".to_string(), toml::Value::String(listing)));
+        if let Some(d) = directory {
+            source.push(("directory".to_string(), toml::Value::String(d)));
+        }
         match &pattern {
             None => notes.push(note(
                 Some(entry.line),
@@ -153,7 +158,7 @@ pub(super) fn translate(
             "dirversionmangle" => notes.push(note(
                 here,
                 Severity::Review,
-                msg("not translated: sigwatch does not search version directories"),
+                msg("not translated: sigwatch orders the version directories as written"),
             )),
             "useragent" => notes.push(note(
                 here,
@@ -490,7 +495,9 @@ pub(super) fn pypi_project(url: &url::Url) -> Option<String> {
 }
 
 /// The listing URL: ftp becomes https, and regex directories are cut off (both reviewed).
-pub(super) fn listing_url(url: &str, line: usize) -> (String, Vec<Note>) {
+/// A regex in the last directory of the URL (`…/frameworks/([\d.]+)/`) is uscan's search of
+/// version directories: it comes back as the `directory` to write.
+pub(super) fn listing_url(url: &str, line: usize) -> (String, Option<String>, Vec<Note>) {
     let mut notes = Vec::new();
     let mut url = url.to_string();
     if let Some(rest) = url.strip_prefix("ftp://") {
@@ -514,24 +521,52 @@ pub(super) fn listing_url(url: &str, line: usize) -> (String, Vec<Note>) {
         let after = &url[scheme_end + 3..];
         let mut kept = url[..scheme_end + 3].to_string();
         let mut cut = None;
+        let mut below = String::new();
         for (i, seg) in after.split('/').enumerate() {
+            if cut.is_some() {
+                below.push_str(seg);
+                below.push('/');
+                continue;
+            }
             if i > 0 && is_regex(seg) {
                 cut = Some(seg.to_string());
-                break;
+                continue;
             }
             kept.push_str(seg);
             kept.push('/');
         }
         if let Some(seg) = cut {
-            notes.push(note(
-                Some(line),
-                Severity::Review,
-                format!("the URL searches directories matching {seg:?}; sigwatch reads one page: wrote {kept}, check it lists the releases (or point it at the newest directory)"),
-            ));
+            // One regex directory, maybe with a fixed path below it: searched the same way.
+            let below = below.trim_matches('/');
+            let pattern = (!is_regex(below))
+                .then(|| dir_pattern(&seg))
+                .flatten()
+                .map(|d| {
+                    if below.is_empty() {
+                        d
+                    } else {
+                        format!("{d}/{below}")
+                    }
+                });
+            match pattern {
+                Some(d) => {
+                    notes.push(note(
+                        Some(line),
+                        Severity::Info,
+                        format!("the URL searches directories matching {seg:?}: written as `directory` under {kept}, whose newest matching directory sigwatch reads"),
+                    ));
+                    return (kept, Some(d), notes);
+                }
+                None => notes.push(note(
+                    Some(line),
+                    Severity::Review,
+                    format!("the URL searches directories matching {seg:?}; sigwatch reads one page: wrote {kept}, check it lists the releases (or point it at the newest directory)"),
+                )),
+            }
             url = kept;
         }
     }
-    (url, notes)
+    (url, None, notes)
 }
 
 /// Whether `url` names a loopback host, where sigwatch allows plain http (local mirrors, tests).
