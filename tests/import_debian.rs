@@ -1154,3 +1154,30 @@ fn a_regex_directory_in_the_url_becomes_the_directory_field() {
         lint_ok(&dir);
     }
 }
+
+#[test]
+fn a_plus_in_a_url_directory_is_not_taken_for_a_regex() {
+    let dir = TestDir::new("imp-plus-dir");
+    // The published shape: a `c++-…` directory and a `latest/` directory before the file.
+    inline_tree(
+        &dir,
+        "saml",
+        "3.2.1-1",
+        "version=4\nopts=pgpsigurlmangle=s/$/.asc/ \\\n  https://example.org/downloads/c++-saml/latest/saml-(.*)\\.tar\\.bz2\n",
+        Some(&rsa2048()),
+    );
+    let out = import(&dir, "saml");
+    out.assert_code(0);
+    let text = written(&dir, "saml");
+    out.check(
+        text.contains("url = \"https://example.org/downloads/c++-saml/latest/\"")
+            && !text.contains("directory ="),
+        &format!("the URL is kept whole:\n{text}"),
+    );
+    out.check(
+        !import_notes(&out.json())
+            .iter()
+            .any(|(_, m)| m.contains("searches directories")),
+        "no directory search",
+    );
+}

@@ -516,7 +516,8 @@ pub(super) fn listing_url(url: &str, line: usize) -> (String, Option<String>, Ve
             format!("plain http:// upstream URL: wrote {url} for the same host (sigwatch fetches over https only); check the host serves it"),
         ));
     }
-    let is_regex = |s: &str| s.contains(['(', '[', '*', '\\', '+', '?', '|']);
+    // `+` and `?` alone are not enough: `c++-lib` is a directory, `?per_page=100` a query.
+    let is_regex = |s: &str| s.contains(['(', '[', '*', '\\', '|']);
     if let Some(scheme_end) = url.find("://") {
         let after = &url[scheme_end + 3..];
         let mut kept = url[..scheme_end + 3].to_string();
