@@ -1414,13 +1414,13 @@ fn url_source_with_directory_reads_the_newest_version_directory_that_has_the_fil
         ("below", "([0-9.]+)/src", "src/"),
     ] {
         let w = World::new("directories");
-        // The top listing: a parent link, an unrelated directory, three version directories
-        // (3.0 made, but its files not uploaded yet) and a file.
+        // The top listing: a parent link, an unrelated directory, version directories (3.0
+        // made, but its files not uploaded yet; 4.0rc1 a pre-release) and a file.
         w.server.file(
             "/dist/",
             "<html><body>\n<a href=\"../\">Parent Directory</a>\n<a href=\"KEYS\">KEYS</a>\n\
              <a href=\"docs/\">docs/</a>\n<a href=\"1.9/\">1.9/</a>\n<a href=\"1.10/\">1.10/</a>\n\
-             <a href=\"3.0/\">3.0/</a>\n</body></html>\n",
+             <a href=\"3.0/\">3.0/</a>\n<a href=\"4.0rc1/\">4.0rc1/</a>\n</body></html>\n",
         );
         let ten = tarball("1.10");
         for (version, bytes) in [("1.9", tarball("1.9")), ("1.10", ten.clone())] {
@@ -1467,6 +1467,10 @@ fn url_source_with_directory_reads_the_newest_version_directory_that_has_the_fil
         out.check(
             w.server.hits("/dist/1.9/") + w.server.hits("/dist/1.9/src/") == 0,
             "older directories are not read once a newer one has the file",
+        );
+        out.check(
+            w.server.hits("/dist/4.0rc1/") + w.server.hits("/dist/4.0rc1/src/") == 0,
+            "a pre-release directory is passed over without prereleases = true",
         );
     }
 }

@@ -307,7 +307,7 @@ pub async fn discover(http: &Http, src: &Source) -> Result<Vec<Release>, Failure
             url,
             pattern,
             directory,
-            ..
+            prereleases,
         } => {
             let page = http.get_page(url, "text/html, */*;q=0.5").await?;
             let re = anchored(pattern)
@@ -321,7 +321,9 @@ pub async fn discover(http: &Http, src: &Source) -> Result<Vec<Release>, Failure
             // The newest directories first; the first that offers a matching file is read
             // (a directory made before its files were uploaded is passed over).
             let dirs = group(listing_directories(&page.body, &page.url, &dir_re));
-            for dir in dirs.iter().take(DIRECTORIES_TRIED) {
+            // A pre-release directory (`6.0-rc1/`) holds pre-releases only.
+            let wanted = dirs.iter().filter(|d| *prereleases || !d.prerelease);
+            for dir in wanted.take(DIRECTORIES_TRIED) {
                 let Some(mut dir_url) = dir.files.first().map(|f| f.url.clone()) else {
                     continue;
                 };
