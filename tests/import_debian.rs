@@ -1181,3 +1181,43 @@ fn a_plus_in_a_url_directory_is_not_taken_for_a_regex() {
         "no directory search",
     );
 }
+
+#[test]
+fn version_directories_whose_file_downloadurlmangle_names_become_directory_and_pattern() {
+    let dir = TestDir::new("imp-dir-links");
+    // The published shape (an Apache archive): the pattern matches the version directories,
+    // downloadurlmangle turns a directory link into the tarball inside it.
+    inline_tree(
+        &dir,
+        "zoo",
+        "3.8.0-1",
+        "version=4\n\
+         opts=\"downloadurlmangle=s|zoo-@ANY_VERSION@/$|zoo-$1/apache-zoo-$1.tar.gz|, \\\n\
+         \x20 filenamemangle=s|zoo-@ANY_VERSION@/|zoo-$1.tar.gz|, pgpsigurlmangle=s/$/.asc/\" \\\n\
+         \x20 https://archive.example.org/dist/zoo/ .*/zoo-@ANY_VERSION@/\n",
+        Some(&rsa2048()),
+    );
+    let out = import(&dir, "zoo");
+    out.assert_code(0);
+    let j = out.json();
+    has_note(
+        &out,
+        &j,
+        "review",
+        "debian/watch:2: the pattern matches version directories",
+    );
+    out.check(
+        !import_notes(&j)
+            .iter()
+            .any(|(_, m)| m.starts_with("downloadurlmangle")),
+        "the downloadurlmangle is translated, not noted as dropped",
+    );
+    let text = written(&dir, "zoo");
+    out.check(
+        text.contains("url = \"https://archive.example.org/dist/zoo/\"")
+            && text.contains("directory = 'zoo-")
+            && text.contains(r"pattern = 'apache\-zoo\-(?P<version>[0-9][0-9.]*)\.tar\.gz'"),
+        &format!("directory and the file pattern inside it:\n{text}"),
+    );
+    lint_ok(&dir);
+}

@@ -2,7 +2,7 @@
 
 use super::parse::Entry;
 use super::pattern::{
-    dir_pattern, file_pattern, mangle_template, resolve_backrefs, subst, subst_pattern,
+    Mangle, dir_pattern, file_pattern, mangle_template, resolve_backrefs, subst, subst_pattern,
 };
 use super::{Note, Severity, WATCH, note};
 use crate::watch::ForgeKind;
@@ -66,6 +66,7 @@ pub(super) fn translate(
     let is_pypi = pypi_name.is_some();
     let mut source = Vec::new();
     let mut forge_used = false;
+    let mut download_mangle_used = false;
     if let Some(name) = &pypi_name {
         source.push(("pypi".to_string(), toml::Value::String(name.clone())));
         notes.push(note(
@@ -83,28 +84,46 @@ pub(super) fn translate(
         if let Some(d) = directory {
             source.push(("directory".to_string(), toml::Value::String(d)));
         }
-        match &pattern {
-            None => notes.push(note(
+        // A pattern of version directories (`.*/foo-@ANY_VERSION@/`) whose file inside is
+        // named by downloadurlmangle: the same search, written as `directory` and `pattern`.
+        let in_directories = pattern
+            .as_deref()
+            .filter(|p| p.ends_with('/') && !source.iter().any(|(k, _)| k == "directory"))
+            .and_then(|p| directory_from_links(p, entry, package));
+        if let Some((directory, file)) = in_directories {
+            download_mangle_used = true;
+            notes.push(note(
                 Some(entry.line),
-                Severity::Error,
-                "no matching pattern: write `pattern` with a (?P<version>…) group by hand".into(),
-            )),
-            Some(p) => match file_pattern(p) {
-                Ok((fp, extra)) => {
-                    for m in extra {
-                        notes.push(note(Some(entry.line), Severity::Review, m));
+                Severity::Review,
+                format!("the pattern matches version directories and downloadurlmangle names the file in them: written as `directory = '{directory}'` (the newest matching directory is read) and `pattern = '{file}'`; check the file name's version part"),
+            ));
+            source.push(("directory".to_string(), toml::Value::String(directory)));
+            source.push(("pattern".to_string(), toml::Value::String(file)));
+        } else {
+            match &pattern {
+                None => notes.push(note(
+                    Some(entry.line),
+                    Severity::Error,
+                    "no matching pattern: write `pattern` with a (?P<version>…) group by hand"
+                        .into(),
+                )),
+                Some(p) => match file_pattern(p) {
+                    Ok((fp, extra)) => {
+                        for m in extra {
+                            notes.push(note(Some(entry.line), Severity::Review, m));
+                        }
+                        source.push(("pattern".to_string(), toml::Value::String(fp)));
                     }
-                    source.push(("pattern".to_string(), toml::Value::String(fp)));
-                }
-                Err(why) => {
-                    notes.push(note(
-                        Some(entry.line),
-                        Severity::Error,
-                        format!("matching pattern {p:?} cannot be translated: {why}"),
-                    ));
-                    source.push(("pattern".to_string(), toml::Value::String(p.clone())));
-                }
-            },
+                    Err(why) => {
+                        notes.push(note(
+                            Some(entry.line),
+                            Severity::Error,
+                            format!("matching pattern {p:?} cannot be translated: {why}"),
+                        ));
+                        source.push(("pattern".to_string(), toml::Value::String(p.clone())));
+                    }
+                },
+            }
         }
     }
 
@@ -145,6 +164,7 @@ pub(super) fn translate(
                 Severity::Review,
                 msg("not translated: sigwatch keeps the upstream file name; check the pattern still matches the links' file names"),
             )),
+            "downloadurlmangle" if download_mangle_used => {}
             "downloadurlmangle" => notes.push(note(
                 here,
                 Severity::Review,
@@ -326,6 +346,35 @@ pub(super) fn translate(
         signature_note,
         not_verifying,
     }
+}
+
+/// For a matching pattern of version directories (`.*/foo-@ANY_VERSION@/`) and a
+/// downloadurlmangle of one rule whose result's file name holds the version (`$1`): the
+/// `directory` pattern and the file pattern inside it.
+fn directory_from_links(pattern: &str, entry: &Entry, package: &str) -> Option<(String, String)> {
+    let (directory, _) = file_pattern(pattern.trim_end_matches('/')).ok()?;
+    regex::Regex::new(&directory).ok()?;
+    let rules = subst(&entry.opt("downloadurlmangle")?.value, package);
+    let mangle = Mangle::parse(&rules).ok()?;
+    let [rule] = mangle.0.as_slice() else {
+        return None;
+    };
+    let name = rule.replacement.rsplit('/').next()?;
+    let parts: Vec<&str> = name.split("${1}").collect();
+    if parts.len() < 2 || parts.iter().any(|p| p.contains('$')) {
+        return None;
+    }
+    // The file's version is its directory's; `[0-9][0-9.]*` keeps `-bin` builds out.
+    let mut file = regex::escape(parts[0]);
+    for (i, part) in parts[1..].iter().enumerate() {
+        file.push_str(if i == 0 {
+            "(?P<version>[0-9][0-9.]*)"
+        } else {
+            "[0-9][0-9.]*"
+        });
+        file.push_str(&regex::escape(part));
+    }
+    Some((directory, file))
 }
 
 /// The signature URL template for `pgpmode=next` when the next (`pgpmode=previous`) line's
