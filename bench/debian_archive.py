@@ -266,6 +266,22 @@ def gpgv_check(keyfile, sig, data, tmp):
             "detail": " | ".join(l.strip() for l in text.splitlines())[:600], "secs": secs}
 
 
+def uscan_decompresses(watch_text):
+    """Whether debian/watch gives uscan the `decompress` option."""
+    return bool(re.search(r"(?:^|[\s,\"=])decompress\s*(?:[,\"]|$)", watch_text or "", re.M))
+
+
+def decompressed(data, tmp):
+    """The tarball decompressed into TMP (what uscan hands to gpgv with `decompress`)."""
+    tool = {".gz": "gzip", ".xz": "xz", ".bz2": "bzip2", ".zst": "zstd"}.get(os.path.splitext(data)[1])
+    if tool is None:
+        return data
+    out = os.path.join(tmp, "decompressed.tar")
+    with open(data, "rb") as src, open(out, "wb") as dst:
+        subprocess.run([tool, "-dc"], stdin=src, stdout=dst, check=False)
+    return out
+
+
 def sqv_check(keyfile, sig, data):
     if keyfile is None:
         return {"ok": False, "class": "no key file", "detail": ""}
@@ -369,8 +385,10 @@ def process(e, a):
                 v["json"] = None
             c["sigwatch"] = v
         with tempfile.TemporaryDirectory(prefix="gpgv.") as tmp:
-            c["gpgv"] = gpgv_check(kf, sig, data, tmp)
-        c["sqv"] = sqv_check(kf, sig, data)
+            # uscan's `decompress`: it checks the signature over the decompressed tarball.
+            checked = decompressed(data, tmp) if uscan_decompresses(res.get("debian_watch")) else data
+            c["gpgv"] = gpgv_check(kf, sig, checked, tmp)
+            c["sqv"] = sqv_check(kf, sig, checked)
         checks.append(c)
     res["checks"] = checks
     if not a.keep_work:

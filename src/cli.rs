@@ -66,7 +66,8 @@ pub enum Command {
 sigwatch verify foo-1.2.tar.gz --keyring keyrings/foo.asc --fingerprint '0123 4567 89AB CDEF 0123  4567 89AB CDEF 0123 4567'\n  \
 sigwatch verify foo-1.2.tar.gz --signature foo-1.2.tar.gz.sig --keyring KEYS --fingerprint A… --fingerprint B… --threshold 2 --json\n  \
 sigwatch verify foo-1.2.tar.gz --checksums SHA256SUMS --keyring KEYS --fingerprint A…   # SHA256SUMS.asc beside it\n  \
-sigwatch verify foo-1.2.tar.gz --watch watch/foo.toml   # the watch file's keyring and pins\n\n\
+sigwatch verify foo-1.2.tar.gz --watch watch/foo.toml   # the watch file's keyring and pins\n  \
+sigwatch verify linux-6.1.tar.xz --signature linux-6.1.tar.sign --decompress --watch watch/linux.toml   # signed: the .tar\n\n\
 Exit codes: 0 verified, 1 rejected, 2 usage or configuration error.")]
     Verify(VerifyArgs),
 
@@ -253,6 +254,13 @@ pub struct VerifyArgs {
     /// How many distinct pinned certificates must have signed (default 1, or the watch file's).
     #[arg(long, short = 't', value_name = "N")]
     pub threshold: Option<usize>,
+
+    /// The signature covers FILE's decompressed content (upstream signs foo.tar and ships
+    /// foo.tar.xz, as uscan's `decompress`): FILE is read through a gzip, xz, bzip2 or zstd
+    /// decoder chosen by its first bytes. The watch file's `[signature] decompress` sets it
+    /// with --watch.
+    #[arg(long, conflicts_with = "sigstore")]
+    pub decompress: bool,
 
     /// Verify FILE through a signed checksum file (SHA256SUMS, BSD or coreutils format):
     /// its signature (--signature, default SUMS.asc then SUMS.sig, or clearsigned) is

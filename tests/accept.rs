@@ -336,3 +336,60 @@ fn fetch_places_an_accepted_release_and_refuses_other_bytes() {
         "the twin is not placed",
     );
 }
+
+#[test]
+fn an_exception_under_decompress_names_the_content_and_covers_only_that_content() {
+    let dir = TestDir::new("accept-decompress");
+    let cert = CertSpec::v4("Tar Signer <tar@example.org>").generate();
+    dir.write("keyring.asc", pgp::armored_public(&cert));
+    let tar = util::compress::tar("foo 1.0");
+    // Upstream signs the tar with SHA-1 (a waivable rule) and ships it gzip'd.
+    dir.write(
+        "foo-1.0.tar.gz.sig",
+        pgp::sign_hashed(&cert, &tar, HashAlgorithm::SHA1),
+    );
+    dir.write("foo-1.0.tar.gz", util::compress::gzip(&tar));
+    write_watch(
+        &dir,
+        "keyring.asc",
+        &[pgp::fingerprint(&cert)],
+        "https://example.org/foo/",
+    );
+    let text = std::fs::read_to_string(dir.join("foo.toml")).expect("watch file");
+    dir.write(
+        "foo.toml",
+        format!("{text}\n[signature]\ndecompress = true\n"),
+    );
+
+    let (out, v) = verify_json(&dir);
+    out.assert_code(1);
+    out.check(
+        v["signatures"][0]["status"] == "weak_hash",
+        "over the decompressed content the signature is good but SHA-1",
+    );
+    accept(&dir).assert_code(0);
+    let watch = std::fs::read_to_string(dir.join("foo.toml")).expect("watch file");
+    out.check(
+        watch.contains(&util::sha256_hex(&tar)),
+        &format!("the exception names the sha256 of the content the signature covers:\n{watch}"),
+    );
+    let (out, v) = verify_json(&dir);
+    out.assert_code(0);
+    out.check(v["accepted_by_exception"] == true, "accepted by exception")
+        .check(v["decompressed"] == "gzip", "over the decompressed content");
+
+    // Other content under the same name (a collision stand-in, validly signed) is refused.
+    let mut other = tar.clone();
+    other.extend_from_slice(b"one more file\n");
+    dir.write(
+        "foo-1.0.tar.gz.sig",
+        pgp::sign_hashed(&cert, &other, HashAlgorithm::SHA1),
+    );
+    dir.write("foo-1.0.tar.gz", util::compress::gzip(&other));
+    let (out, v) = verify_json(&dir);
+    out.assert_code(1);
+    out.check(
+        v["accepted_by_exception"] == false && v["signatures"][0]["status"] == "weak_hash",
+        "the exception covers only the accepted content",
+    );
+}

@@ -1299,3 +1299,216 @@ fn project_gone_from_the_index_reports_the_status_the_server_sent() {
     let msg = only_project(&out)["error"]["message"].clone();
     expect_contains(&out, &msg, &["410"], "error.message");
 }
+
+// ---------------------------------------------------------------------------------------------
+// `[signature] decompress = true`: upstream signs example-1.0.tar, ships example-1.0.tar.xz.
+// ---------------------------------------------------------------------------------------------
+
+/// Publishes `file` as example-1.0.tar.xz on the index (with its sha256) and upstream's
+/// signature over `tar` as example-1.0.tar.sign; writes example.toml with `signature_tail`.
+fn decompress_world(name: &str, file: &[u8], tar: &[u8], signature_tail: &str) -> World {
+    let w = World::new(name);
+    w.server.file("/files/example-1.0.tar.xz", file.to_vec());
+    w.server
+        .file("/files/example-1.0.tar.sign", sign(&w.upstream, tar));
+    w.json_index("example", &[entry("example-1.0.tar.xz", file)]);
+    w.example_watch(
+        "",
+        &format!("\n[signature]\nurl = \"{{dir}}/example-{{version}}.tar.sign\"\n{signature_tail}"),
+    );
+    w
+}
+
+#[test]
+fn fetch_with_decompress_places_the_file_only_after_its_content_verifies() {
+    let tar = util::compress::tar("example 1.0");
+    let xz = util::compress::xz(&tar);
+    let w = decompress_world("decompress-fetch", &xz, &tar, "decompress = true\n");
+
+    let out = w.fetch("example.toml", &[]);
+    out.assert_code(0);
+    let f = &only_project(&out)["files"][0];
+    expect(&out, &f["verdict"], "verified", "verdict");
+    expect(&out, &f["decompressed"], "xz", "decompressed");
+    expect(
+        &out,
+        &f["sha256"],
+        sha256_hex(&xz),
+        "sha256 of the file as downloaded, not of its content",
+    );
+    out.check(
+        w.dest_names() == ["example-1.0.tar.xz", "example-1.0.tar.xz.asc"],
+        "the file and its signature are placed, no temporary files",
+    );
+    out.check(
+        w.placed("example-1.0.tar.xz") == xz,
+        "the compressed bytes are placed as served",
+    );
+    let lock = std::fs::read_to_string(w.dir.join("example.toml.lock")).unwrap_or_default();
+    out.check(
+        lock.contains(&sha256_hex(&xz)) && !lock.contains(&sha256_hex(&tar)),
+        &format!("the lock file records the file's sha256:\n{lock}"),
+    );
+
+    // Again: the file already there is proven again over its content, not downloaded.
+    let out = w.fetch("example.toml", &[]);
+    out.assert_code(0);
+    expect(
+        &out,
+        &only_project(&out)["files"][0]["reused"],
+        true,
+        "reused",
+    );
+}
+
+#[test]
+fn fetch_with_decompress_refuses_corrupt_or_other_content_and_places_nothing() {
+    let tar = util::compress::tar("example 1.0");
+    let mut corrupt = util::compress::xz(&tar);
+    let at = corrupt.len() / 2;
+    corrupt[at] ^= 0x20;
+    let mut other_tar = tar.clone();
+    other_tar.extend_from_slice(b"a file upstream never signed\n");
+    let other = util::compress::xz(&other_tar);
+    for (case, file, kind, needle) in [
+        ("corrupt", corrupt, "verification", "xz stream is corrupt"),
+        ("other content", other, "verification", "bad signature"),
+    ] {
+        let w = decompress_world("decompress-refused", &file, &tar, "decompress = true\n");
+        let out = w.fetch("example.toml", &[]).in_case(case);
+        let message = assert_error(&out, 1, kind);
+        expect_contains(&out, &message, &["example-1.0.tar.xz", needle], "message");
+        assert_nothing_placed(&w, &out);
+        out.check(
+            !w.dir.join("example.toml.lock").exists(),
+            "nothing is recorded",
+        );
+    }
+}
+
+#[test]
+fn fetch_without_decompress_refuses_a_signature_over_the_tar_and_the_hint_names_the_field() {
+    let tar = util::compress::tar("example 1.0");
+    let xz = util::compress::xz(&tar);
+    let w = decompress_world("decompress-absent", &xz, &tar, "");
+    let out = w.fetch("example.toml", &[]);
+    assert_error(&out, 1, "verification");
+    assert_nothing_placed(&w, &out);
+    let p = only_project(&out);
+    expect_contains(
+        &out,
+        &p["error"]["hint"],
+        &["xz-compressed", "decompress = true", "example.toml"],
+        "hint",
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// `[source] directory`: releases in version directories (uscan's regex directory in the URL).
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn url_source_with_directory_reads_the_newest_version_directory_that_has_the_file() {
+    for (case, directory, below) in [
+        ("plain", "([0-9.]+)", ""),
+        ("below", "([0-9.]+)/src", "src/"),
+    ] {
+        let w = World::new("directories");
+        // The top listing: a parent link, an unrelated directory, version directories (3.0
+        // made, but its files not uploaded yet; 4.0rc1 a pre-release) and a file.
+        w.server.file(
+            "/dist/",
+            "<html><body>\n<a href=\"../\">Parent Directory</a>\n<a href=\"KEYS\">KEYS</a>\n\
+             <a href=\"docs/\">docs/</a>\n<a href=\"1.9/\">1.9/</a>\n<a href=\"1.10/\">1.10/</a>\n\
+             <a href=\"3.0/\">3.0/</a>\n<a href=\"4.0rc1/\">4.0rc1/</a>\n</body></html>\n",
+        );
+        let ten = tarball("1.10");
+        for (version, bytes) in [("1.9", tarball("1.9")), ("1.10", ten.clone())] {
+            let name = format!("tool-{version}.tar.gz");
+            w.server.file(
+                &format!("/dist/{version}/{below}"),
+                format!("<a href=\"{name}\">{name}</a> <a href=\"{name}.asc\">sig</a>\n"),
+            );
+            w.server
+                .file(&format!("/dist/{version}/{below}{name}"), bytes.clone());
+            w.server.file(
+                &format!("/dist/{version}/{below}{name}.asc"),
+                sign(&w.upstream, &bytes),
+            );
+        }
+        w.server.file(
+            &format!("/dist/3.0/{below}"),
+            "<html><body>empty</body></html>",
+        );
+        let source = format!(
+            "url = \"{}\"\ndirectory = '{directory}'\npattern = 'tool-(?P<version>[0-9.]+)\\.tar\\.gz'\n",
+            w.server.url("/dist/")
+        );
+        w.watch("tool.toml", "", &source, &[w.fpr()], "");
+
+        let out = w.check(&["tool.toml"], &[]).in_case(case);
+        out.assert_code(0);
+        let p = only_project(&out);
+        expect(
+            &out,
+            &p["newest"],
+            "1.10",
+            "newest: from the newest directory with files",
+        );
+        expect(
+            &out,
+            &p["files"][0]["url"],
+            w.server.url(&format!("/dist/1.10/{below}tool-1.10.tar.gz")),
+            "the file's URL in its directory",
+        );
+        let out = w.fetch("tool.toml", &[]).in_case(case);
+        out.assert_code(0);
+        out.check(w.placed("tool-1.10.tar.gz") == ten, "placed bytes differ");
+        out.check(
+            w.server.hits("/dist/1.9/") + w.server.hits("/dist/1.9/src/") == 0,
+            "older directories are not read once a newer one has the file",
+        );
+        out.check(
+            w.server.hits("/dist/4.0rc1/") + w.server.hits("/dist/4.0rc1/src/") == 0,
+            "a pre-release directory is passed over without prereleases = true",
+        );
+    }
+}
+
+#[test]
+fn directory_is_refused_where_it_cannot_apply() {
+    let w = World::new("directory-refused");
+    for (case, source, field) in [
+        (
+            "pypi",
+            format!("{}directory = '([0-9.]+)'\n", w.pypi("example")),
+            "source.directory",
+        ),
+        (
+            "regex below",
+            format!(
+                "url = \"{}\"\ndirectory = '([0-9.]+)/(src|dist)'\npattern = 'x-(?P<version>[0-9.]+)\\.tgz'\n",
+                w.server.url("/dist/")
+            ),
+            "source.directory",
+        ),
+        (
+            "bad regex",
+            format!(
+                "url = \"{}\"\ndirectory = '([0-9.]+'\npattern = 'x-(?P<version>[0-9.]+)\\.tgz'\n",
+                w.server.url("/dist/")
+            ),
+            "source.directory",
+        ),
+    ] {
+        w.watch("x.toml", "", &source, &[w.fpr()], "");
+        let out = w.check(&["x.toml"], &[]).in_case(case);
+        out.assert_code(2);
+        expect_contains(
+            &out,
+            &only_project(&out)["error"]["message"],
+            &[field],
+            "message",
+        );
+    }
+}

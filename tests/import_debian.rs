@@ -421,7 +421,7 @@ fn no_pgp_option_and_git_modes_do_not_verify() {
 }
 
 #[test]
-fn pgpmode_next_gives_a_list_of_templates_with_a_note() {
+fn pgpmode_next_whose_signature_line_names_no_single_file_gives_a_list_of_templates_with_a_note() {
     let dir = TestDir::new("imp-next");
     let key = std::fs::read(fixtures().path("keys/rsa2048.asc")).expect("fixture key");
     inline_tree(
@@ -429,7 +429,7 @@ fn pgpmode_next_gives_a_list_of_templates_with_a_note() {
         "nexty",
         "1.0-1",
         "version=4\nopts=pgpmode=next https://example.org/dl/ nexty-([\\d.]+)\\.tar\\.gz debian\n\
-         opts=pgpmode=previous https://example.org/dl/ nexty-([\\d.]+)\\.tar\\.gz\\.sign previous uupdate\n",
+         opts=pgpmode=previous https://example.org/dl/ nexty-([\\d.]+)\\.tar\\.(?:gz|xz)\\.sign previous uupdate\n",
         Some(&key),
     );
     let out = import(&dir, "nexty");
@@ -884,26 +884,48 @@ fn components_get_one_watch_file_each_pinned_from_the_same_key_file() {
 }
 
 #[test]
-fn decompress_is_recorded_for_the_signature_and_a_human_must_finish() {
+fn decompress_becomes_the_signature_field_and_the_import_verifies_like_uscan() {
     let dir = TestDir::new("imp-decompress");
+    // The published shape (a kernel.org project): the tarball line with pgpmode=next and the
+    // flag `decompress` last in opts, then the .tar.sign line with pgpmode=previous.
     inline_tree(
         &dir,
         "foo",
-        "1.0-1",
-        "version=4\nopts=\"pgpsigurlmangle=s/\\.gz$/.sign/,decompress\" https://example.org/pub/ foo-(\\d[\\d.]*)\\.tar\\.gz\n",
+        "2.1-1",
+        "version=4\n\
+         opts=\"pgpmode=next,decompress\" \\\n\
+         https://example.org/pub/foo/foo-@ANY_VERSION@@ARCHIVE_EXT@ debian\n\
+         opts=\"pgpmode=previous\" \\\n\
+         https://example.org/pub/foo/foo-@ANY_VERSION@.tar.sign previous\n",
         Some(&rsa2048()),
     );
     let out = import(&dir, "foo");
-    out.assert_code(2);
+    out.assert_code(0);
     let j = out.json();
-    has_note(
-        &out,
-        &j,
-        "error",
-        "debian/watch:2: decompress: upstream signs the uncompressed tarball",
+    let notes = import_notes(&j);
+    out.check(
+        !notes
+            .iter()
+            .any(|(s, m)| s == "error" || m.contains("decompress")),
+        &format!("decompress is translated, not noted: {notes:#?}"),
+    );
+    out.check(
+        strings(&j["signature_templates"]) == ["{dir}/foo-{version}.tar.sign"],
+        "the signature is the file the pgpmode=previous line names",
     );
     let text = written(&dir, "foo");
-    out.check(text.contains("[signature]\n# decompress = true"), &text);
+    let signature = text
+        .split("[signature]\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n[").next())
+        .unwrap_or_default();
+    out.check(
+        signature
+            .lines()
+            .any(|l| l.trim_start().starts_with("decompress = true")),
+        &format!("[signature] holds decompress = true:\n{text}"),
+    );
+    lint_ok(&dir);
 }
 
 #[test]
@@ -989,4 +1011,213 @@ fn pinned_keys_are_listed_as_pinned_never_as_dropped() {
         text.contains("lint pin-expired"),
         "the expired key is named for review",
     );
+}
+
+#[test]
+fn a_quote_inside_a_quoted_opts_value_does_not_end_it_and_the_line_translates() {
+    let dir = TestDir::new("imp-quote-in-opts");
+    // The published shape: a pagemangle whose regex and replacement hold `\"`, then the
+    // signature mangle, in one quoted opts continued over two lines.
+    inline_tree(
+        &dir,
+        "bar",
+        "0.3.1-1",
+        "version=4\n\n\
+         opts=\"pagemangle=s%\\\"tarball_url\\\"[^\\\"]+\\\"[^\\\"]+/v@ANY_VERSION@\\\"%<a href=\\\"https://example.org/dl/v$1/@PACKAGE@_$1.tar.xz\\\">v$1</a>%g, \\\n\
+         \x20     pgpsigurlmangle=s%$%.asc%\" \\\n\
+         \x20  https://example.org/api/@PACKAGE@/tags \\\n\
+         \x20  (?:.*)/@PACKAGE@@ANY_VERSION@@ARCHIVE_EXT@ debian uupdate\n",
+        Some(&rsa2048()),
+    );
+    let out = import(&dir, "bar");
+    out.assert_code(0);
+    let notes = import_notes(&out.json());
+    out.check(
+        !notes.iter().any(|(_, m)| m.contains("unknown option")),
+        &format!("the blanks inside the quoted pagemangle split no option: {notes:#?}"),
+    );
+    let text = written(&dir, "bar");
+    out.check(
+        text.contains("[signature]\nurl = \"{url}.asc\""),
+        &format!("the signature mangle after the quoted regex is read:\n{text}"),
+    );
+    lint_ok(&dir);
+}
+
+#[test]
+fn options_on_a_line_of_their_own_go_to_the_url_on_the_next_line_with_a_note() {
+    let dir = TestDir::new("imp-orphan-opts");
+    // The published shape: `opts="\` continued with `, \`, the closing quote ending the
+    // line, the URL alone on the next one.
+    inline_tree(
+        &dir,
+        "baz",
+        "1.3.4+dfsg-1",
+        "version=4\n\
+         opts=\"\\\n\
+         \trepack, \\\n\
+         \trepacksuffix=+dfsg, \\\n\
+         \tdversionmangle=s/(\\da?)[\\+\\.\\-~](?:dfsg|ds)\\.?\\d*$/$1/, \\\n\
+         \tpgpsigurlmangle=s/$/.sig/\"\n\
+         https://dl.example.org/stable/baz-(\\d+\\.\\d+\\.\\d+)\\.tar\\.gz\n",
+        Some(&rsa2048()),
+    );
+    let out = import(&dir, "baz");
+    out.assert_code(0);
+    let j = out.json();
+    has_note(
+        &out,
+        &j,
+        "review",
+        "debian/watch:2: these options stand on a line of their own",
+    );
+    let text = written(&dir, "baz");
+    out.check(
+        text.contains("[signature]\nurl = \"{url}.sig\"") && text.contains("current = \"1.3.4\""),
+        &format!("the signature mangle and dversionmangle apply to the URL line:\n{text}"),
+    );
+    lint_ok(&dir);
+}
+
+#[test]
+fn an_unsigned_second_source_of_the_same_tarball_is_dropped_and_the_signed_one_written() {
+    let dir = TestDir::new("imp-unsigned-alternative");
+    // The published shape: the release site with a signature mangle, a blank line, then the
+    // forge's tag archives with no pgp option at all.
+    inline_tree(
+        &dir,
+        "qux",
+        "1.1.7-1",
+        "version=4\n\
+         opts=\"pgpsigurlmangle=s/$/.asc/\" \\\n\
+         https://example.org/qux/qux-(\\d\\S+)\\.tar\\.(?:bz2|gz|xz)\n\
+         \n\
+         https://github.com/example/qux/tags .*/tags/v?(\\d\\S+)\\.tar\\.(?:bz2|gz|xz)\n",
+        Some(&rsa2048()),
+    );
+    let out = import(&dir, "qux");
+    out.assert_code(0);
+    let j = out.json();
+    has_note(
+        &out,
+        &j,
+        "review",
+        "debian/watch:5: another source of the same tarball",
+    );
+    out.check(
+        !dir.join("out/qux-2.toml").exists(),
+        "the unsigned alternative is not written",
+    );
+    let text = written(&dir, "qux");
+    out.check(
+        text.contains("url = \"https://example.org/qux/\"") && text.contains("{url}.asc"),
+        &format!("the signed source is qux.toml:\n{text}"),
+    );
+    lint_ok(&dir);
+}
+
+#[test]
+fn a_regex_directory_in_the_url_becomes_the_directory_field() {
+    // (case, debian/watch in the published shape, the directory written)
+    let cases = [
+        (
+            "last",
+            "version=4\n\nopts=pgpsigurlmangle=s/$/.sig/ https://download.example.org/stable/frameworks/([\\d.]+)/quux-([\\d.]+)\\.tar\\.xz\n",
+            "directory = '([\\d.]+)'",
+            "debian/watch:3: the URL searches directories matching",
+        ),
+        (
+            "with a fixed path below",
+            "version=4\nopts=pgpsigurlmangle=s/$/.sig/ https://download.example.org/stable/release-service/([\\d.]+)/src/@PACKAGE@-([\\d.]+)\\.tar\\.xz\n",
+            "directory = '([\\d.]+)/src'",
+            "debian/watch:2: the URL searches directories matching",
+        ),
+    ];
+    for (case, watch, want, note) in cases {
+        let dir = TestDir::new("imp-directory");
+        inline_tree(&dir, "quux", "5.103.0-1", watch, Some(&rsa2048()));
+        let out = import(&dir, "quux").in_case(case);
+        out.assert_code(0);
+        let j = out.json();
+        has_note(&out, &j, "info", note);
+        let text = written(&dir, "quux");
+        out.check(
+            text.contains(want) && text.contains("url = \"https://download.example.org/stable/"),
+            &format!("{want} under the listing URL:\n{text}"),
+        );
+        out.check(
+            !import_notes(&j)
+                .iter()
+                .any(|(_, m)| m.contains("sigwatch reads one page")),
+            "no note that sigwatch reads one page",
+        );
+        lint_ok(&dir);
+    }
+}
+
+#[test]
+fn a_plus_in_a_url_directory_is_not_taken_for_a_regex() {
+    let dir = TestDir::new("imp-plus-dir");
+    // The published shape: a `c++-…` directory and a `latest/` directory before the file.
+    inline_tree(
+        &dir,
+        "saml",
+        "3.2.1-1",
+        "version=4\nopts=pgpsigurlmangle=s/$/.asc/ \\\n  https://example.org/downloads/c++-saml/latest/saml-(.*)\\.tar\\.bz2\n",
+        Some(&rsa2048()),
+    );
+    let out = import(&dir, "saml");
+    out.assert_code(0);
+    let text = written(&dir, "saml");
+    out.check(
+        text.contains("url = \"https://example.org/downloads/c++-saml/latest/\"")
+            && !text.contains("directory ="),
+        &format!("the URL is kept whole:\n{text}"),
+    );
+    out.check(
+        !import_notes(&out.json())
+            .iter()
+            .any(|(_, m)| m.contains("searches directories")),
+        "no directory search",
+    );
+}
+
+#[test]
+fn version_directories_whose_file_downloadurlmangle_names_become_directory_and_pattern() {
+    let dir = TestDir::new("imp-dir-links");
+    // The published shape (an Apache archive): the pattern matches the version directories,
+    // downloadurlmangle turns a directory link into the tarball inside it.
+    inline_tree(
+        &dir,
+        "zoo",
+        "3.8.0-1",
+        "version=4\n\
+         opts=\"downloadurlmangle=s|zoo-@ANY_VERSION@/$|zoo-$1/apache-zoo-$1.tar.gz|, \\\n\
+         \x20 filenamemangle=s|zoo-@ANY_VERSION@/|zoo-$1.tar.gz|, pgpsigurlmangle=s/$/.asc/\" \\\n\
+         \x20 https://archive.example.org/dist/zoo/ .*/zoo-@ANY_VERSION@/\n",
+        Some(&rsa2048()),
+    );
+    let out = import(&dir, "zoo");
+    out.assert_code(0);
+    let j = out.json();
+    has_note(
+        &out,
+        &j,
+        "review",
+        "debian/watch:2: the pattern matches version directories",
+    );
+    out.check(
+        !import_notes(&j)
+            .iter()
+            .any(|(_, m)| m.starts_with("downloadurlmangle")),
+        "the downloadurlmangle is translated, not noted as dropped",
+    );
+    let text = written(&dir, "zoo");
+    out.check(
+        text.contains("url = \"https://archive.example.org/dist/zoo/\"")
+            && text.contains("directory = 'zoo-")
+            && text.contains(r"pattern = 'apache\-zoo\-(?P<version>[0-9][0-9.]*)\.tar\.gz'"),
+        &format!("directory and the file pattern inside it:\n{text}"),
+    );
+    lint_ok(&dir);
 }

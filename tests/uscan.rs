@@ -568,3 +568,53 @@ fn uversionmangle_and_oversionmangle_are_honoured_filenamemangle_and_repacksuffi
         "repacksuffix reported",
     );
 }
+
+#[test]
+fn decompress_checks_the_signature_over_the_uncompressed_tar_and_places_the_orig_tarball() {
+    let dir = TestDir::new("uscan-decompress");
+    let server = Server::start();
+    let up = CertSpec::v4("Upstream <up@example.org>").generate();
+    let tar = util::compress::tar("hello 2.0");
+    let gz = util::compress::gzip(&tar);
+    // Upstream signs hello-2.0.tar; the mangle turns hello-2.0.tar.gz into hello-2.0.tar.sign.
+    let sig = pgp::sign_detached(&up, &tar, SystemTime::now(), false, true);
+    serve(
+        &server,
+        &[("hello-2.0.tar.gz", &gz), ("hello-2.0.tar.sign", &sig)],
+    );
+    let watch = |opts: &str| {
+        format!(
+            "version=4\nopts=\"pgpsigurlmangle=s/\\.gz$/.sign/{opts}\" \\\n  {} .*/hello-(\\d[\\d.]*)\\.tar\\.gz\n",
+            server.url("/releases/")
+        )
+    };
+    package(
+        &dir,
+        "hello",
+        "1.0-1",
+        &watch(""),
+        Some(&pgp::armored_public(&up)),
+    );
+    let out = dir.cmd(["uscan", "hello", "--download", "--json"]).run();
+    out.assert_code(1);
+    assert_eq!(names(dir.path()), ["hello"], "{}", dir.listing());
+
+    package(
+        &dir,
+        "hello",
+        "1.0-1",
+        &watch(",decompress"),
+        Some(&pgp::armored_public(&up)),
+    );
+    let out = dir.cmd(["uscan", "hello", "--download", "--json"]).run();
+    out.assert_code(0);
+    out.check(
+        out.json()["entries"][0]["signer"] == pgp::fingerprint(&up).as_str(),
+        "signer named",
+    );
+    assert_eq!(
+        std::fs::read(dir.join("hello_2.0.orig.tar.gz")).unwrap(),
+        gz,
+        "the compressed tarball is placed as served"
+    );
+}

@@ -1618,3 +1618,192 @@ fn verify_with_watch_refuses_keyring_or_fingerprint_beside_it_and_bad_watch_file
         .assert_code(2)
         .assert_stderr_contains(&["bad.toml", "keys.keyring"]);
 }
+
+// ---------------------------------------------------------------------------------------------
+// --decompress: upstream signs foo.tar and ships foo.tar.xz (uscan's `decompress`).
+// ---------------------------------------------------------------------------------------------
+
+/// A key, a `foo-1.0.tar` signed as `foo-1.0.tar.sign`, and `foo-1.0.tar.EXT` holding `file`
+/// (the compressed tar); returns the pin and the paths of the file and the signature.
+fn signed_tar(dir: &TestDir, ext: &str, file: &[u8], tar: &[u8]) -> (String, String, String) {
+    let cert = CertSpec::v4("Tar Signer <tar@example.org>").generate();
+    dir.write("keyring.asc", pgp::armored_public(&cert));
+    dir.write(
+        "foo-1.0.tar.sign",
+        pgp::sign_detached(&cert, tar, SystemTime::now(), false, true),
+    );
+    let name = format!("foo-1.0.tar.{ext}");
+    dir.write(&name, file);
+    (
+        pgp::fingerprint(&cert),
+        name,
+        "foo-1.0.tar.sign".to_string(),
+    )
+}
+
+fn verify_tar(dir: &TestDir, pin: &str, file: &str, sig: &str, extra: &[&str]) -> Output {
+    dir.cmd([
+        "verify",
+        file,
+        "--signature",
+        sig,
+        "--keyring",
+        "keyring.asc",
+    ])
+    .args(["--fingerprint", pin])
+    .args(extra)
+    .run()
+}
+
+#[test]
+fn signature_over_the_uncompressed_tar_verifies_with_decompress_for_gz_xz_bz2_and_zst() {
+    let tar = util::compress::tar("foo 1.0");
+    for (ext, format, compress) in [
+        ("gz", "gzip", util::compress::gzip as fn(&[u8]) -> Vec<u8>),
+        ("xz", "xz", util::compress::xz),
+        ("bz2", "bzip2", util::compress::bzip2),
+        ("zst", "zstd", util::compress::zstd),
+    ] {
+        let dir = TestDir::new(&format!("decompress-{ext}"));
+        let file = compress(&tar);
+        let (pin, name, sig) = signed_tar(&dir, ext, &file, &tar);
+        let out = verify_tar(&dir, &pin, &name, &sig, &["--decompress", "--json"]).in_case(ext);
+        out.assert_code(0);
+        let v = out.json();
+        out.check(v["verdict"] == "verified", "verified")
+            .check(v["signer"] == pin.as_str(), "the pinned signer")
+            .check(v["decompressed"] == format, "JSON names the format")
+            .check(
+                v["sha256"] == util::sha256_hex(&file).as_str(),
+                "sha256 is the compressed file's, as on disk",
+            );
+        verify_tar(&dir, &pin, &name, &sig, &["--decompress"])
+            .in_case(ext)
+            .assert_code(0)
+            .assert_stdout_contains(&["verified"]);
+    }
+}
+
+#[test]
+fn signature_over_the_uncompressed_tar_fails_without_decompress_and_the_hint_names_it() {
+    let dir = TestDir::new("decompress-missing");
+    let tar = util::compress::tar("foo 1.0");
+    let (pin, name, sig) = signed_tar(&dir, "xz", &util::compress::xz(&tar), &tar);
+    let out = verify_tar(&dir, &pin, &name, &sig, &["--json"]);
+    out.assert_code(1);
+    let v = out.json();
+    out.check(
+        v["signatures"][0]["status"] == "bad_signature",
+        "over the compressed bytes the signature is bad",
+    );
+    let hint = v["hint"].as_str().unwrap_or_default();
+    out.check(
+        hint.contains("xz-compressed") && hint.contains("--decompress"),
+        &format!("the hint should say the file is xz and name --decompress: {hint:?}"),
+    );
+    verify_tar(&dir, &pin, &name, &sig, &[])
+        .assert_code(1)
+        .assert_stderr_contains(&["--decompress"]);
+}
+
+#[test]
+fn tampered_compressed_bytes_are_refused_with_decompress() {
+    let tar = util::compress::tar("foo 1.0");
+    let good = util::compress::gzip(&tar);
+    // A byte flipped inside the stream: the decoder's CRC catches it before any verdict.
+    let mut flipped = good.clone();
+    let at = flipped.len() / 2;
+    flipped[at] ^= 0x01;
+    // Unsigned bytes glued after a valid stream.
+    let mut trailing = good.clone();
+    trailing.extend_from_slice(b"#!/bin/sh\nrm -rf ~\n");
+    // A valid stream of other content: decodes fine, the signature is bad.
+    let mut other_tar = tar.clone();
+    other_tar.extend_from_slice(b"one more file\n");
+    let other = util::compress::gzip(&other_tar);
+    for (case, file, status) in [
+        ("flipped", flipped, None),
+        ("trailing", trailing, None),
+        ("other content", other, Some("bad_signature")),
+    ] {
+        let dir = TestDir::new("decompress-tampered");
+        let (pin, name, sig) = signed_tar(&dir, "gz", &file, &tar);
+        let out = verify_tar(&dir, &pin, &name, &sig, &["--decompress", "--json"]).in_case(case);
+        out.assert_code(1);
+        let v = out.json();
+        match status {
+            Some(status) => {
+                out.check(v["verdict"] == "rejected", "rejected")
+                    .check(v["signatures"][0]["status"] == status, status);
+            }
+            None => {
+                let message = v["error"]["message"].as_str().unwrap_or_default();
+                out.check(
+                    v["error"]["kind"] == "verification"
+                        && message.contains(&name)
+                        && message.contains("gzip stream is corrupt"),
+                    &format!("a corrupt stream is refused, naming the file: {message:?}"),
+                )
+                .check(
+                    v["error"]["hint"]
+                        .as_str()
+                        .is_some_and(|h| h.contains("download it again")),
+                    "the hint says the next step",
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn decompress_on_a_file_that_is_not_compressed_is_refused_and_says_to_drop_it() {
+    let dir = TestDir::new("decompress-plain");
+    let tar = util::compress::tar("foo 1.0");
+    let (pin, name, sig) = signed_tar(&dir, "gz", &tar, &tar);
+    let out = verify_tar(&dir, &pin, &name, &sig, &["--decompress"]);
+    out.assert_code(1).assert_stderr_contains(&[
+        &name,
+        "not gzip, xz, bzip2 or zstd",
+        "drop --decompress",
+    ]);
+    verify_tar(&dir, &pin, &name, &sig, &[]).assert_code(0);
+}
+
+#[test]
+fn watch_file_decompress_field_makes_verify_watch_check_the_content() {
+    let dir = TestDir::new("decompress-watch");
+    let tar = util::compress::tar("foo 1.0");
+    let file = util::compress::bzip2(&tar);
+    let (pin, name, sig) = signed_tar(&dir, "bz2", &file, &tar);
+    let watch = |decompress: &str| {
+        format!(
+            "[source]\nurl = \"https://example.org/pub/\"\npattern = 'foo-(?P<version>[\\d.]+)\\.tar\\.bz2'\n\n\
+             [signature]\nurl = \"{{dir}}/foo-{{version}}.tar.sign\"\n{decompress}\n\
+             [keys]\nkeyring = \"keyring.asc\"\nfingerprints = [\"{pin}\"]\n"
+        )
+    };
+    dir.write("foo.toml", watch("decompress = true"));
+    let run = || {
+        dir.cmd([
+            "verify",
+            &name,
+            "--signature",
+            &sig,
+            "--watch",
+            "foo.toml",
+            "--json",
+        ])
+        .run()
+    };
+    let out = run();
+    out.assert_code(0);
+    out.check(out.json()["decompressed"] == "bzip2", "decompressed: bzip2");
+    dir.write("foo.toml", watch(""));
+    let out = run();
+    out.assert_code(1);
+    let hint = out.json()["hint"].as_str().unwrap_or_default().to_string();
+    out.check(
+        hint.contains("decompress = true") && hint.contains("foo.toml"),
+        &format!("the hint names the watch-file field: {hint:?}"),
+    );
+}

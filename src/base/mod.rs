@@ -1,7 +1,9 @@
-//! The ground floor: digests and the overlapped reader, the URL policy, version ordering.
+//! The ground floor: digests and the overlapped reader, decompression of signed content,
+//! the URL policy, version ordering.
 //!
 //! Every other module may use these; they use nothing of the crate.
 
+pub mod decompress;
 pub mod digest;
 pub mod url;
 pub mod version;

@@ -10,9 +10,9 @@
 use std::path::Path;
 
 use super::Outcome;
-use super::verify::{default_signature, open_data, read_signature};
+use super::verify::{default_signature, prove, read_signature};
 use crate::cli::AcceptArgs;
-use crate::error::{Failure, VerifyError, config, io};
+use crate::error::{Failure, VerifyError, config};
 use crate::exit::Exit;
 use crate::report::Printer;
 use crate::verify::{Checker, Exception, Keyring, Proof, Rule, Status};
@@ -35,13 +35,18 @@ pub fn run(printer: &Printer, args: &AcceptArgs) -> Outcome {
     let judge = |exceptions: Vec<Exception>| -> Result<Judged, Failure> {
         let checker =
             Checker::new(&keyring, &keys.pins, keys.threshold)?.with_exceptions(exceptions);
-        let proven = Proof::Detached {
-            signature: &signature,
-            checker: &checker,
-            sha256: true,
-        }
-        .check_reader(open_data(&args.file)?)
-        .map_err(|e| io(format_args!("{}: cannot read", args.file.display()), &e))?;
+        let decompress = watch
+            .decompress
+            .then(|| format!("[signature] decompress = true in {}", args.watch.display()));
+        let proven = prove(
+            Proof::Detached {
+                signature: &signature,
+                checker: &checker,
+                sha256: true,
+            },
+            &args.file,
+            decompress.as_deref(),
+        )?;
         Ok(Judged {
             verdict: proven
                 .openpgp()
@@ -50,10 +55,16 @@ pub fn run(printer: &Printer, args: &AcceptArgs) -> Outcome {
             sha256: proven
                 .sha256
                 .expect("a detached proof started with sha256 gives it"),
+            content_sha256: proven.content_sha256,
         })
     };
     let file = args.file.display().to_string();
     let plain = judge(Vec::new())?;
+    // The exception names the bytes the signature covers: with `decompress`, the content.
+    let signed_sha256 = plain
+        .content_sha256
+        .clone()
+        .unwrap_or_else(|| plain.sha256.clone());
     if plain.verdict.is_verified() {
         printer.note(&format!(
             "{file} verifies without an exception ({}); nothing recorded",
@@ -64,7 +75,7 @@ pub fn run(printer: &Printer, args: &AcceptArgs) -> Outcome {
     if let Some(existing) = watch
         .accept
         .iter()
-        .find(|a| a.exception.sha256 == plain.sha256)
+        .find(|a| a.exception.sha256 == signed_sha256)
     {
         let why = format!(
             "an exception for these bytes is recorded already ({} by {}), yet they do not verify: {}",
@@ -90,7 +101,7 @@ pub fn run(printer: &Printer, args: &AcceptArgs) -> Outcome {
     }
     for (rule, cert) in &candidates {
         let exception = Exception {
-            sha256: plain.sha256.clone(),
+            sha256: signed_sha256.clone(),
             signer: crate::verify::parse_pin(cert)
                 .expect("certificate fingerprints we formatted parse")
                 .0,
@@ -106,7 +117,7 @@ pub fn run(printer: &Printer, args: &AcceptArgs) -> Outcome {
             record(&args.watch, &args.file, version.as_deref(), &exception)?;
             printer.result(&format!(
                 "accepted: {file}: {rule} waived for pinned key {cert}, sha256 {}; recorded in {}",
-                plain.sha256,
+                signed_sha256,
                 args.watch.display()
             ));
             printer.note(
@@ -121,6 +132,8 @@ pub fn run(printer: &Printer, args: &AcceptArgs) -> Outcome {
 /// A file's sha256 and the OpenPGP verdict on its signature.
 struct Judged {
     sha256: String,
+    /// With `decompress`: the content's sha256, what the signature covers.
+    content_sha256: Option<String>,
     verdict: crate::verify::Verdict,
 }
 

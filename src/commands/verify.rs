@@ -6,13 +6,14 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use super::Outcome;
+use crate::base::decompress::Format;
 use crate::cli::VerifyArgs;
 use crate::error::{Failure, config};
 use crate::exit::Exit;
 use crate::report::Printer;
 use crate::report::model::{ChecksumReport, SigstoreReport, VerdictWord, VerifyReport};
 use crate::verify::sigstore::{self, Artifact, IdentityPin, SPEC_HINT, TrustRoot};
-use crate::verify::{self, Checker, Keyring, MAX_SIGNATURE_BYTES, Proof, checksums};
+use crate::verify::{self, Checker, Keyring, MAX_SIGNATURE_BYTES, Proof, Proven, checksums};
 
 /// Runs `verify`.
 pub fn run(printer: &Printer, args: &VerifyArgs) -> Outcome {
@@ -63,15 +64,24 @@ pub fn run(printer: &Printer, args: &VerifyArgs) -> Outcome {
             "pass --sigstore BUNDLE (FILE.sigstore, FILE.publish.attestation, or PyPI's FILE.provenance)",
         ));
     }
-    let (keyring_path, pins, threshold, exceptions, field) = match &watch {
+    let (keyring_path, pins, threshold, exceptions, field, decompress) = match &watch {
         Some(watch) => {
             let keys = watch.openpgp()?;
+            let decompress = match (args.decompress, watch.decompress) {
+                (true, _) => Some("--decompress".to_string()),
+                (false, true) => Some(format!(
+                    "[signature] decompress = true in {}",
+                    watch.path.display()
+                )),
+                (false, false) => None,
+            };
             (
                 keys.keyring.clone(),
                 keys.pins.clone(),
                 args.threshold.unwrap_or(keys.threshold),
                 watch.exceptions(),
                 "keys.fingerprints",
+                decompress,
             )
         }
         None => (
@@ -82,6 +92,7 @@ pub fn run(printer: &Printer, args: &VerifyArgs) -> Outcome {
             args.threshold.unwrap_or(1),
             Vec::new(),
             "--fingerprint",
+            args.decompress.then(|| "--decompress".to_string()),
         ),
     };
     let keyring = Keyring::load(&keyring_path)?;
@@ -97,22 +108,25 @@ pub fn run(printer: &Printer, args: &VerifyArgs) -> Outcome {
     })?
     .with_exceptions(exceptions);
     if let Some(sums) = &args.checksums {
-        return through_checksums(printer, args, &checker, sums);
+        return through_checksums(printer, args, &checker, sums, decompress.as_deref());
     }
     let sig_path = match &args.signature {
         Some(p) => p.clone(),
         None => default_signature(&args.file)?,
     };
     let signature = read_signature(&sig_path)?;
-    let proven = Proof::Detached {
-        signature: &signature,
-        checker: &checker,
-        // Only a recorded exception needs the file's sha256; a second hash over a large
-        // SHA-512-signed file is otherwise wasted.
-        sha256: checker.has_exceptions(),
-    }
-    .check_reader(open_data(&args.file)?)
-    .map_err(|e| config(format!("{}: read error: {e}", args.file.display())))?;
+    let proven = prove(
+        Proof::Detached {
+            signature: &signature,
+            checker: &checker,
+            // Only a recorded exception needs the file's sha256; a second hash over a large
+            // SHA-512-signed file is otherwise wasted (decompressing, the file's own sha256
+            // is reported, and always taken).
+            sha256: checker.has_exceptions(),
+        },
+        &args.file,
+        decompress.as_deref(),
+    )?;
     let verdict = proven
         .openpgp()
         .expect("a detached signature gives an OpenPGP verdict");
@@ -120,8 +134,45 @@ pub fn run(printer: &Printer, args: &VerifyArgs) -> Outcome {
     let mut report = VerifyReport::new(&file, &sig_path.display().to_string(), verdict);
     let watch = args.watch.as_ref().map(|w| w.display().to_string());
     report.hint = verdict.hint_for(&file, watch.as_deref());
+    if decompress.is_none()
+        && report.hint.is_none()
+        && let Some(format) = crate::base::decompress::format_of(&args.file)
+    {
+        let how = match &watch {
+            Some(w) => {
+                format!("add `decompress = true` under [signature] in {w}, or pass --decompress")
+            }
+            None => format!(
+                "sigwatch verify {file} --signature {} --decompress …",
+                sig_path.display()
+            ),
+        };
+        report.hint = verdict.decompress_hint(&file, format, &how);
+    }
+    report.decompressed = proven.decompressed.map(Format::name);
+    if proven.decompressed.is_some() {
+        report.sha256 = proven.sha256.clone();
+    }
     printer.verify_report(&report, verdict);
     Ok(Exit::refused_unless(proven.is_trusted()))
+}
+
+/// Checks `proof` over FILE's bytes, or over its decompressed content when `decompress`
+/// names what asked for that (the flag or the watch file's field).
+pub(crate) fn prove(
+    proof: Proof<'_>,
+    file: &Path,
+    decompress: Option<&str>,
+) -> Result<Proven, Failure> {
+    let data = open_data(file)?;
+    match decompress {
+        Some(switch) => proof
+            .check_decompressed(data)
+            .map_err(|e| crate::error::decompression(&file.display().to_string(), switch, e)),
+        None => proof
+            .check_reader(data)
+            .map_err(|e| config(format!("{}: read error: {e}", file.display()))),
+    }
 }
 
 /// `verify --sigstore`: a Sigstore bundle or PEP 740 attestation/provenance, judged offline.
@@ -219,15 +270,21 @@ fn both(
         None => default_signature(&args.file)?,
     };
     let signature = read_signature(&sig_path)?;
-    let proven = Proof::Detached {
-        signature: &signature,
-        checker: &checker,
-        // Only a recorded exception needs the file's sha256; a second hash over a large
-        // SHA-512-signed file is otherwise wasted.
-        sha256: checker.has_exceptions(),
-    }
-    .check_reader(open_data(&args.file)?)
-    .map_err(|e| config(format!("{}: read error: {e}", args.file.display())))?;
+    let decompress = (args.decompress || watch.decompress).then(|| {
+        format!(
+            "[signature] decompress = true in {} (or --decompress)",
+            watch.path.display()
+        )
+    });
+    let proven = prove(
+        Proof::Detached {
+            signature: &signature,
+            checker: &checker,
+            sha256: checker.has_exceptions(),
+        },
+        &args.file,
+        decompress.as_deref(),
+    )?;
     let verdict = proven
         .openpgp()
         .expect("a detached signature gives an OpenPGP verdict");
@@ -274,6 +331,7 @@ fn through_checksums(
     args: &VerifyArgs,
     checker: &Checker<'_>,
     sums_path: &Path,
+    decompress: Option<&str>,
 ) -> Outcome {
     const MAX_SUMS: u64 = 16 << 20;
     let mut sums_bytes = Vec::new();
@@ -322,13 +380,16 @@ fn through_checksums(
                 report.verdict = VerdictWord::Rejected;
             }
             Some((algo, expected)) => {
-                let proven = Proof::ChecksumLine {
-                    algo: *algo,
-                    expected,
-                    verdict: &verdict,
-                }
-                .check_reader(open_data(&args.file)?)
-                .map_err(|e| config(format!("{file}: read error: {e}")))?;
+                let proven = prove(
+                    Proof::ChecksumLine {
+                        algo: *algo,
+                        expected,
+                        verdict: &verdict,
+                    },
+                    &args.file,
+                    decompress,
+                )?;
+                report.decompressed = proven.decompressed.map(Format::name);
                 let line = proven.line().expect("a checksum-line proof");
                 report.checksums = Some(Some(ChecksumReport {
                     file: sums_name.clone(),

@@ -199,6 +199,25 @@ pub fn verification(message: impl Into<String>) -> Failure {
     Failure::new(Kind::Verification, message)
 }
 
+/// A file to be checked over its decompressed content that does not decompress. `file`
+/// names it; `switch` is what asked for decompression (`--decompress`, or the watch file's
+/// `[signature] decompress = true`).
+pub fn decompression(file: &str, switch: &str, err: crate::base::decompress::Error) -> Failure {
+    use crate::base::decompress::Error as E;
+    match err {
+        E::NotCompressed { .. } => verification(format!(
+            "{file}: {switch} says the signature covers the decompressed content, but {err}; nothing was verified"
+        ))
+        .hint(format!(
+            "if upstream signs the file as served (foo.tar.gz.asc over foo.tar.gz), drop {switch}"
+        )),
+        E::Corrupt { .. } => verification(format!("{file}: {err}; nothing was verified")).hint(
+            "the file is damaged or was altered: download it again, and compare it with the digest upstream publishes",
+        ),
+        E::Io(e) => io(format_args!("{file}: cannot read"), &e),
+    }
+}
+
 /// The kind of an error: the first [`Failure`] or boundary error in its chain, else
 /// configuration.
 ///

@@ -58,8 +58,6 @@ pub struct Draft<'a> {
     /// Refresh sources written whenever keys are pinned (`keyserver`), as far as this
     /// build's watch-file schema knows them.
     pub always_refresh: Vec<String>,
-    /// Comment lines under `[signature]` (a field the schema does not have yet).
-    pub signature_extra: Vec<String>,
     /// The keys considered, for the comments.
     pub keys: &'a [KeyLine],
 }
@@ -89,17 +87,6 @@ fn compose(draft: &Draft, notes: &[Note], refresh: &[String]) -> String {
     let mut new = draft.new.clone();
     new.notes.extend(review_lines(notes, draft.keys));
     let mut text = render(&new);
-    if !draft.signature_extra.is_empty()
-        && let Some(at) = text.find("[signature]\n")
-    {
-        let at = at + "[signature]\n".len();
-        let extra: String = draft
-            .signature_extra
-            .iter()
-            .map(|l| format!("# {l}\n"))
-            .collect();
-        text.insert_str(at, &extra);
-    }
     text.push_str(&refresh_lines(refresh));
     text
 }

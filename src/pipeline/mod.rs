@@ -8,6 +8,8 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
+use crate::base::decompress;
+use crate::base::digest::{Algo, Consume, Hasher};
 use crate::error::{self, Failure, Kind, VerifyError, config};
 use crate::fetch;
 use crate::history::{Entry, History};
@@ -336,10 +338,13 @@ async fn fetch_file(
         Some(_) => Some(sigstore_evidence(run, file, out).await?),
         None => None,
     };
-    // Every proof the watch file asks for, fed the same bytes; all must pass.
-    let mut proofs = Vec::new();
+    // Every proof the watch file asks for; all must pass. With `[signature] decompress`, the
+    // OpenPGP proof reads the decompressed content (`content`); the others read the bytes as
+    // downloaded (`raw`).
+    let mut content = None;
+    let mut raw = Vec::new();
     if let (Some(evidence), Some(checker)) = (&evidence, checker) {
-        proofs.push(match evidence {
+        let proof = match evidence {
             Evidence::Detached { signature, .. } => Proof::Detached {
                 signature,
                 checker,
@@ -354,30 +359,48 @@ async fn fetch_file(
                 expected,
                 verdict: &run.sums[sums_url].verdict,
             },
-        });
+        };
+        if run.watch.decompress {
+            content = Some(proof);
+        } else {
+            raw.push(proof);
+        }
     }
     if let (Some(bundle), Some(checker)) = (&bundle, sigstore_checker) {
-        proofs.push(Proof::Sigstore {
+        raw.push(Proof::Sigstore {
             proof: &bundle.proof,
             checker,
             name: filename,
             version: Some(run.version),
         });
     }
+    let decompress_switch = format!(
+        "[signature] decompress = true in {}",
+        run.watch.path.display()
+    );
 
     // A file already at the destination is proven again, never trusted because it exists.
     let mut existing = None;
     if dest.is_file() {
-        let f = std::fs::File::open(&dest)
-            .map_err(|e| error::io(format_args!("{}: cannot read", dest.display()), &e))?;
-        let proven = Provings::check_reader(&proofs, f)
-            .map_err(|e| error::io(format_args!("{}: cannot read", dest.display()), &e))?;
-        let index_ok = proven.first().is_some_and(|p| {
-            file.sha256
-                .as_ref()
-                .is_none_or(|want| Some(want) == p.sha256.as_ref())
-        });
-        if index_ok && proven.iter().all(Proven::is_trusted) {
+        let open = || {
+            std::fs::File::open(&dest)
+                .map_err(|e| error::io(format_args!("{}: cannot read", dest.display()), &e))
+        };
+        // A file there that does not decompress is not trusted, just downloaded again.
+        let mut proven = match content {
+            Some(proof) => proof.check_decompressed(open()?).ok().into_iter().collect(),
+            None => Vec::new(),
+        };
+        proven.extend(
+            Provings::check_reader(&raw, open()?)
+                .map_err(|e| error::io(format_args!("{}: cannot read", dest.display()), &e))?,
+        );
+        let index_ok = sha256_of(&proven)
+            .is_some_and(|got| file.sha256.as_deref().is_none_or(|want| want == got));
+        if index_ok
+            && proven.len() == raw.len() + usize::from(content.is_some())
+            && proven.iter().all(Proven::is_trusted)
+        {
             existing = Some(proven);
         } else {
             run.notices.push(format!(
@@ -389,15 +412,36 @@ async fn fetch_file(
     let (proven, tmp) = match existing {
         Some(proven) => (proven, None),
         None => {
-            let mut proving = Provings::start(&proofs);
-            let got = fetch::download(run.http, &file.url, &run.opts.dest, file.size, &mut proving)
-                .await?;
-            let proven = proving.finish();
-            if let (Some(want), Some(got)) = (&file.sha256, sha256_of(&proven))
-                && want != got
+            // The bytes go through the raw proofs (and a SHA-256 for the index's digest) as
+            // they land; a content proof then reads the temporary file back through the
+            // decoder. Either way the file stays in the temporary file until judged.
+            let mut provings = Provings::start(&raw);
+            let mut sha256 = Hasher::new(Algo::Sha256);
+            let got = {
+                let mut both = Tee(&mut provings, &mut sha256);
+                fetch::download(run.http, &file.url, &run.opts.dest, file.size, &mut both).await?
+            };
+            let file_sha256 = sha256.hex();
+            if let Some(want) = &file.sha256
+                && *want != file_sha256
             {
-                return Err(fetch::digest_mismatch(&file.url, want, got));
+                return Err(fetch::digest_mismatch(&file.url, want, &file_sha256));
             }
+            let mut proven = Vec::new();
+            if let Some(proof) = content {
+                let reader = got.tmp.reopen().map_err(|e| {
+                    error::io(
+                        format_args!("{}: cannot read", got.tmp.path().display()),
+                        &e,
+                    )
+                })?;
+                proven.push(
+                    proof
+                        .check_decompressed(reader)
+                        .map_err(|e| error::decompression(&file.url, &decompress_switch, e))?,
+                );
+            }
+            proven.extend(provings.finish());
             (proven, Some(got.tmp))
         }
     };
@@ -405,18 +449,37 @@ async fn fetch_file(
     let mut publisher = None;
     for p in &proven {
         match &p.judgement {
-            Judgement::OpenPgp { .. } => {
+            Judgement::OpenPgp { verdict, .. } => {
                 let evidence = evidence
                     .as_ref()
                     .expect("an OpenPGP proof has its evidence");
-                signer = Some(judge(
-                    evidence,
-                    p,
-                    &file.url,
-                    filename,
-                    &run.watch.path,
-                    out,
-                )?);
+                let judged = judge(evidence, p, &file.url, filename, &run.watch.path, out)
+                    .map_err(|failure| {
+                        // A bad signature over a compressed file: upstream may sign the
+                        // uncompressed tar.
+                        let on_disk = tmp.as_ref().map_or(dest.as_path(), |t| t.path());
+                        let hint = (!run.watch.decompress)
+                            .then(|| decompress::format_of(on_disk))
+                            .flatten()
+                            .and_then(|format| {
+                                verdict.decompress_hint(
+                                    filename,
+                                    format,
+                                    &format!(
+                                        "add `decompress = true` under [signature] in {}",
+                                        run.watch.path.display()
+                                    ),
+                                )
+                            });
+                        match hint {
+                            Some(hint) if failure.hint.is_none() => failure.hint(hint),
+                            _ => failure,
+                        }
+                    })?;
+                signer = Some(judged);
+                if let Some(fetched) = out.fetched.as_mut() {
+                    fetched.decompressed = p.decompressed.map(decompress::Format::name);
+                }
             }
             Judgement::Sigstore(verdict) => {
                 let bundle = bundle.as_ref().expect("a Sigstore proof has its evidence");
@@ -470,6 +533,21 @@ async fn fetch_file(
         &beside,
         out,
     )
+}
+
+/// Feeds one download to two consumers.
+struct Tee<'a, A, B>(&'a mut A, &'a mut B);
+
+impl<A: Consume, B: Consume> Consume for Tee<'_, A, B> {
+    fn update(&mut self, chunk: &[u8]) {
+        self.0.update(chunk);
+        self.1.update(chunk);
+    }
+
+    fn reset(&mut self) {
+        self.0.reset();
+        self.1.reset();
+    }
 }
 
 /// The file's sha256, as the proofs computed it (every proof here is started with it).

@@ -96,6 +96,10 @@ pub struct Fetched {
     pub accepted_by_exception: bool,
     /// That exception (rule, signer, sha256, reason), or null.
     pub exception: Option<Accepted>,
+    /// The compression format ("gzip", "xz", "bzip2", "zstd") when the signature was checked
+    /// over the decompressed content (`[signature] decompress = true`), else null. The
+    /// file's `sha256` stays that of the file as downloaded.
+    pub decompressed: Option<&'static str>,
     /// With `[sigstore]`: the Sigstore proof's verdict and publisher (absent otherwise).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sigstore: Option<SigstoreFetched>,
@@ -301,6 +305,13 @@ pub struct VerifyReport {
     /// When rejected for a reason the user can act on: the next step.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
+    /// `verify --decompress` only: the compression format whose decompressed content the
+    /// signature was checked over.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decompressed: Option<&'static str>,
+    /// `verify --decompress` only: the sha256 of FILE itself, as on disk (compressed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
 }
 
 impl VerifyReport {
@@ -321,6 +332,8 @@ impl VerifyReport {
             exception: verdict.accepted.clone(),
             checksums: None,
             hint: verdict.hint_for(file, None),
+            decompressed: None,
+            sha256: None,
         }
     }
 }

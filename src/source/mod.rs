@@ -146,6 +146,68 @@ pub fn listing_files(body: &[u8], base: &Url, pattern: &regex::Regex) -> Vec<(St
     out
 }
 
+/// How many of the newest matching directories `directory` reads before giving up.
+const DIRECTORIES_TRIED: usize = 3;
+
+/// The directory links of a listing page (`href` ending in `/`) whose name matches
+/// `pattern` (whole), with their versions: its `version` group, else its first group, else
+/// the whole name. The "file" is the directory, its URL ending in `/`.
+pub fn listing_directories(
+    body: &[u8],
+    base: &Url,
+    pattern: &regex::Regex,
+) -> Vec<(String, IndexFile)> {
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for link in links(body, base) {
+        let Some(mut url) = link.url else { continue };
+        // Only links below the page: a listing's parent link ("../") or another site's
+        // directory is not one of its version directories.
+        if !url.path().ends_with('/')
+            || !url.as_str().starts_with(base.as_str())
+            || url.as_str() == base.as_str()
+        {
+            continue;
+        }
+        url.set_fragment(None);
+        url.set_query(None);
+        let Some(name) = url
+            .path_segments()
+            .and_then(|mut s| s.rfind(|s| !s.is_empty()))
+            .map(|s| {
+                percent_encoding::percent_decode_str(s)
+                    .decode_utf8_lossy()
+                    .into_owned()
+            })
+        else {
+            continue;
+        };
+        let Some(caps) = pattern.captures(&name) else {
+            continue;
+        };
+        let version = caps
+            .name("version")
+            .or_else(|| caps.get(1))
+            .map_or(name.as_str(), |m| m.as_str())
+            .to_string();
+        if version.is_empty() || !seen.insert(name.clone()) {
+            continue;
+        }
+        out.push((
+            version,
+            IndexFile {
+                filename: name,
+                url: url.into(),
+                sha256: None,
+                size: None,
+                yanked: false,
+                provenance: None,
+            },
+        ));
+    }
+    out
+}
+
 /// Anchors a user's pattern so it must match the whole file name.
 pub fn anchored(pattern: &str) -> Result<regex::Regex, regex::Error> {
     regex::Regex::new(&format!("^(?:{pattern})$"))
@@ -252,11 +314,40 @@ pub async fn discover(http: &Http, src: &Source) -> Result<Vec<Release>, Failure
             Ok(group(versioned))
         }
         Source::Forge { .. } => forge::discover(http, src).await,
-        Source::Url { url, pattern, .. } => {
+        Source::Url {
+            url,
+            pattern,
+            directory,
+            prereleases,
+        } => {
             let page = http.get_page(url, "text/html, */*;q=0.5").await?;
             let re = anchored(pattern)
                 .map_err(|e| Failure::new(Kind::Config, format!("pattern: {e}")))?;
-            Ok(group(listing_files(&page.body, &page.url, &re)))
+            let Some(directory) = directory else {
+                return Ok(group(listing_files(&page.body, &page.url, &re)));
+            };
+            let (name, below) = crate::watch::split_directory(directory);
+            let dir_re = anchored(name)
+                .map_err(|e| Failure::new(Kind::Config, format!("directory: {e}")))?;
+            // The newest directories first; the first that offers a matching file is read
+            // (a directory made before its files were uploaded is passed over).
+            let dirs = group(listing_directories(&page.body, &page.url, &dir_re));
+            // A pre-release directory (`6.0-rc1/`) holds pre-releases only.
+            let wanted = dirs.iter().filter(|d| *prereleases || !d.prerelease);
+            for dir in wanted.take(DIRECTORIES_TRIED) {
+                let Some(mut dir_url) = dir.files.first().map(|f| f.url.clone()) else {
+                    continue;
+                };
+                if !below.is_empty() {
+                    dir_url = format!("{dir_url}{below}/");
+                }
+                let listing = http.get_page(&dir_url, "text/html, */*;q=0.5").await?;
+                let files = listing_files(&listing.body, &listing.url, &re);
+                if !files.is_empty() {
+                    return Ok(group(files));
+                }
+            }
+            Ok(Vec::new())
         }
     }
 }

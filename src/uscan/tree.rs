@@ -180,15 +180,16 @@ fn with_keyring(text: &str, key_file: &Path, anchor: &Path) -> Result<String, St
 fn translate(dir: &Path) -> Result<Vec<Translated>, Failure> {
     let t = crate::import::debian::translate(dir).map_err(Failure::from)?;
     let package = t.package;
-    Ok(t
-        .entries
+    Ok(t.entries
         .into_iter()
         .map(|e| {
             let component = e.component.clone();
             let subst = |s: String| {
-                debian_watch::subst::subst(&s, || package.clone(), || {
-                    component.clone().unwrap_or_default()
-                })
+                debian_watch::subst::subst(
+                    &s,
+                    || package.clone(),
+                    || component.clone().unwrap_or_default(),
+                )
             };
             let m = e.mangles;
             let mut notes = e.notes;
@@ -198,14 +199,6 @@ fn translate(dir: &Path) -> Result<Vec<Translated>, Failure> {
                     line: Some(e.line),
                     message: "nothing is pinned".into(),
                     severity: Severity::Error,
-                });
-            }
-            if m.decompress {
-                notes.push(Note {
-                    file: "debian/watch".into(),
-                    line: Some(e.line),
-                    message: "decompress: upstream signs the uncompressed tarball; sigwatch verifies the file as served, so this signature will not verify".into(),
-                    severity: Severity::Review,
                 });
             }
             Translated {

@@ -13,6 +13,7 @@ use std::io::{self, Read};
 use sha2::Digest as _;
 
 use super::{Checker, Pending, Verdict, sigstore};
+use crate::base::decompress::{self, Decompressed, Format};
 use crate::base::digest::{Algo, Consume, Hasher, hex, read_overlapped};
 
 /// Why a file is trusted.
@@ -79,6 +80,12 @@ pub struct Proven {
     pub sha256: Option<String>,
     /// The proof's judgement.
     pub judgement: Judgement,
+    /// Set when the proof was checked over the file's decompressed content (the signature
+    /// covers `foo.tar`, the file is `foo.tar.xz`); `sha256` is still the file's own.
+    pub decompressed: Option<Format>,
+    /// With `decompressed`: the sha256 of the decompressed content, which is what the
+    /// signature covers and what a recorded exception (`[[accept]]`) names.
+    pub content_sha256: Option<String>,
 }
 
 /// The judgement of one proof.
@@ -208,6 +215,35 @@ impl<'a> Proof<'a> {
         read_overlapped(reader, |chunk| proving.update(chunk))?;
         Ok(proving.finish())
     }
+
+    /// Checks this proof over the decompressed content of `reader` (a compressed file on
+    /// disk; the format comes from its first bytes), streamed: decoding on one thread while
+    /// the proof hashes on this one. The [`Proven`]'s `sha256` is the compressed file's, as
+    /// downloaded; a corrupt stream, or bytes after its end, is an error, never a verdict.
+    pub fn check_decompressed<R: Read + Send>(
+        self,
+        reader: R,
+    ) -> Result<Proven, decompress::Error> {
+        let mut content = Decompressed::new(reader)?;
+        let format = content.format();
+        let mut proving = self.start();
+        read_overlapped(&mut content, |chunk| proving.update(chunk)).map_err(|e| {
+            if e.get_ref()
+                .is_some_and(|inner| inner.is::<decompress::Error>())
+            {
+                let inner = e.into_inner().expect("checked: it has an inner error");
+                *inner
+                    .downcast::<decompress::Error>()
+                    .expect("checked: it is a decompress::Error")
+            } else {
+                decompress::Error::Io(e)
+            }
+        })?;
+        let mut proven = proving.finish();
+        proven.content_sha256 = proven.sha256.replace(content.file_sha256());
+        proven.decompressed = Some(format);
+        Ok(proven)
+    }
 }
 
 impl Consume for Proving<'_> {
@@ -260,6 +296,8 @@ impl Proving<'_> {
                     verdict: checker.finish(pending),
                     line: None,
                 },
+                decompressed: None,
+                content_sha256: None,
             },
             State::Line {
                 line,
@@ -278,6 +316,8 @@ impl Proving<'_> {
                             actual,
                         }),
                     },
+                    decompressed: None,
+                    content_sha256: None,
                 }
             }
             State::Sigstore {
@@ -294,6 +334,8 @@ impl Proving<'_> {
                 Proven {
                     sha256: Some(hex(&artifact.sha256)),
                     judgement: Judgement::Sigstore(checker.verify_proof(proof, &artifact, version)),
+                    decompressed: None,
+                    content_sha256: None,
                 }
             }
         }

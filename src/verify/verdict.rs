@@ -9,6 +9,7 @@ use sequoia_openpgp::Fingerprint;
 use serde::Serialize;
 
 use super::Accepted;
+use crate::base::decompress::Format;
 
 /// What became of one signature.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -230,6 +231,23 @@ impl Verdict {
             ));
         }
         None
+    }
+
+    /// When every signature is bad over a compressed file: upstream may sign the uncompressed
+    /// content (`foo.tar.sign` over `foo.tar`, shipped as `foo.tar.xz`). `how` says how to
+    /// check that (the `verify` flag or the watch-file field).
+    pub fn decompress_hint(&self, file: &str, format: Format, how: &str) -> Option<String> {
+        let all_bad = !self.signatures.is_empty()
+            && self
+                .signatures
+                .iter()
+                .all(|r| r.status == Status::BadSignature);
+        (all_bad && !self.is_verified()).then(|| {
+            format!(
+                "{file} is {format}-compressed: if upstream signs the uncompressed content \
+                 (a foo.tar.sign or foo.tar.asc over foo.tar), check the signature over the decompressed stream: {how}"
+            )
+        })
     }
 
     pub(super) fn rejected(reason: Reason, threshold: usize) -> Verdict {

@@ -35,6 +35,9 @@ pub struct Watch {
     /// A signed checksum file's URL template: when set, the artifact is trusted through its
     /// line in that file (whose own signature is `{checksums}.asc`/`.sig`, or clearsigned).
     pub checksums: Option<String>,
+    /// `[signature] decompress = true`: upstream signs the uncompressed content (`foo.tar.sign`
+    /// over `foo.tar`, shipped as `foo.tar.xz`), so the proof reads the decompressed stream.
+    pub decompress: bool,
     /// OpenPGP pins (`[keys]`); `None` when only `[sigstore]` pins a signer.
     pub keys: Option<Keys>,
     /// Recorded exceptions (`[[accept]]`), each for one exact file.
@@ -155,6 +158,10 @@ pub enum Source {
         url: String,
         /// Regex matched on each link's file name, with a `version` group (or the first group).
         pattern: String,
+        /// Regex matched on the names of the page's directory links (`1.2/`), optionally
+        /// followed by a fixed path (`([\d.]+)/src`): the files are looked for in the newest
+        /// matching directory (below it, at that path) instead of on the page itself.
+        directory: Option<String>,
         /// Whether pre-releases count as newest.
         prereleases: bool,
     },
@@ -227,6 +234,7 @@ struct RawSource {
     prereleases: Option<bool>,
     url: Option<String>,
     pattern: Option<String>,
+    directory: Option<String>,
     plain_http: Option<bool>,
 }
 
@@ -235,6 +243,7 @@ struct RawSource {
 struct RawSignature {
     url: Option<OneOrMany>,
     checksums: Option<String>,
+    decompress: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -363,10 +372,10 @@ impl Watch {
             {
                 return Err(err(field, format!("{project:?} is not owner/repo")));
             }
-            if s.index.is_some() || s.files.is_some() || s.url.is_some() {
+            if s.index.is_some() || s.files.is_some() || s.url.is_some() || s.directory.is_some() {
                 return Err(err(
                     "source",
-                    "`index`, `files` and `url` do not apply to forge sources".into(),
+                    "`index`, `files`, `url` and `directory` do not apply to forge sources".into(),
                 ));
             }
             if let Some(api) = &s.api {
@@ -413,6 +422,12 @@ impl Watch {
                     err("source", "needs `pypi`, `url`, `github` or `gitlab`".into())
                         .hint("e.g. pypi = \"flufl.lock\", or url = \"https://…/\" with a pattern; `sigwatch add --dry-run …` prints a complete watch file"),
                 );
+            }
+            _ if s.directory.is_some() && s.url.is_none() => {
+                return Err(err(
+                    "source.directory",
+                    "only applies to `url` sources".into(),
+                ));
             }
             (Some(project), None) => {
                 if s.pattern.is_some() {
@@ -494,9 +509,35 @@ impl Watch {
                     )
                     .hint(version_group_hint(&pattern)));
                 }
+                let directory = match &s.directory {
+                    None => None,
+                    Some(d) => {
+                        let d = d.trim_end_matches('/');
+                        let (name, below) = split_directory(d);
+                        if name.is_empty()
+                            || below.split('/').any(|s| {
+                                s.is_empty() || s == ".." || s.contains(['(', '[', '*', '\\', '?'])
+                            }) && !below.is_empty()
+                        {
+                            return Err(err(
+                                "source.directory",
+                                format!("{d:?} must be a regex for one directory name, optionally followed by a fixed path"),
+                            )
+                            .hint(r#"e.g. directory = '(?P<version>[0-9][0-9.]*)' for https://example.org/releases/1.2/, or '([0-9.]+)/src' for …/1.2/src/"#));
+                        }
+                        regex::Regex::new(name).map_err(|e| {
+                            err(
+                                "source.directory",
+                                format!("not a valid regular expression: {e}"),
+                            )
+                        })?;
+                        Some(d.to_string())
+                    }
+                };
                 Source::Url {
                     url: url.clone(),
                     pattern,
+                    directory,
                     prereleases,
                 }
             }
@@ -562,6 +603,7 @@ impl Watch {
             signature_templates,
             checksums,
             keys,
+            decompress: raw.signature.decompress.unwrap_or(false),
         })
     }
 }
@@ -625,6 +667,13 @@ fn keys_section(
         threshold,
         refresh: keys.refresh,
     })
+}
+
+/// A `[source] directory` split into the regex for the directory name and the fixed path
+/// below it (empty when none).
+pub fn split_directory(directory: &str) -> (&str, &str) {
+    let directory = directory.trim_end_matches('/');
+    directory.split_once('/').unwrap_or((directory, ""))
 }
 
 /// How to give a pattern its version group: the user's own pattern with its first `.*` or
@@ -987,6 +1036,8 @@ pub struct NewWatch {
     pub signature_templates: Vec<String>,
     /// A comment above `[signature]`.
     pub signature_note: Option<String>,
+    /// `[signature] decompress = true`: upstream signs the uncompressed content.
+    pub decompress: bool,
     /// Keyring path relative to the watch file.
     pub keyring: String,
     /// Pins with a comment each (the user ID).
@@ -1048,6 +1099,9 @@ pub fn render(w: &NewWatch) -> String {
                 let items: Vec<String> = many.iter().map(|t| q(t)).collect();
                 out.push_str(&format!("url = [{}]\n", items.join(", ")));
             }
+        }
+        if w.decompress {
+            out.push_str("decompress = true               # the signature covers the uncompressed content (foo.tar)\n");
         }
         out.push('\n');
         if let Some(n) = &w.keys_note {

@@ -888,3 +888,45 @@ pub fn sha256_file(path: &Path) -> String {
         .map(|b| format!("{b:02x}"))
         .collect()
 }
+
+/// Compressed fixtures, made at test time with the encoders of the crates sigwatch decodes with.
+pub mod compress {
+    use std::io::Write as _;
+
+    /// gzip, at the default level.
+    pub fn gzip(data: &[u8]) -> Vec<u8> {
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        enc.write_all(data).expect("gzip in memory");
+        enc.finish().expect("gzip in memory")
+    }
+
+    /// xz, preset 6 with a CRC64 check (what `xz` writes by default).
+    pub fn xz(data: &[u8]) -> Vec<u8> {
+        let mut enc = lzma_rust2::XzWriter::new(Vec::new(), lzma_rust2::XzOptions::with_preset(6))
+            .expect("xz in memory");
+        enc.write_all(data).expect("xz in memory");
+        enc.finish().expect("xz in memory")
+    }
+
+    /// bzip2, at the default level.
+    pub fn bzip2(data: &[u8]) -> Vec<u8> {
+        let mut enc = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::default());
+        enc.write_all(data).expect("bzip2 in memory");
+        enc.finish().expect("bzip2 in memory")
+    }
+
+    /// Zstandard, at the fastest level.
+    pub fn zstd(data: &[u8]) -> Vec<u8> {
+        ruzstd::encoding::compress_to_vec(data, ruzstd::encoding::CompressionLevel::Fastest)
+    }
+
+    /// A stand-in for an uncompressed release tarball: `label` repeated, about 40 KiB, so
+    /// every format needs more than one block of output.
+    pub fn tar(label: &str) -> Vec<u8> {
+        let mut out = Vec::new();
+        for i in 0..2000 {
+            out.extend_from_slice(format!("{label} line {i} of a pretend tar\n").as_bytes());
+        }
+        out
+    }
+}

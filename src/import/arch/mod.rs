@@ -457,6 +457,7 @@ pub fn import(dir: &Path, out: &Path) -> anyhow::Result<Imported> {
         source: tr.source.clone(),
         signature_templates: tr.templates.clone(),
         signature_note: tr.signature_note.clone(),
+        decompress: false,
         keyring: keyring_rel.clone(),
         pins: pins
             .iter()
@@ -510,7 +511,6 @@ pub fn import(dir: &Path, out: &Path) -> anyhow::Result<Imported> {
             minimal: minimal.as_deref(),
             refresh,
             always_refresh: Vec::new(),
-            signature_extra: Vec::new(),
             keys: &keys,
         },
         &mut notes,

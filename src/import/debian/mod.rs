@@ -161,8 +161,6 @@ pub struct TranslatedWatch {
     /// The watch file rendered (keyring path `keyrings/<package>.asc`, relative to it);
     /// without the review comments and lint findings that [`import`] adds.
     pub toml: String,
-    /// Comment lines for `[signature]` (fields the schema lacks, e.g. `decompress`).
-    pub signature_extra: Vec<String>,
     /// The pinned fingerprints (empty: the entry does not verify signatures).
     pub pins: Vec<Pin>,
     /// Every key of the key file, pinned or not.
@@ -255,9 +253,29 @@ pub fn translate(dir: &Path) -> anyhow::Result<Translation> {
         hint: None,
     })?;
     // An entry with pgpmode=previous is the signature line of the entry before it.
-    let groups: Vec<usize> = (0..entries.len())
+    let mut groups: Vec<usize> = (0..entries.len())
         .filter(|&i| entries[i].pgpmode() != Some("previous"))
         .collect();
+    // Several sources of the same tarball (no component): when one checks signatures, the
+    // ones that do not are alternatives uscan would take unverified; they are not written.
+    let main_signed =
+        |i: &usize| entries[*i].opt("component").is_none() && checks_signatures(&entries, *i);
+    if groups.iter().any(main_signed) {
+        groups.retain(|i| {
+            let unsigned = entries[*i].opt("component").is_none() && !checks_signatures(&entries, *i);
+            if unsigned {
+                file_notes.push(note(
+                    Some(entries[*i].line),
+                    Severity::Review,
+                    format!(
+                        "another source of the same tarball ({}) checks no signature (no pgpsigurlmangle or pgpmode): uscan would take its files unverified; not written, the signed source is the way to these releases",
+                        entries[*i].url
+                    ),
+                ));
+            }
+            !unsigned
+        });
+    }
     if groups.is_empty() {
         return Err(ImportError::Package {
             path: watch_path,
@@ -355,6 +373,22 @@ pub fn translate(dir: &Path) -> anyhow::Result<Translation> {
     })
 }
 
+/// Whether uscan checks a signature for entry `i`: a signature URL (pgpsigurlmangle), a mode
+/// that finds one (`auto`, `next`, a `previous` line after it) or one it refuses to skip.
+fn checks_signatures(entries: &[Entry], i: usize) -> bool {
+    let entry = &entries[i];
+    let next_is_sig = entries
+        .get(i + 1)
+        .is_some_and(|n| n.pgpmode() == Some("previous"));
+    match entry.pgpmode().map(str::to_lowercase).as_deref() {
+        Some("none") => false,
+        Some("default") | Some("mangle") | None => {
+            entry.opt("pgpsigurlmangle").is_some() || next_is_sig
+        }
+        Some(_) => true,
+    }
+}
+
 /// Translates one watch entry (and its signature line) into the watch file `<stem>.toml`.
 fn translate_entry(
     pkg: &Package,
@@ -435,6 +469,7 @@ fn translate_entry(
         source: tr.source.clone(),
         signature_templates: tr.templates.clone(),
         signature_note: tr.signature_note.clone(),
+        decompress: tr.decompress,
         keyring: keyring_rel.clone(),
         pins: pins
             .iter()
@@ -450,7 +485,6 @@ fn translate_entry(
         line: entry.line,
         toml: render(&new),
         watch: new,
-        signature_extra: tr.signature_extra,
         pins,
         keys,
         refresh,
@@ -473,7 +507,6 @@ fn write_entry(t: &Translation, tw: &TranslatedWatch, out: &Path) -> anyhow::Res
             minimal: t.minimal_keyring.as_deref(),
             refresh: tw.refresh.clone(),
             always_refresh: vec!["keyserver".to_string()],
-            signature_extra: tw.signature_extra.clone(),
             keys: &tw.keys,
         },
         &mut notes,

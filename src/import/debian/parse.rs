@@ -185,6 +185,11 @@ fn logical_lines(text: &str) -> Vec<Logical> {
     out
 }
 
+/// Stands for a `"` inside a quoted `opts` value while the line is parsed.
+const QUOTE: char = '\u{E000}';
+/// Stands for a blank inside a quoted `opts` value while the line is parsed.
+const BLANK: char = '\u{E001}';
+
 /// uscan splits `opts` at unescaped commas and takes items without `=` as flags
 /// (`decompress`, `repack`, `bare`, `pasv`) wherever they stand; the parser takes them only
 /// before the first `key=value`, so they are moved there.
@@ -193,9 +198,11 @@ fn flags_first(line: &str) -> String {
         return line.to_string();
     };
     let (quoted, value, tail) = match rest.strip_prefix('"') {
+        // uscan: the value ends at the first `"` followed by a blank or the end of the line,
+        // so a value may hold quotes (`pagemangle=s%\"tarball_url\"…%`).
         Some(r) => match r
             .char_indices()
-            .find(|&(i, c)| c == '"' && !r[..i].ends_with('\\'))
+            .find(|&(i, c)| c == '"' && r[i + 1..].chars().next().is_none_or(char::is_whitespace))
         {
             Some((end, _)) => (true, &r[..end], &r[end + 1..]),
             None => return line.to_string(),
@@ -219,7 +226,15 @@ fn flags_first(line: &str) -> String {
         .map(|i| i.trim())
         .filter(|i| !i.is_empty())
         .partition(|i| !i.contains('='));
-    let joined = flags.into_iter().chain(pairs).collect::<Vec<_>>().join(",");
+    // The parser ends a quoted value at any `"` and an option at a blank, where uscan ends
+    // neither: quotes and blanks inside are stood in for until the options are read back
+    // ([`QUOTE`], [`BLANK`]).
+    let mut joined = flags.into_iter().chain(pairs).collect::<Vec<_>>().join(",");
+    if quoted {
+        joined = joined
+            .replace('"', &QUOTE.to_string())
+            .replace(' ', &BLANK.to_string());
+    }
     if quoted {
         format!("opts=\"{joined}\"{tail}")
     } else {
@@ -264,25 +279,42 @@ pub(super) fn read_entries(text: &str, notes: &mut Vec<Note>) -> Result<Vec<Entr
         return Err("no `version=N` line (watch files of version 1 are not supported)".into());
     };
     let mut out = Vec::new();
+    // Options on a line of their own (a quoted `opts="…"` closed before the URL's line):
+    // uscan reads each line alone and so ignores them, but their author meant them for the
+    // URL on the next line, and sigwatch gives them to it (when it has none of its own).
+    let mut orphan: Option<(usize, Vec<Opt>)> = None;
     for l in lines.iter().skip(1) {
         let one = format!("version={version}\n{}\n", l.text);
         match debian_watch::parse::parse(&one) {
             Ok(parsed) => {
                 for mut e in entries(&parsed) {
-                    if e.url.trim().is_empty() {
-                        notes.push(note(
-                            Some(l.line),
-                            Severity::Review,
-                            "skipped: options without a URL (uscan reads each line on its own; continue the line with `\\` to give them to the next)".into(),
-                        ));
-                        continue;
-                    }
                     e.line = l.line;
                     // An option's line: the physical line of the logical one that names it.
                     for o in &mut e.opts {
                         o.line = (l.line..=l.end)
                             .find(|n| physical.get(n - 1).is_some_and(|t| t.contains(&o.raw_key)))
                             .unwrap_or(l.line);
+                    }
+                    if e.url.trim().is_empty() {
+                        if let Some((line, _)) = orphan.replace((l.line, e.opts)) {
+                            notes.push(orphan_skipped(line));
+                        }
+                        continue;
+                    }
+                    if let Some((line, opts)) = orphan.take() {
+                        if e.opts.is_empty() {
+                            notes.push(note(
+                                Some(line),
+                                Severity::Review,
+                                format!(
+                                    "these options stand on a line of their own (the quoted opts end before the URL on line {}), so uscan ignores them and checks no signature; sigwatch applies them to that URL, as they were meant: check the result",
+                                    e.line
+                                ),
+                            ));
+                            e.opts = opts;
+                        } else {
+                            notes.push(orphan_skipped(line));
+                        }
                     }
                     out.push(e);
                 }
@@ -294,10 +326,21 @@ pub(super) fn read_entries(text: &str, notes: &mut Vec<Note>) -> Result<Vec<Entr
             )),
         }
     }
+    if let Some((line, _)) = orphan {
+        notes.push(orphan_skipped(line));
+    }
     if out.is_empty() && lines.len() > 1 {
         return Err("no watch line parses".into());
     }
     Ok(out)
+}
+
+fn orphan_skipped(line: usize) -> Note {
+    note(
+        Some(line),
+        Severity::Review,
+        "skipped: options without a URL (uscan reads each line on its own; continue the line with `\\` to give them to the next)".into(),
+    )
 }
 
 /// Entries of a deb822 (version 5) file. uscan also reads a first paragraph holding both
@@ -393,7 +436,11 @@ fn entries(parsed: &debian_watch::parse::ParsedWatchFile) -> Vec<Entry> {
                                 Some(Opt {
                                     key: normalize_key(&raw_key),
                                     raw_key,
-                                    value: o.value().unwrap_or_default(),
+                                    value: o
+                                        .value()
+                                        .unwrap_or_default()
+                                        .replace(QUOTE, "\"")
+                                        .replace(BLANK, " "),
                                     line: o.line() + 1,
                                 })
                             })

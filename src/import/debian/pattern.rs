@@ -83,6 +83,13 @@ pub(super) fn scan(pattern: &str) -> Vec<(usize, char, bool)> {
     out
 }
 
+/// A regex directory of a uscan URL (`([\d.]+)`, `v?(\d\S+)`) as sigwatch's `directory`
+/// pattern: it must compile for the regex crate and capture the version.
+pub(super) fn dir_pattern(segment: &str) -> Option<String> {
+    let re = regex::Regex::new(&format!("^(?:{segment})$")).ok()?;
+    (re.captures_len() > 1).then(|| segment.to_string())
+}
+
 /// The part of a uscan matching pattern that matches a file name, with a `version` group.
 ///
 /// uscan matches a pattern against whole links (`.*/foo-(.*)\.tar\.gz`,

@@ -1,7 +1,9 @@
 //! Translating one watch entry into a `[source]` and `[signature]` of a sigwatch watch file.
 
 use super::parse::Entry;
-use super::pattern::{file_pattern, mangle_template, resolve_backrefs, subst, subst_pattern};
+use super::pattern::{
+    Mangle, dir_pattern, file_pattern, mangle_template, resolve_backrefs, subst, subst_pattern,
+};
 use super::{Note, Severity, WATCH, note};
 use crate::watch::ForgeKind;
 
@@ -12,8 +14,8 @@ pub(super) struct Translation {
     pub(super) source: Vec<(String, toml::Value)>,
     pub(super) templates: Vec<String>,
     pub(super) signature_note: Option<String>,
-    /// Comment lines for `[signature]`: fields the watch-file schema does not have yet.
-    pub(super) signature_extra: Vec<String>,
+    /// `decompress`: upstream signs the uncompressed content.
+    pub(super) decompress: bool,
     /// Why the original does not verify signatures (empty: it does).
     pub(super) not_verifying: Vec<String>,
 }
@@ -44,7 +46,7 @@ pub(super) fn translate(
         .pattern
         .as_deref()
         .map(|p| resolve_backrefs(&subst_pattern(p, package), &url));
-    let mut signature_extra = Vec::new();
+    let mut decompress = false;
     let parsed_url = url::Url::parse(&url).ok();
     let host = parsed_url
         .as_ref()
@@ -64,6 +66,7 @@ pub(super) fn translate(
     let is_pypi = pypi_name.is_some();
     let mut source = Vec::new();
     let mut forge_used = false;
+    let mut download_mangle_used = false;
     if let Some(name) = &pypi_name {
         source.push(("pypi".to_string(), toml::Value::String(name.clone())));
         notes.push(note(
@@ -75,31 +78,52 @@ pub(super) fn translate(
         forge_used = true;
         source = forge;
     } else {
-        let (listing, listing_notes) = listing_url(&url, entry.line);
+        let (listing, directory, listing_notes) = listing_url(&url, entry.line);
         notes.extend(listing_notes);
         source.push(("url".to_string(), toml::Value::String(listing)));
-        match &pattern {
-            None => notes.push(note(
+        if let Some(d) = directory {
+            source.push(("directory".to_string(), toml::Value::String(d)));
+        }
+        // A pattern of version directories (`.*/foo-@ANY_VERSION@/`) whose file inside is
+        // named by downloadurlmangle: the same search, written as `directory` and `pattern`.
+        let in_directories = pattern
+            .as_deref()
+            .filter(|p| p.ends_with('/') && !source.iter().any(|(k, _)| k == "directory"))
+            .and_then(|p| directory_from_links(p, entry, package));
+        if let Some((directory, file)) = in_directories {
+            download_mangle_used = true;
+            notes.push(note(
                 Some(entry.line),
-                Severity::Error,
-                "no matching pattern: write `pattern` with a (?P<version>…) group by hand".into(),
-            )),
-            Some(p) => match file_pattern(p) {
-                Ok((fp, extra)) => {
-                    for m in extra {
-                        notes.push(note(Some(entry.line), Severity::Review, m));
+                Severity::Review,
+                format!("the pattern matches version directories and downloadurlmangle names the file in them: written as `directory = '{directory}'` (the newest matching directory is read) and `pattern = '{file}'`; check the file name's version part"),
+            ));
+            source.push(("directory".to_string(), toml::Value::String(directory)));
+            source.push(("pattern".to_string(), toml::Value::String(file)));
+        } else {
+            match &pattern {
+                None => notes.push(note(
+                    Some(entry.line),
+                    Severity::Error,
+                    "no matching pattern: write `pattern` with a (?P<version>…) group by hand"
+                        .into(),
+                )),
+                Some(p) => match file_pattern(p) {
+                    Ok((fp, extra)) => {
+                        for m in extra {
+                            notes.push(note(Some(entry.line), Severity::Review, m));
+                        }
+                        source.push(("pattern".to_string(), toml::Value::String(fp)));
                     }
-                    source.push(("pattern".to_string(), toml::Value::String(fp)));
-                }
-                Err(why) => {
-                    notes.push(note(
-                        Some(entry.line),
-                        Severity::Error,
-                        format!("matching pattern {p:?} cannot be translated: {why}"),
-                    ));
-                    source.push(("pattern".to_string(), toml::Value::String(p.clone())));
-                }
-            },
+                    Err(why) => {
+                        notes.push(note(
+                            Some(entry.line),
+                            Severity::Error,
+                            format!("matching pattern {p:?} cannot be translated: {why}"),
+                        ));
+                        source.push(("pattern".to_string(), toml::Value::String(p.clone())));
+                    }
+                },
+            }
         }
     }
 
@@ -140,6 +164,7 @@ pub(super) fn translate(
                 Severity::Review,
                 msg("not translated: sigwatch keeps the upstream file name; check the pattern still matches the links' file names"),
             )),
+            "downloadurlmangle" if download_mangle_used => {}
             "downloadurlmangle" => notes.push(note(
                 here,
                 Severity::Review,
@@ -153,7 +178,7 @@ pub(super) fn translate(
             "dirversionmangle" => notes.push(note(
                 here,
                 Severity::Review,
-                msg("not translated: sigwatch does not search version directories"),
+                msg("not translated: sigwatch orders the version directories as written"),
             )),
             "useragent" => notes.push(note(
                 here,
@@ -174,16 +199,8 @@ pub(super) fn translate(
                     msg("not translated: sigwatch reads the links of a page; check it lists the releases"),
                 )),
             },
-            "decompress" => {
-                signature_extra.push(
-                    "decompress = true   # TODO: upstream signs the uncompressed tarball (debian/watch: decompress); sigwatch does not verify that yet".to_string(),
-                );
-                notes.push(note(
-                    here,
-                    Severity::Error,
-                    "decompress: upstream signs the uncompressed tarball (foo.tar.sign over foo.tar), and sigwatch verifies signatures over the file as downloaded, so every release would be refused; written as a comment under [signature] until sigwatch checks the decompressed stream".into(),
-                ));
-            }
+            // Upstream signs the uncompressed tarball: `[signature] decompress = true`.
+            "decompress" => decompress = true,
             // Packaging-only options: how uscan repacks or names things locally.
             "pasv" | "passive" | "active" | "nopasv" => {}
             "ctype" | "compression" | "repack" | "repacksuffix" | "bare"
@@ -207,6 +224,9 @@ pub(super) fn translate(
     let pgp_line = entry.opt("pgpmode").map_or(entry.line, |o| o.line);
     let next_mode =
         mode.as_deref() == Some("next") || (mode.is_none() && mangle.is_none() && next_is_sig);
+    let next_template = next_mode
+        .then(|| next.and_then(|n| next_line_template(entry, n, package)))
+        .flatten();
     match mode.as_deref() {
         Some("none") => refuse(
             notes,
@@ -235,6 +255,13 @@ pub(super) fn translate(
                     format!("pgpsigurlmangle={} is ignored under pgpmode=auto (as uscan does)", m.value),
                 ));
             }
+        }
+        _ if next_template.is_some() => {
+            // The next line names one file per version (`foo-@ANY_VERSION@.tar.sign`).
+            signature_note = Some(format!(
+                "From pgpmode=next ({WATCH}:{pgp_line}): the signature is the file the next watch line names."
+            ));
+            templates = next_template.into_iter().collect();
         }
         _ if next_mode => {
             // The signature is found by the next watch line, so its URL is not fixed.
@@ -312,13 +339,73 @@ pub(super) fn translate(
     }
 
     Translation {
-        signature_extra,
+        decompress,
         format: entry.format.clone(),
         source,
         templates,
         signature_note,
         not_verifying,
     }
+}
+
+/// For a matching pattern of version directories (`.*/foo-@ANY_VERSION@/`) and a
+/// downloadurlmangle of one rule whose result's file name holds the version (`$1`): the
+/// `directory` pattern and the file pattern inside it.
+fn directory_from_links(pattern: &str, entry: &Entry, package: &str) -> Option<(String, String)> {
+    let (directory, _) = file_pattern(pattern.trim_end_matches('/')).ok()?;
+    regex::Regex::new(&directory).ok()?;
+    let rules = subst(&entry.opt("downloadurlmangle")?.value, package);
+    let mangle = Mangle::parse(&rules).ok()?;
+    let [rule] = mangle.0.as_slice() else {
+        return None;
+    };
+    let name = rule.replacement.rsplit('/').next()?;
+    let parts: Vec<&str> = name.split("${1}").collect();
+    if parts.len() < 2 || parts.iter().any(|p| p.contains('$')) {
+        return None;
+    }
+    // The file's version is its directory's; `[0-9][0-9.]*` keeps `-bin` builds out.
+    let mut file = regex::escape(parts[0]);
+    for (i, part) in parts[1..].iter().enumerate() {
+        file.push_str(if i == 0 {
+            "(?P<version>[0-9][0-9.]*)"
+        } else {
+            "[0-9][0-9.]*"
+        });
+        file.push_str(&regex::escape(part));
+    }
+    Some((directory, file))
+}
+
+/// The signature URL template for `pgpmode=next` when the next (`pgpmode=previous`) line's
+/// pattern names exactly one file per version: its version group (or `@ANY_VERSION@`) becomes
+/// `{version}` and the rest is literal (`\.` a dot). In the entry's own directory it is
+/// `{dir}/…`, else the next line's directory.
+fn next_line_template(entry: &Entry, next: &Entry, package: &str) -> Option<String> {
+    let pattern = next.pattern.as_deref()?.replace("@PACKAGE@", package);
+    let named = if pattern.contains("@ANY_VERSION@") {
+        pattern.replacen("@ANY_VERSION@", "{version}", 1)
+    } else {
+        let open = pattern.find('(')?;
+        let close = open + pattern[open..].find(')')?;
+        if pattern[open + 1..close].contains('(') {
+            return None;
+        }
+        format!("{}{{version}}{}", &pattern[..open], &pattern[close + 1..])
+    };
+    let name = named.replace("\\.", ".").replace("\\-", "-");
+    let rest = name.replacen("{version}", "", 1);
+    if rest.is_empty() || rest.chars().any(|c| "()[]{}*+?|\\^$@/ ".contains(c)) {
+        return None;
+    }
+    let dir = |e: &Entry| subst(&e.url, package).trim_end_matches('/').to_string();
+    let base = if dir(next) == dir(entry) {
+        "{dir}".to_string()
+    } else {
+        dir(next)
+    };
+    url::Url::parse(&format!("{}/x", dir(next))).ok()?;
+    Some(format!("{base}/{name}"))
 }
 
 /// A GitHub or GitLab project named by a watch URL (a project, releases or tags page):
@@ -457,7 +544,9 @@ pub(super) fn pypi_project(url: &url::Url) -> Option<String> {
 }
 
 /// The listing URL: ftp becomes https, and regex directories are cut off (both reviewed).
-pub(super) fn listing_url(url: &str, line: usize) -> (String, Vec<Note>) {
+/// A regex in the last directory of the URL (`…/frameworks/([\d.]+)/`) is uscan's search of
+/// version directories: it comes back as the `directory` to write.
+pub(super) fn listing_url(url: &str, line: usize) -> (String, Option<String>, Vec<Note>) {
     let mut notes = Vec::new();
     let mut url = url.to_string();
     if let Some(rest) = url.strip_prefix("ftp://") {
@@ -476,29 +565,58 @@ pub(super) fn listing_url(url: &str, line: usize) -> (String, Vec<Note>) {
             format!("plain http:// upstream URL: wrote {url} for the same host (sigwatch fetches over https only); check the host serves it"),
         ));
     }
-    let is_regex = |s: &str| s.contains(['(', '[', '*', '\\', '+', '?', '|']);
+    // `+` and `?` alone are not enough: `c++-lib` is a directory, `?per_page=100` a query.
+    let is_regex = |s: &str| s.contains(['(', '[', '*', '\\', '|']);
     if let Some(scheme_end) = url.find("://") {
         let after = &url[scheme_end + 3..];
         let mut kept = url[..scheme_end + 3].to_string();
         let mut cut = None;
+        let mut below = String::new();
         for (i, seg) in after.split('/').enumerate() {
+            if cut.is_some() {
+                below.push_str(seg);
+                below.push('/');
+                continue;
+            }
             if i > 0 && is_regex(seg) {
                 cut = Some(seg.to_string());
-                break;
+                continue;
             }
             kept.push_str(seg);
             kept.push('/');
         }
         if let Some(seg) = cut {
-            notes.push(note(
-                Some(line),
-                Severity::Review,
-                format!("the URL searches directories matching {seg:?}; sigwatch reads one page: wrote {kept}, check it lists the releases (or point it at the newest directory)"),
-            ));
+            // One regex directory, maybe with a fixed path below it: searched the same way.
+            let below = below.trim_matches('/');
+            let pattern = (!is_regex(below))
+                .then(|| dir_pattern(&seg))
+                .flatten()
+                .map(|d| {
+                    if below.is_empty() {
+                        d
+                    } else {
+                        format!("{d}/{below}")
+                    }
+                });
+            match pattern {
+                Some(d) => {
+                    notes.push(note(
+                        Some(line),
+                        Severity::Info,
+                        format!("the URL searches directories matching {seg:?}: written as `directory` under {kept}, whose newest matching directory sigwatch reads"),
+                    ));
+                    return (kept, Some(d), notes);
+                }
+                None => notes.push(note(
+                    Some(line),
+                    Severity::Review,
+                    format!("the URL searches directories matching {seg:?}; sigwatch reads one page: wrote {kept}, check it lists the releases (or point it at the newest directory)"),
+                )),
+            }
             url = kept;
         }
     }
-    (url, notes)
+    (url, None, notes)
 }
 
 /// Whether `url` names a loopback host, where sigwatch allows plain http (local mirrors, tests).
