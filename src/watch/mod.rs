@@ -3,18 +3,23 @@
 //! Parsing is strict (unknown keys and wrong types are errors naming the file and field),
 //! paths are resolved relative to the watch file, and pins are normalized here so that every
 //! later stage sees full fingerprints only.
-
 pub mod accept;
+mod keyserver;
+mod render;
+mod sections;
 
 pub use accept::AcceptEntry;
+pub use keyserver::{DEFAULT_KEYSERVER, Keyserver};
+pub use render::{NewWatch, render};
+use sections::{keys_section, sigstore_section};
 
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
 use crate::error::WatchError;
-use crate::verify::sigstore::{IdentityPin, SPEC_HINT};
-use crate::verify::{FINGERPRINT_HINT, Pin, parse_pin};
+use crate::verify::Pin;
+use crate::verify::sigstore::IdentityPin;
 
 /// The default signature templates: `{url}.asc`, then `{url}.sig`.
 pub const DEFAULT_SIGNATURE_TEMPLATES: [&str; 2] = ["{url}.asc", "{url}.sig"];
@@ -608,67 +613,6 @@ impl Watch {
     }
 }
 
-/// Validates `[keys]`; `base` is the watch file's directory.
-fn keys_section(
-    keys: RawKeys,
-    base: &Path,
-    err: &dyn Fn(&str, String) -> WatchError,
-) -> Result<Keys, WatchError> {
-    if keys.keyring.trim().is_empty() {
-        return Err(err("keys.keyring", "must not be empty".into()));
-    }
-    let keyring = base.join(&keys.keyring);
-    if !keyring.is_file() {
-        return Err(err(
-            "keys.keyring",
-            format!("{} does not exist or is not a file", keyring.display()),
-        )
-        .hint("the keyring path is relative to the watch file"));
-    }
-    if keys.fingerprints.is_empty() {
-        return Err(
-            err("keys.fingerprints", "no fingerprint is pinned".into()).hint(FINGERPRINT_HINT)
-        );
-    }
-    let mut pins: Vec<Pin> = Vec::new();
-    for (i, f) in keys.fingerprints.iter().enumerate() {
-        let pin = parse_pin(f).map_err(|e| {
-            err(&format!("keys.fingerprints[{i}]"), e.to_string()).hint(FINGERPRINT_HINT)
-        })?;
-        if !pins.contains(&pin) {
-            pins.push(pin);
-        }
-    }
-    let threshold = keys.threshold.unwrap_or(1);
-    if threshold == 0 || threshold > pins.len() {
-        return Err(err(
-            "keys.threshold",
-            format!(
-                "{threshold} must be between 1 and the number of pinned fingerprints ({})",
-                pins.len()
-            ),
-        ));
-    }
-    for (i, r) in keys.refresh.iter().enumerate() {
-        let checked = match Keyserver::parse(r) {
-            Some(keyserver) => keyserver.map(|_| ()),
-            None if r == "wkd" => Ok(()),
-            None => check_url(r),
-        };
-        checked.map_err(|m| {
-            err(&format!("keys.refresh[{i}]"), m).hint(
-                r#"each entry is an https URL serving certificates, "wkd", "keyserver" or "keyserver:https://HOST" (hkps://HOST for HKP)"#,
-            )
-        })?;
-    }
-    Ok(Keys {
-        keyring,
-        pins,
-        threshold,
-        refresh: keys.refresh,
-    })
-}
-
 /// A `[source] directory` split into the regex for the directory name and the fixed path
 /// below it (empty when none).
 pub fn split_directory(directory: &str) -> (&str, &str) {
@@ -691,106 +635,6 @@ fn version_group_hint(pattern: &str) -> String {
             "name the version part, e.g. pattern = 'example-{GROUP}\\.tar\\.gz'; `sigwatch add --help` shows complete watch files"
         ),
     }
-}
-
-/// The keyserver `keyserver` names in `keys.refresh`.
-pub const DEFAULT_KEYSERVER: &str = "https://keys.openpgp.org";
-
-/// A `keys.refresh` entry naming a keyserver, asked by fingerprint: `keyserver`
-/// (keys.openpgp.org), `keyserver:https://HOST` (the VKS interface) or `keyserver:hkps://HOST`
-/// (HKP over TLS). Plain `http://`/`hkp://` only to loopback hosts, like every URL here.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Keyserver {
-    /// The server's base URL (https, or http to loopback), without a trailing slash.
-    pub base: String,
-    /// True for HKP (`/pks/lookup`), false for VKS (`/vks/v1/by-fingerprint/`).
-    pub hkp: bool,
-}
-
-impl Keyserver {
-    /// `None` when the entry names no keyserver; else the keyserver or why it is refused.
-    pub fn parse(entry: &str) -> Option<Result<Keyserver, String>> {
-        let address = match entry {
-            "keyserver" => DEFAULT_KEYSERVER,
-            _ => entry.strip_prefix("keyserver:")?,
-        };
-        let (base, hkp) = if let Some(rest) = address.strip_prefix("hkps://") {
-            (format!("https://{rest}"), true)
-        } else if let Some(rest) = address.strip_prefix("hkp://") {
-            (format!("http://{rest}"), true)
-        } else {
-            (address.to_string(), false)
-        };
-        let base = base.trim_end_matches('/').to_string();
-        Some(
-            check_url(&base)
-                .map_err(|m| m.replace(&format!("{base:?}"), &format!("{entry:?}")))
-                .and_then(|()| {
-                    if base.contains(['?', '#']) {
-                        Err(format!(
-                            "{entry:?}: a keyserver is named by its base URL, without a query"
-                        ))
-                    } else {
-                        Ok(Keyserver { base, hkp })
-                    }
-                }),
-        )
-    }
-}
-
-fn sigstore_section(
-    raw: RawSigstore,
-    path: &Path,
-    err: &dyn Fn(&str, String) -> WatchError,
-) -> Result<SigstoreWatch, WatchError> {
-    let mut pins = Vec::new();
-    for (i, id) in raw.identities.iter().enumerate() {
-        let field = format!("sigstore.identities[{i}]");
-        if id.identity.trim().is_empty() || id.issuer.trim().is_empty() {
-            return Err(err(&field, "identity and issuer must not be empty".into()));
-        }
-        if !id.issuer.starts_with("https://") {
-            return Err(err(
-                &format!("{field}.issuer"),
-                format!("{:?} is not an https URL", id.issuer),
-            )
-            .hint("the issuer is the OIDC issuer URL, e.g. https://token.actions.githubusercontent.com"));
-        }
-        pins.push(IdentityPin::exact(&id.identity, &id.issuer));
-    }
-    for (i, spec) in raw.publishers.iter().enumerate() {
-        let pin = IdentityPin::from_publisher(spec)
-            .map_err(|e| err(&format!("sigstore.publishers[{i}]"), e.problem).hint(SPEC_HINT))?;
-        pins.push(pin);
-    }
-    if pins.is_empty() {
-        return Err(err("sigstore", "no identity or publisher is pinned".into())
-            .hint("add publishers = [\"github:OWNER/REPO/WORKFLOW.yml\"] or identities = [{ identity = \"…\", issuer = \"…\" }]"));
-    }
-    let bundle_templates = match raw.bundle {
-        None => Vec::new(),
-        Some(OneOrMany::One(t)) => vec![t],
-        Some(OneOrMany::Many(ts)) => ts,
-    };
-    for (i, t) in bundle_templates.iter().enumerate() {
-        check_template(t).map_err(|m| err(&format!("sigstore.bundle[{i}]"), m))?;
-    }
-    let base = path.parent().unwrap_or(Path::new("."));
-    let trusted_root = raw.trusted_root.map(|r| base.join(r));
-    if let Some(r) = &trusted_root
-        && !r.is_file()
-    {
-        return Err(err(
-            "sigstore.trusted_root",
-            format!("{} does not exist or is not a file", r.display()),
-        )
-        .hint("the path is relative to the watch file"));
-    }
-    Ok(SigstoreWatch {
-        pins,
-        bundle_templates,
-        trusted_root,
-    })
 }
 
 fn check_url(url: &str) -> Result<(), String> {
@@ -1017,164 +861,6 @@ mod tests {
                 "f"
             ),
             "https://e.org/d/sigs/f-1/f-1.tgz.asc"
-        );
-    }
-}
-
-/// A watch file to write (`add`, `import-debian`): rendered as commented TOML.
-#[derive(Debug, Clone, Default)]
-pub struct NewWatch {
-    /// Project name.
-    pub name: String,
-    /// Version packaged now.
-    pub current: Option<String>,
-    /// Comment lines at the top: where it came from, what a human must check.
-    pub notes: Vec<String>,
-    /// `[source]` lines, already TOML (`pypi = "x"`, `url = "…"`, `pattern = '…'`).
-    pub source: Vec<(String, toml::Value)>,
-    /// Signature templates (empty: the defaults apply).
-    pub signature_templates: Vec<String>,
-    /// A comment above `[signature]`.
-    pub signature_note: Option<String>,
-    /// `[signature] decompress = true`: upstream signs the uncompressed content.
-    pub decompress: bool,
-    /// Keyring path relative to the watch file.
-    pub keyring: String,
-    /// Pins with a comment each (the user ID).
-    pub pins: Vec<(String, String)>,
-    /// A comment above `[keys]`.
-    pub keys_note: Option<String>,
-    /// Sigstore publisher specs for `[sigstore]` (none: no such section).
-    pub publishers: Vec<String>,
-}
-
-/// A comment line's text with control characters (which TOML forbids in comments) replaced.
-fn comment_text(line: &str) -> String {
-    line.chars()
-        .map(|c| if c.is_control() && c != '\t' { '?' } else { c })
-        .collect()
-}
-
-/// Renders a watch file; every value is TOML-escaped, every comment sanitized.
-pub fn render(w: &NewWatch) -> String {
-    let q = |s: &str| toml::Value::String(s.to_string()).to_string();
-    let mut out = String::new();
-    for n in &w.notes {
-        for line in n.lines() {
-            out.push_str(&format!("# {}\n", comment_text(line)));
-        }
-    }
-    if !w.notes.is_empty() {
-        out.push('\n');
-    }
-    out.push_str(&format!("name = {}\n", q(&w.name)));
-    if let Some(c) = &w.current {
-        out.push_str(&format!("current = {}\n", q(c)));
-    }
-    out.push_str("\n[source]\n");
-    for (k, v) in &w.source {
-        let value = match v {
-            toml::Value::String(s)
-                if s.contains('\\') && !s.contains('\'') && !s.chars().any(char::is_control) =>
-            {
-                format!("'{s}'")
-            }
-            other => other.to_string(),
-        };
-        out.push_str(&format!("{k} = {value}\n"));
-    }
-    // Only Sigstore publishers pinned (`add --publisher` alone): no [signature] or [keys].
-    if !w.keyring.is_empty() {
-        out.push('\n');
-        if let Some(n) = &w.signature_note {
-            for line in n.lines() {
-                out.push_str(&format!("# {}\n", comment_text(line)));
-            }
-        }
-        out.push_str("[signature]\n");
-        match w.signature_templates.as_slice() {
-            [] => out.push_str("# url = [\"{url}.asc\", \"{url}.sig\"]   # the default\n"),
-            [one] => out.push_str(&format!("url = {}\n", q(one))),
-            many => {
-                let items: Vec<String> = many.iter().map(|t| q(t)).collect();
-                out.push_str(&format!("url = [{}]\n", items.join(", ")));
-            }
-        }
-        if w.decompress {
-            out.push_str("decompress = true               # the signature covers the uncompressed content (foo.tar)\n");
-        }
-        out.push('\n');
-        if let Some(n) = &w.keys_note {
-            for line in n.lines() {
-                out.push_str(&format!("# {}\n", comment_text(line)));
-            }
-        }
-        out.push_str("[keys]\n");
-        out.push_str(&format!("keyring = {}\n", q(&w.keyring)));
-        if w.pins.is_empty() {
-            out.push_str(
-                "fingerprints = []   # TODO: pin the full fingerprint of every key allowed to sign\n",
-            );
-        } else {
-            out.push_str("fingerprints = [\n");
-            for (fpr, comment) in &w.pins {
-                if comment.is_empty() {
-                    out.push_str(&format!("    {},\n", q(fpr)));
-                } else {
-                    out.push_str(&format!(
-                        "    {},   # {}\n",
-                        q(fpr),
-                        comment_text(&comment.replace('\n', " "))
-                    ));
-                }
-            }
-            out.push_str("]\n");
-        }
-    }
-    if !w.publishers.is_empty() {
-        let items: Vec<String> = w.publishers.iter().map(|p| q(p)).collect();
-        out.push_str(&format!(
-            "\n[sigstore]\npublishers = [{}]\n# bundle = \"{{url}}.sigstore\"   # URL and forge sources; PyPI serves PEP 740 provenance\n",
-            items.join(", ")
-        ));
-    }
-    out
-}
-
-#[cfg(test)]
-mod render_tests {
-    use super::*;
-
-    #[test]
-    fn rendered_watch_files_parse_back() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir(dir.path().join("keyrings")).unwrap();
-        std::fs::write(dir.path().join("keyrings/foo.asc"), "x").unwrap();
-        let w = NewWatch {
-            name: "foo \"quoted\"".into(),
-            current: Some("1.0".into()),
-            notes: vec!["imported\nby a test".into()],
-            source: vec![
-                ("url".into(), toml::Value::String("https://e.org/".into())),
-                (
-                    "pattern".into(),
-                    toml::Value::String(r"foo-(?P<version>[\d.]+)\.tar\.gz".into()),
-                ),
-            ],
-            signature_templates: vec!["{url}.asc".into(), "{url}.sig".into()],
-            keyring: "keyrings/foo.asc".into(),
-            pins: vec![(
-                "0123456789ABCDEF0123456789ABCDEF01234567".into(),
-                "Foo <f@e.org>".into(),
-            )],
-            ..NewWatch::default()
-        };
-        let text = render(&w);
-        let parsed = Watch::parse(&text, &dir.path().join("foo.toml")).unwrap();
-        assert_eq!(parsed.name, "foo \"quoted\"");
-        assert_eq!(parsed.signature_templates.len(), 2);
-        assert!(
-            matches!(parsed.source, Source::Url { ref pattern, .. } if pattern == r"foo-(?P<version>[\d.]+)\.tar\.gz")
         );
     }
 }
