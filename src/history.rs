@@ -6,7 +6,6 @@
 //! time: a new signer is announced (key rotation), an older version than recorded is refused
 //! (rollback), and a recorded file name with new content is refused (re-upload).
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -266,20 +265,12 @@ impl History {
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
-        let err = |e: std::io::Error| {
-            config(format!(
-                "history {}: cannot write: {e}",
-                self.path.display()
-            ))
-        };
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".sigwatch-lock-")
-            .suffix(".part")
-            .tempfile_in(dir)
-            .map_err(err)?;
-        tmp.write_all(HEADER.as_bytes()).map_err(err)?;
-        tmp.write_all(body.as_bytes()).map_err(err)?;
-        crate::fetch::place(tmp, &self.path)?;
+        // Through a locked temporary file: another project's run in the same directory
+        // cleans up unlocked `.sigwatch-*.part` files as a killed run's leftovers.
+        let mut text = String::with_capacity(HEADER.len() + body.len());
+        text.push_str(HEADER);
+        text.push_str(&body);
+        crate::fetch::place_bytes(dir, &self.path, text.as_bytes())?;
         Ok(())
     }
 }

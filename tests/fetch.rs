@@ -1512,3 +1512,40 @@ fn directory_is_refused_where_it_cannot_apply() {
         );
     }
 }
+
+/// Regression: projects fetched concurrently from one directory each write their lock file
+/// through a temporary file in that directory, and each project's start cleans up a killed
+/// run's temporary files there. An unlocked temporary lock file was once taken for such
+/// leftovers and removed under another project's feet ("cannot move into place"), about one
+/// project in eight in a 100-project run.
+#[test]
+fn many_projects_fetched_from_one_directory_all_record_their_history() {
+    let world = World::new("many-projects-one-dir");
+    const N: usize = 40;
+    for i in 0..N {
+        let project = format!("p{i:02}");
+        let name = format!("{project}-1.0.tar.gz");
+        let e = world.publish(&name, &tarball(&project), &world.upstream);
+        world.json_index(&project, &[e]);
+        world.watch(
+            &format!("w/{project}.toml"),
+            "",
+            &world.pypi(&project),
+            &[world.fpr()],
+            "",
+        );
+    }
+    let out = world.fetch("w", &[]);
+    out.assert_code(0);
+    let locks = names_in(&world.dir.join("w"))
+        .into_iter()
+        .filter(|n| n.ends_with(".toml.lock"))
+        .count();
+    out.check(locks == N, &format!("{locks} of {N} lock files written"));
+    out.check(
+        !names_in(&world.dir.join("w"))
+            .iter()
+            .any(|n| n.ends_with(".part")),
+        "no temporary file left",
+    );
+}
