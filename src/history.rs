@@ -208,8 +208,17 @@ impl History {
     }
 
     /// A notice when a file's Sigstore publisher differs from the newest recorded one's, like
-    /// a signer change.
-    pub fn publisher_notice(&self, version: &str, identity: &str, issuer: &str) -> Option<String> {
+    /// a signer change. `publisher_of(identity, issuer, version)` says which pin admits a
+    /// signer: the same workflow at another ref (`…@refs/tags/v1.1` after `…@refs/tags/v1.0`)
+    /// is the same publisher, another pin (or none, for a recorded signer whose pin was
+    /// since removed) is a change.
+    pub fn publisher_notice(
+        &self,
+        version: &str,
+        identity: &str,
+        issuer: &str,
+        publisher_of: impl Fn(&str, &str, &str) -> Option<usize>,
+    ) -> Option<String> {
         let versions: Vec<&str> = self
             .entries
             .iter()
@@ -225,7 +234,10 @@ impl History {
             .max_by(|(_, a), (_, b)| crate::base::version::compare(a, b))
             .map(|(e, _)| e)?;
         let (was, was_issuer) = (newest.identity.as_deref()?, newest.issuer.as_deref()?);
-        (was != identity || was_issuer != issuer).then(|| {
+        let same = (was == identity && was_issuer == issuer)
+            || publisher_of(was, was_issuer, &newest.version)
+                .is_some_and(|old| publisher_of(identity, issuer, version) == Some(old));
+        (!same).then(|| {
             format!(
                 "publisher changed: {version} was published by {identity} (issuer {issuer}), {} by {was} (issuer {was_issuer})",
                 newest.version

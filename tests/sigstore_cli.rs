@@ -221,3 +221,30 @@ fn watch_with_keys_and_sigstore_needs_both_proofs_and_both_must_pass() {
     assert_eq!(j["verdict"], "rejected");
     assert_eq!(j["openpgp"]["verdict"], "verified");
 }
+
+#[test]
+fn verify_sigstore_with_a_checksum_file_watch_says_how_to_check_both_halves() {
+    let dir = TestDir::new("sigstore-both-sums");
+    setup(&dir, &Instance::new(1));
+    let key = util::pgp::CertSpec::v4("Upstream <up@example.org>").generate();
+    let fpr = util::pgp::fingerprint(&key);
+    dir.write("k.asc", util::pgp::armored_public(&key));
+    dir.write(
+        "sums.toml",
+        format!(
+            "[source]\npypi = \"demo\"\n[signature]\nchecksums = \"{{dir}}/SHA256SUMS\"\n\
+             [keys]\nkeyring = \"k.asc\"\nfingerprints = [\"{fpr}\"]\n\
+             [sigstore]\npublishers = [\"github:owner/repo/release.yml\"]\ntrusted_root = \"trusted_root.json\"\n"
+        ),
+    );
+    dir.cmd([
+        "verify",
+        FILE,
+        "--sigstore",
+        &format!("{FILE}.publish.attestation"),
+        "--watch",
+        "sums.toml",
+    ])
+    .assert_code(2)
+    .assert_stderr_contains(&["checksum file", "--checksums SUMS", "sigwatch fetch"]);
+}

@@ -15,7 +15,8 @@ use util::world::{entry, sign, tarball};
 use util::{Output, World};
 
 const SAN: &str = "https://github.com/owner/repo/.github/workflows/release.yml@refs/tags/v1.0";
-const FORK_SAN: &str = "https://github.com/owner/fork/.github/workflows/release.yml@refs/tags/v1.0";
+const SAN_V11: &str = "https://github.com/owner/repo/.github/workflows/release.yml@refs/tags/v1.1";
+const FORK_SAN: &str = "https://github.com/owner/fork/.github/workflows/release.yml@refs/tags/v1.2";
 const PUBLISHER: &str = "github:owner/repo/release.yml";
 
 /// What this file runs in a [`World`].
@@ -321,7 +322,8 @@ fn with_keys_and_sigstore_both_must_pass() {
 }
 
 #[test]
-fn a_changed_publisher_is_announced_like_a_signer_change_and_lint_names_unused_pins() {
+fn another_publisher_is_announced_the_same_workflow_at_a_new_tag_is_not_and_lint_names_unused_pins()
+{
     let world = World::new("sigstore-fetch-rotation");
     let instance = Instance::new(1);
     world.trust(&instance);
@@ -350,14 +352,29 @@ fn a_changed_publisher_is_announced_like_a_signer_change_and_lint_names_unused_p
         lint.stdout()
     );
 
-    let v2 = tarball("demo 1.1");
-    let e2 = publish_with_provenance(
+    // The same workflow releasing the next tag is the same publisher: no notice.
+    let v11 = tarball("demo 1.1");
+    let e11 = publish_with_provenance(
         &world,
         "demo-1.1.tar.gz",
-        &v2,
-        provenance(&instance, FORK_SAN, "demo-1.1.tar.gz", &v2),
+        &v11,
+        provenance(&instance, SAN_V11, "demo-1.1.tar.gz", &v11),
     );
-    world.json_index("demo", &[e1, e2]);
+    world.json_index("demo", &[e1.clone(), e11.clone()]);
+    let out = world.fetch_demo(&[]);
+    out.assert_code(0);
+    let notices = json(&out)["notices"].to_string();
+    assert!(!notices.contains("publisher changed"), "{notices}");
+
+    // Another pinned publisher (the fork) is announced.
+    let v12 = tarball("demo 1.2");
+    let e12 = publish_with_provenance(
+        &world,
+        "demo-1.2.tar.gz",
+        &v12,
+        provenance(&instance, FORK_SAN, "demo-1.2.tar.gz", &v12),
+    );
+    world.json_index("demo", &[e1, e11, e12]);
     let out = world.fetch_demo(&[]);
     out.assert_code(0);
     let notices = json(&out)["notices"].to_string();
@@ -530,4 +547,82 @@ fn human_output_names_the_publisher_and_sigstore_watch_files_get_no_pypi_signatu
         "{}",
         lint.stdout()
     );
+}
+
+#[test]
+fn with_keys_and_sigstore_a_bad_signature_is_refused_though_the_provenance_verifies() {
+    let world = World::new("sigstore-fetch-badsig");
+    let instance = Instance::new(1);
+    world.trust(&instance);
+    let bytes = tarball("demo 1.0");
+    let name = "demo-1.0.tar.gz";
+    // A good signature by the pinned key, over other bytes.
+    world.server.file(
+        &format!("/files/{name}.asc"),
+        sign(&world.upstream, b"other bytes"),
+    );
+    let e = publish_with_provenance(
+        &world,
+        name,
+        &bytes,
+        provenance(&instance, SAN, name, &bytes),
+    );
+    world.json_index("demo", &[e]);
+    world.sigstore_watch(&[PUBLISHER], true, "");
+    let out = world.fetch_demo(&[]);
+    out.assert_code(1);
+    assert!(world.dest_names().is_empty(), "{:?}", world.dest_names());
+    assert_eq!(
+        json(&out)["files"][0]["verdict"],
+        "rejected",
+        "{}",
+        said(&out)
+    );
+}
+
+#[test]
+fn decompress_with_sigstore_checks_the_signature_over_the_content_and_provenance_over_the_file() {
+    use std::io::Read as _;
+    let world = World::new("sigstore-fetch-decompress");
+    let instance = Instance::new(1);
+    world.trust(&instance);
+    let bytes = tarball("demo 1.0");
+    let mut content = Vec::new();
+    flate2::read::GzDecoder::new(&bytes[..])
+        .read_to_end(&mut content)
+        .unwrap();
+    let name = "demo-1.0.tar.gz";
+    world.server.file(
+        &format!("/files/{name}.asc"),
+        sign(&world.upstream, &content),
+    );
+    let e = publish_with_provenance(
+        &world,
+        name,
+        &bytes,
+        provenance(&instance, SAN, name, &bytes),
+    );
+    world.json_index("demo", &[e]);
+    world.sigstore_watch(&[PUBLISHER], true, "[signature]\ndecompress = true\n");
+    let out = world.fetch_demo(&[]);
+    out.assert_code(0);
+    let file = &json(&out)["files"][0];
+    assert_eq!(file["decompressed"], "gzip", "{file}");
+    assert_eq!(file["sigstore"]["verdict"], "verified", "{file}");
+    assert_eq!(world.placed(name), bytes);
+}
+
+#[test]
+fn openpgp_only_fields_in_a_sigstore_only_watch_file_and_an_empty_bundle_list_are_refused() {
+    let world = World::new("sigstore-watch-fields");
+    world.trust(&Instance::new(1));
+    for (extra, field) in [
+        ("[signature]\ndecompress = true\n", "signature.decompress"),
+        ("bundle = []\n", "sigstore.bundle"),
+    ] {
+        world.sigstore_watch(&[PUBLISHER], false, extra);
+        let out = world.dir.cmd(["lint", "demo.toml"]).run().in_case(field);
+        out.assert_code(1);
+        assert!(said(&out).contains(field), "{field}: {}", said(&out));
+    }
 }

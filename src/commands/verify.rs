@@ -253,6 +253,17 @@ fn both(
     watch: &crate::watch::Watch,
     keys: &crate::watch::Keys,
 ) -> Outcome {
+    if let Some(sums) = &watch.checksums {
+        return Err(config(format!(
+            "watch file {}: its [keys] proof is a signed checksum file ({sums}), which `verify --sigstore` does not read",
+            watch.path.display()
+        ))
+        .hint(format!(
+            "check the two halves one by one: `sigwatch verify FILE --checksums SUMS --keyring {} --fingerprint …` and `sigwatch verify FILE --sigstore BUNDLE --publisher …`; `sigwatch fetch {}` checks both",
+            keys.keyring.display(),
+            watch.path.display()
+        )));
+    }
     let (mut report, sverdict) = sigstore_judgement(args, bundle, Some(watch))?;
     let keyring = Keyring::load(&keys.keyring)?;
     for w in &keyring.warnings {
@@ -270,12 +281,9 @@ fn both(
         None => default_signature(&args.file)?,
     };
     let signature = read_signature(&sig_path)?;
-    let decompress = (args.decompress || watch.decompress).then(|| {
-        format!(
-            "[signature] decompress = true in {} (or --decompress)",
-            watch.path.display()
-        )
-    });
+    let decompress = watch
+        .decompress
+        .then(|| format!("[signature] decompress = true in {}", watch.path.display()));
     let proven = prove(
         Proof::Detached {
             signature: &signature,

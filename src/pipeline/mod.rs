@@ -400,8 +400,14 @@ async fn fetch_file(
             {
                 return Err(fetch::digest_mismatch(&file.url, want, &file_sha256));
             }
+            let raw_proven = provings.finish();
             let mut proven = Vec::new();
-            if let Some(proof) = content {
+            // Decompressing can take long (a hostile compression bomb, longer still): only
+            // when every proof over the bytes as downloaded has passed. Otherwise the
+            // judgement below refuses the file on those.
+            if let Some(proof) = content
+                && raw_proven.iter().all(Proven::is_trusted)
+            {
                 let reader = got.tmp.reopen().map_err(|e| {
                     error::io(
                         format_args!("{}: cannot read", got.tmp.path().display()),
@@ -414,7 +420,7 @@ async fn fetch_file(
                         .map_err(|e| error::decompression(&file.url, &decompress_switch, e))?,
                 );
             }
-            proven.extend(provings.finish());
+            proven.extend(raw_proven);
             (proven, Some(got.tmp))
         }
     };

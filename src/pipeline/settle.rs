@@ -57,10 +57,21 @@ pub(super) fn settle(
         run.opts.allow_downgrade,
     )?);
     if let Some(p) = file.publisher {
-        run.notices.extend(
-            run.history
-                .publisher_notice(run.version, &p.identity, &p.issuer),
-        );
+        let pins = run
+            .watch
+            .sigstore
+            .as_ref()
+            .map(|s| s.pins.as_slice())
+            .unwrap_or_default();
+        run.notices.extend(run.history.publisher_notice(
+            run.version,
+            &p.identity,
+            &p.issuer,
+            |identity, issuer, version| {
+                pins.iter()
+                    .position(|pin| pin.admits(identity, issuer, Some(version)))
+            },
+        ));
     }
     // Proof files go into temporary files first, so a failure to write one leaves nothing
     // placed.
@@ -108,7 +119,12 @@ pub(super) fn settle(
         certificate,
         identity: file.publisher.map(|p| p.identity.clone()),
         issuer: file.publisher.map(|p| p.issuer.clone()),
-        log_index: file.publisher.and_then(|p| p.log_index),
+        // TOML integers are i64; a Rekor index beyond that cannot have passed the log's
+        // inclusion proof, but would make the lock file unwritable.
+        log_index: file
+            .publisher
+            .and_then(|p| p.log_index)
+            .filter(|i| i64::try_from(*i).is_ok()),
         signed,
         recorded: rfc3339(SystemTime::now()),
     })

@@ -548,6 +548,22 @@ impl Watch {
             }
         };
 
+        // A Sigstore-only watch file: an OpenPGP-only field would be silently ignored.
+        if raw.keys.is_none() && raw.sigstore.is_some() {
+            let openpgp_only = [
+                ("signature.url", raw.signature.url.is_some()),
+                ("signature.checksums", raw.signature.checksums.is_some()),
+                ("signature.decompress", raw.signature.decompress.is_some()),
+                ("accept", !raw.accept.is_empty()),
+            ];
+            if let Some((field, _)) = openpgp_only.iter().find(|(_, set)| *set) {
+                return Err(err(
+                    field,
+                    "applies to OpenPGP signatures, and this watch file pins no [keys] (only [sigstore])".into(),
+                )
+                .hint("delete it, or add [keys] with keyring and fingerprints so that OpenPGP signatures are checked too"));
+            }
+        }
         let checksums = raw.signature.checksums.clone();
         if let Some(t) = &checksums {
             if raw.signature.url.is_some() {

@@ -79,7 +79,9 @@ pub(super) fn sigstore_section(
     for (i, id) in raw.identities.iter().enumerate() {
         let field = format!("sigstore.identities[{i}]");
         if id.identity.trim().is_empty() || id.issuer.trim().is_empty() {
-            return Err(err(&field, "identity and issuer must not be empty".into()));
+            return Err(err(&field, "identity and issuer must not be empty".into()).hint(
+                "e.g. { identity = \"release@example.org\", issuer = \"https://github.com/login/oauth\" }, or pin a publisher: publishers = [\"github:OWNER/REPO/WORKFLOW.yml\"]",
+            ));
         }
         if !id.issuer.starts_with("https://") {
             return Err(err(
@@ -102,10 +104,19 @@ pub(super) fn sigstore_section(
     let bundle_templates = match raw.bundle {
         None => Vec::new(),
         Some(OneOrMany::One(t)) => vec![t],
+        Some(OneOrMany::Many(ts)) if ts.is_empty() => {
+            return Err(err("sigstore.bundle", "the list of templates is empty".into()).hint(
+                "delete the field for the defaults ({url}.sigstore.json, then {url}.sigstore; PyPI: the index's provenance), or name where upstream publishes its bundles",
+            ));
+        }
         Some(OneOrMany::Many(ts)) => ts,
     };
     for (i, t) in bundle_templates.iter().enumerate() {
-        check_template(t).map_err(|m| err(&format!("sigstore.bundle[{i}]"), m))?;
+        check_template(t).map_err(|m| {
+            err(&format!("sigstore.bundle[{i}]"), m).hint(
+                "placeholders are {url} {filename} {version} {name} {dir}, e.g. bundle = \"{url}.sigstore\"",
+            )
+        })?;
     }
     let base = path.parent().unwrap_or(Path::new("."));
     let trusted_root = raw.trusted_root.map(|r| base.join(r));
