@@ -389,18 +389,37 @@ async fn fetch_file(
             // they land; a content proof then reads the temporary file back through the
             // decoder. Either way the file stays in the temporary file until judged.
             let mut provings = Provings::start(&raw);
-            let mut sha256 = Hasher::new(Algo::Sha256);
-            let got = {
-                let mut both = Tee(&mut provings, &mut sha256);
-                fetch::download(run.http, &file.url, &run.opts.dest, file.size, &mut both).await?
+            // Every raw proof hashes SHA-256 already; only a content proof alone needs its own.
+            let mut sha256 = content.is_some().then(|| Hasher::new(Algo::Sha256));
+            let got = match sha256.as_mut() {
+                Some(sha256) => {
+                    let mut both = Tee(&mut provings, sha256);
+                    fetch::download(run.http, &file.url, &run.opts.dest, file.size, &mut both)
+                        .await?
+                }
+                None => {
+                    fetch::download(
+                        run.http,
+                        &file.url,
+                        &run.opts.dest,
+                        file.size,
+                        &mut provings,
+                    )
+                    .await?
+                }
             };
-            let file_sha256 = sha256.hex();
+            let raw_proven = provings.finish();
+            let file_sha256 = match &sha256 {
+                Some(sha256) => sha256.hex(),
+                None => sha256_of(&raw_proven)
+                    .expect("fetch's proofs hash with SHA-256")
+                    .to_string(),
+            };
             if let Some(want) = &file.sha256
                 && *want != file_sha256
             {
                 return Err(fetch::digest_mismatch(&file.url, want, &file_sha256));
             }
-            let raw_proven = provings.finish();
             let mut proven = Vec::new();
             // Decompressing can take long (a hostile compression bomb, longer still): only
             // when every proof over the bytes as downloaded has passed. Otherwise the
