@@ -64,52 +64,118 @@ pub fn run(printer: &Printer, args: &VerifyArgs) -> Outcome {
             "pass --sigstore BUNDLE (FILE.sigstore, FILE.publish.attestation, or PyPI's FILE.provenance)",
         ));
     }
-    let (keyring_path, pins, threshold, exceptions, field, decompress) = match &watch {
-        Some(watch) => {
-            let keys = watch.openpgp()?;
-            let decompress = match (args.decompress, watch.decompress) {
-                (true, _) => Some("--decompress".to_string()),
-                (false, true) => Some(format!(
-                    "[signature] decompress = true in {}",
-                    watch.path.display()
-                )),
-                (false, false) => None,
-            };
-            (
-                keys.keyring.clone(),
-                keys.pins.clone(),
-                args.threshold.unwrap_or(keys.threshold),
-                watch.exceptions(),
-                "keys.fingerprints",
-                decompress,
-            )
-        }
-        None => (
-            args.keyring
-                .clone()
-                .expect("clap requires --keyring without --watch"),
-            verify::parse_pins(&args.fingerprints, |_| "--fingerprint".to_string())?,
-            args.threshold.unwrap_or(1),
-            Vec::new(),
-            "--fingerprint",
-            args.decompress.then(|| "--decompress".to_string()),
-        ),
-    };
-    let keyring = Keyring::load(&keyring_path)?;
-    for w in &keyring.warnings {
-        printer.detail(w);
-    }
-    let checker = Checker::named(&keyring, &pins, threshold, &|i| {
-        if field == "--fingerprint" {
-            field.to_string()
-        } else {
-            format!("{field}[{i}]")
-        }
-    })?
-    .with_exceptions(exceptions);
+    let pins = OpenPgpPins::of(args, watch.as_ref())?;
+    let keyring = pins.keyring(printer)?;
+    let checker = pins.checker(&keyring)?;
     if let Some(sums) = &args.checksums {
-        return through_checksums(printer, args, &checker, sums, decompress.as_deref());
+        return through_checksums(printer, args, &checker, sums, pins.decompress.as_deref());
     }
+    let (mut report, proven, sig_path) =
+        detached(args, &checker, pins.decompress.as_deref(), watch.as_ref())?;
+    let verdict = proven
+        .openpgp()
+        .expect("a detached signature gives an OpenPGP verdict");
+    if pins.decompress.is_none()
+        && report.hint.is_none()
+        && let Some(format) = crate::base::decompress::format_of(&args.file)
+    {
+        let file = args.file.display().to_string();
+        let how = match &args.watch {
+            Some(w) => format!(
+                "add `decompress = true` under [signature] in {}, or pass --decompress",
+                w.display()
+            ),
+            None => format!(
+                "sigwatch verify {file} --signature {} --decompress …",
+                sig_path.display()
+            ),
+        };
+        report.hint = verdict.decompress_hint(&file, format, &how);
+    }
+    printer.verify_report(&report, verdict);
+    Ok(Exit::refused_unless(proven.is_trusted()))
+}
+
+/// The OpenPGP pins `verify` judges a signature by: the watch file's `[keys]`, or
+/// `--keyring` and `--fingerprint`; and what asked for decompression, if anything.
+struct OpenPgpPins {
+    keyring: PathBuf,
+    pins: Vec<verify::Pin>,
+    threshold: usize,
+    exceptions: Vec<verify::Exception>,
+    /// The field a pin's message names: `keys.fingerprints` (indexed) or `--fingerprint`.
+    field: &'static str,
+    /// `--decompress`, or the watch file's `[signature] decompress = true`.
+    decompress: Option<String>,
+}
+
+impl OpenPgpPins {
+    fn of(args: &VerifyArgs, watch: Option<&crate::watch::Watch>) -> Result<Self, Failure> {
+        Ok(match watch {
+            Some(watch) => {
+                let keys = watch.openpgp()?;
+                OpenPgpPins {
+                    keyring: keys.keyring.clone(),
+                    pins: keys.pins.clone(),
+                    threshold: args.threshold.unwrap_or(keys.threshold),
+                    exceptions: watch.exceptions(),
+                    field: "keys.fingerprints",
+                    decompress: match (args.decompress, watch.decompress) {
+                        (true, _) => Some("--decompress".to_string()),
+                        (false, true) => Some(format!(
+                            "[signature] decompress = true in {}",
+                            watch.path.display()
+                        )),
+                        (false, false) => None,
+                    },
+                }
+            }
+            None => OpenPgpPins {
+                keyring: args
+                    .keyring
+                    .clone()
+                    .expect("clap requires --keyring without --watch"),
+                pins: verify::parse_pins(&args.fingerprints, |_| "--fingerprint".to_string())?,
+                threshold: args.threshold.unwrap_or(1),
+                exceptions: Vec::new(),
+                field: "--fingerprint",
+                decompress: args.decompress.then(|| "--decompress".to_string()),
+            },
+        })
+    }
+
+    /// Loads the keyring, its warnings shown as details.
+    fn keyring(&self, printer: &Printer) -> Result<Keyring, Failure> {
+        let keyring = Keyring::load(&self.keyring)?;
+        for w in &keyring.warnings {
+            printer.detail(w);
+        }
+        Ok(keyring)
+    }
+
+    /// The checker of these pins over `keyring`, honouring the recorded exceptions.
+    fn checker<'k>(&'k self, keyring: &'k Keyring) -> Result<Checker<'k>, Failure> {
+        let field = self.field;
+        Ok(Checker::named(keyring, &self.pins, self.threshold, &|i| {
+            if field == "--fingerprint" {
+                field.to_string()
+            } else {
+                format!("{field}[{i}]")
+            }
+        })?
+        .with_exceptions(self.exceptions.clone()))
+    }
+}
+
+/// FILE's detached signature (`--signature`, default FILE.asc then FILE.sig) judged by
+/// `checker`: the report (with the hint naming the watch file, if any), the proof's result,
+/// and the signature's path.
+fn detached(
+    args: &VerifyArgs,
+    checker: &Checker<'_>,
+    decompress: Option<&str>,
+    watch: Option<&crate::watch::Watch>,
+) -> Result<(VerifyReport, Proven, PathBuf), Failure> {
     let sig_path = match &args.signature {
         Some(p) => p.clone(),
         None => default_signature(&args.file)?,
@@ -118,43 +184,27 @@ pub fn run(printer: &Printer, args: &VerifyArgs) -> Outcome {
     let proven = prove(
         Proof::Detached {
             signature: &signature,
-            checker: &checker,
+            checker,
             // Only a recorded exception needs the file's sha256; a second hash over a large
             // SHA-512-signed file is otherwise wasted (decompressing, the file's own sha256
             // is reported, and always taken).
             sha256: checker.has_exceptions(),
         },
         &args.file,
-        decompress.as_deref(),
+        decompress,
     )?;
     let verdict = proven
         .openpgp()
         .expect("a detached signature gives an OpenPGP verdict");
     let file = args.file.display().to_string();
     let mut report = VerifyReport::new(&file, &sig_path.display().to_string(), verdict);
-    let watch = args.watch.as_ref().map(|w| w.display().to_string());
-    report.hint = verdict.hint_for(&file, watch.as_deref());
-    if decompress.is_none()
-        && report.hint.is_none()
-        && let Some(format) = crate::base::decompress::format_of(&args.file)
-    {
-        let how = match &watch {
-            Some(w) => {
-                format!("add `decompress = true` under [signature] in {w}, or pass --decompress")
-            }
-            None => format!(
-                "sigwatch verify {file} --signature {} --decompress …",
-                sig_path.display()
-            ),
-        };
-        report.hint = verdict.decompress_hint(&file, format, &how);
-    }
+    let watch_name = watch.map(|w| w.path.display().to_string());
+    report.hint = verdict.hint_for(&file, watch_name.as_deref());
     report.decompressed = proven.decompressed.map(Format::name);
     if proven.decompressed.is_some() {
         report.sha256 = proven.sha256.clone();
     }
-    printer.verify_report(&report, verdict);
-    Ok(Exit::refused_unless(proven.is_trusted()))
+    Ok((report, proven, sig_path))
 }
 
 /// Checks `proof` over FILE's bytes, or over its decompressed content when `decompress`
@@ -265,40 +315,13 @@ fn both(
         )));
     }
     let (mut report, sverdict) = sigstore_judgement(args, bundle, Some(watch))?;
-    let keyring = Keyring::load(&keys.keyring)?;
-    for w in &keyring.warnings {
-        printer.detail(w);
-    }
-    let checker = Checker::named(
-        &keyring,
-        &keys.pins,
-        args.threshold.unwrap_or(keys.threshold),
-        &|i| format!("keys.fingerprints[{i}]"),
-    )?
-    .with_exceptions(watch.exceptions());
-    let sig_path = match &args.signature {
-        Some(p) => p.clone(),
-        None => default_signature(&args.file)?,
-    };
-    let signature = read_signature(&sig_path)?;
-    let decompress = watch
-        .decompress
-        .then(|| format!("[signature] decompress = true in {}", watch.path.display()));
-    let proven = prove(
-        Proof::Detached {
-            signature: &signature,
-            checker: &checker,
-            sha256: checker.has_exceptions(),
-        },
-        &args.file,
-        decompress.as_deref(),
-    )?;
+    let pins = OpenPgpPins::of(args, Some(watch))?;
+    let keyring = pins.keyring(printer)?;
+    let checker = pins.checker(&keyring)?;
+    let (openpgp, proven, _) = detached(args, &checker, pins.decompress.as_deref(), Some(watch))?;
     let verdict = proven
         .openpgp()
         .expect("a detached signature gives an OpenPGP verdict");
-    let file = args.file.display().to_string();
-    let mut openpgp = VerifyReport::new(&file, &sig_path.display().to_string(), verdict);
-    openpgp.hint = verdict.hint_for(&file, Some(&watch.path.display().to_string()));
     let trusted = proven.is_trusted() && sverdict.is_verified();
     if printer.json {
         for w in &verdict.warnings {
