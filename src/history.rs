@@ -113,10 +113,15 @@ impl History {
     /// The newest recorded entry by version (one ordering for the whole set, so mixed
     /// PEP 440 and other versions still order consistently).
     pub fn newest(&self) -> Option<&Entry> {
-        let versions: Vec<&str> = self.entries.iter().map(|e| e.version.as_str()).collect();
+        self.newest_where(|_| true)
+    }
+
+    /// The newest of the entries `keep` admits, by version (ordered among themselves).
+    fn newest_where(&self, keep: impl Fn(&Entry) -> bool) -> Option<&Entry> {
+        let kept: Vec<&Entry> = self.entries.iter().filter(|e| keep(e)).collect();
+        let versions: Vec<&str> = kept.iter().map(|e| e.version.as_str()).collect();
         let keys = crate::base::version::keys_for(&versions);
-        self.entries
-            .iter()
+        kept.into_iter()
             .zip(keys)
             .max_by(|(_, a), (_, b)| crate::base::version::compare(a, b))
             .map(|(e, _)| e)
@@ -219,20 +224,7 @@ impl History {
         issuer: &str,
         publisher_of: impl Fn(&str, &str, &str) -> Option<usize>,
     ) -> Option<String> {
-        let versions: Vec<&str> = self
-            .entries
-            .iter()
-            .filter(|e| e.identity.is_some())
-            .map(|e| e.version.as_str())
-            .collect();
-        let keys = crate::base::version::keys_for(&versions);
-        let newest = self
-            .entries
-            .iter()
-            .filter(|e| e.identity.is_some())
-            .zip(keys)
-            .max_by(|(_, a), (_, b)| crate::base::version::compare(a, b))
-            .map(|(e, _)| e)?;
+        let newest = self.newest_where(|e| e.identity.is_some())?;
         let (was, was_issuer) = (newest.identity.as_deref()?, newest.issuer.as_deref()?);
         let same = (was == identity && was_issuer == issuer)
             || publisher_of(was, was_issuer, &newest.version)
