@@ -85,6 +85,16 @@ fn said(out: &Output) -> String {
     out.stdout() + &out.stderr()
 }
 
+/// Serves demo 1.0 on the index with its provenance, published by `san` under `signer`'s
+/// Sigstore instance; returns the file's name and bytes.
+fn publish_demo(world: &World, signer: &Instance, san: &str) -> (&'static str, Vec<u8>) {
+    let bytes = tarball("demo 1.0");
+    let name = "demo-1.0.tar.gz";
+    let e = publish_with_provenance(world, name, &bytes, provenance(signer, san, name, &bytes));
+    world.json_index("demo", &[e]);
+    (name, bytes)
+}
+
 fn json(out: &Output) -> Value {
     let j: Value = out.json();
     j["projects"][0].clone()
@@ -95,15 +105,7 @@ fn fetch_places_file_and_provenance_only_after_the_pinned_publisher_verifies() {
     let world = World::new("sigstore-fetch-good");
     let instance = Instance::new(1);
     world.trust(&instance);
-    let bytes = tarball("demo 1.0");
-    let name = "demo-1.0.tar.gz";
-    let e = publish_with_provenance(
-        &world,
-        name,
-        &bytes,
-        provenance(&instance, SAN, name, &bytes),
-    );
-    world.json_index("demo", &[e]);
+    let (name, bytes) = publish_demo(&world, &instance, SAN);
     world.sigstore_watch(&[PUBLISHER], false, "");
 
     let out = world.fetch_demo(&[]);
@@ -162,15 +164,7 @@ fn another_publisher_is_refused_naming_the_certificate_and_nothing_is_placed() {
     let world = World::new("sigstore-fetch-fork");
     let instance = Instance::new(1);
     world.trust(&instance);
-    let bytes = tarball("demo 1.0");
-    let name = "demo-1.0.tar.gz";
-    let e = publish_with_provenance(
-        &world,
-        name,
-        &bytes,
-        provenance(&instance, FORK_SAN, name, &bytes),
-    );
-    world.json_index("demo", &[e]);
+    publish_demo(&world, &instance, FORK_SAN);
     world.sigstore_watch(&[PUBLISHER], false, "");
 
     let out = world.fetch_demo(&[]);
@@ -227,15 +221,7 @@ fn a_staging_signature_fails_under_the_watch_files_trust_root() {
     let world = World::new("sigstore-fetch-staging");
     world.trust(&Instance::new(1));
     let staging = Instance::new(7);
-    let bytes = tarball("demo 1.0");
-    let name = "demo-1.0.tar.gz";
-    let e = publish_with_provenance(
-        &world,
-        name,
-        &bytes,
-        provenance(&staging, SAN, name, &bytes),
-    );
-    world.json_index("demo", &[e]);
+    publish_demo(&world, &staging, SAN);
     world.sigstore_watch(&[PUBLISHER], false, "");
     world.fetch_demo(&[]).assert_code(1);
     assert!(world.dest_names().is_empty());
@@ -512,15 +498,7 @@ fn human_output_names_the_publisher_and_sigstore_watch_files_get_no_pypi_signatu
     let world = World::new("sigstore-human");
     let instance = Instance::new(1);
     world.trust(&instance);
-    let bytes = tarball("demo 1.0");
-    let name = "demo-1.0.tar.gz";
-    let e = publish_with_provenance(
-        &world,
-        name,
-        &bytes,
-        provenance(&instance, SAN, name, &bytes),
-    );
-    world.json_index("demo", &[e]);
+    publish_demo(&world, &instance, SAN);
     world.sigstore_watch(&[PUBLISHER], false, "");
     let out = world
         .dir
