@@ -9,7 +9,6 @@ pub mod pypi;
 use std::collections::BTreeMap;
 
 use reqwest::{StatusCode, Url};
-use scraper::{Html, Selector};
 
 use crate::base::version::{self, VersionKey};
 use crate::error::{Failure, Kind, source};
@@ -70,22 +69,55 @@ pub struct Link {
 }
 
 /// Every `<a href>` of an HTML page, resolved against `base` (or the page's `<base href>`).
+///
+/// The page is read by a WHATWG tokenizer (html5gum), not a tree builder: a link is an `a`
+/// start tag with an `href`, its text every string up to the next `</a>` or `<a>`. Character
+/// references in attributes and text are decoded as a browser would.
 pub fn links(body: &[u8], base: &Url) -> Vec<Link> {
     let text = String::from_utf8_lossy(body);
-    let doc = Html::parse_document(&text);
-    let base_sel = Selector::parse("base[href]").expect("static selector");
-    let a_sel = Selector::parse("a[href]").expect("static selector");
-    let base = doc
-        .select(&base_sel)
-        .next()
-        .and_then(|b| b.value().attr("href"))
-        .and_then(|h| base.join(h).ok())
-        .unwrap_or_else(|| base.clone());
-    doc.select(&a_sel)
-        .map(|a| {
-            let href = a.value().attr("href").unwrap_or_default().trim();
+    let mut emitter = html5gum::DefaultEmitter::default();
+    // Script, style, title and textarea content is text, not markup.
+    emitter.naively_switch_states(true);
+    let attr = |tag: &html5gum::StartTag<()>, name: &str| {
+        tag.attributes
+            .get(name.as_bytes())
+            .map(|v| String::from_utf8_lossy(v).into_owned())
+    };
+    let mut page_base: Option<Url> = None;
+    // (href, yanked, provenance, text) of each link, in page order.
+    let mut found: Vec<(String, bool, Option<String>, String)> = Vec::new();
+    let mut open = false;
+    for token in html5gum::Tokenizer::new_with_emitter(text.as_ref(), emitter) {
+        let Ok(token) = token;
+        match token {
+            html5gum::Token::StartTag(tag) if tag.name.as_slice() == b"a" => {
+                open = false;
+                if let Some(href) = attr(&tag, "href") {
+                    let yanked = tag.attributes.contains_key(b"data-yanked".as_slice());
+                    found.push((href, yanked, attr(&tag, "data-provenance"), String::new()));
+                    open = true;
+                }
+            }
+            html5gum::Token::StartTag(tag) if tag.name.as_slice() == b"base" => {
+                if page_base.is_none() {
+                    page_base = attr(&tag, "href").and_then(|h| base.join(h.trim()).ok());
+                }
+            }
+            html5gum::Token::EndTag(tag) if tag.name.as_slice() == b"a" => open = false,
+            html5gum::Token::String(s) if open => {
+                if let Some(last) = found.last_mut() {
+                    last.3.push_str(&String::from_utf8_lossy(&s));
+                }
+            }
+            _ => {}
+        }
+    }
+    let base = page_base.as_ref().unwrap_or(base);
+    found
+        .into_iter()
+        .map(|(href, yanked, provenance, text)| {
             let url = base
-                .join(href)
+                .join(href.trim())
                 .ok()
                 .filter(|u| matches!(u.scheme(), "http" | "https"));
             let last_segment = url
@@ -102,10 +134,10 @@ pub fn links(body: &[u8], base: &Url) -> Vec<Link> {
                 .unwrap_or_default();
             Link {
                 url,
-                text: a.text().collect::<String>(),
+                text,
                 last_segment,
-                yanked: a.value().attr("data-yanked").is_some(),
-                provenance: a.value().attr("data-provenance").map(str::to_string),
+                yanked,
+                provenance,
             }
         })
         .collect()
@@ -382,6 +414,42 @@ mod tests {
             yanked: false,
             provenance: None,
         }
+    }
+
+    #[test]
+    fn links_decode_references_follow_base_and_skip_script_and_comments() {
+        let page = br#"<!DOCTYPE html><html><head><base href="/pub/">
+            <script>var s = '<a href="from-script.tar.gz">no</a>';</script></head><body>
+            <!-- <a href="commented.tar.gz">no</a> -->
+            <a href="foo-1.0.tar.gz?x=1&amp;y=2">foo <b>1.0</b></a>
+            <a href="foo-2.0.tar.gz" data-yanked="" data-provenance="p&#x2F;2">foo-2.0</a>
+            <A HREF="sub/foo%2B3.0.tar.gz">three<a href="ftp://e/x.tar.gz">ftp</a>
+            <a name="anchor-only">none</a></body></html>"#;
+        let base = Url::parse("https://e.invalid/downloads/index.html").unwrap();
+        let got = links(page, &base);
+        let urls: Vec<_> = got
+            .iter()
+            .map(|l| l.url.as_ref().map(Url::as_str))
+            .collect();
+        assert_eq!(
+            urls,
+            [
+                Some("https://e.invalid/pub/foo-1.0.tar.gz?x=1&y=2"),
+                Some("https://e.invalid/pub/foo-2.0.tar.gz"),
+                Some("https://e.invalid/pub/sub/foo%2B3.0.tar.gz"),
+                None, // not http(s)
+            ]
+        );
+        assert_eq!(
+            got[0].text.split_whitespace().collect::<Vec<_>>(),
+            ["foo", "1.0"]
+        );
+        assert_eq!(got[0].last_segment, "foo-1.0.tar.gz");
+        assert!(!got[0].yanked && got[1].yanked);
+        assert_eq!(got[1].provenance.as_deref(), Some("p/2"));
+        // An <a> opened before the previous one closed ends it, as in a browser.
+        assert_eq!(got[2].text, "three");
+        assert_eq!(got[2].last_segment, "foo+3.0.tar.gz");
     }
 
     #[test]
