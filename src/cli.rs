@@ -26,7 +26,7 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Flags every subcommand takes.
+// Flags every subcommand takes.
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
     /// Print only results and errors (no warnings or notes).
@@ -59,7 +59,12 @@ pub enum ColorWhen {
 }
 
 /// The subcommands.
+/// Each variant's arguments are built only when that subcommand runs (`defer`): a `verify`
+/// does not build `fetch`'s forty flags first. Generators and tests call `Command::build`.
+/// A deferred `Args` struct's doc comment would replace the variant's text in `--help`, so
+/// the `Args` structs here carry plain comments.
 #[derive(Debug, Subcommand)]
+#[command(defer = true)]
 pub enum Command {
     /// Verify a file's detached signature against pinned fingerprints.
     #[command(after_help = "Examples:\n  \
@@ -217,7 +222,7 @@ and the spec's exit codes."
     },
 }
 
-/// `sigwatch verify`.
+// `sigwatch verify`.
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
     /// The file whose signature to check.
@@ -314,7 +319,7 @@ pub struct VerifyArgs {
     pub release_version: Option<String>,
 }
 
-/// Options shared by the commands that go to the network.
+// Options shared by the commands that go to the network.
 #[derive(Debug, Args)]
 pub struct NetArgs {
     /// Projects checked at the same time.
@@ -391,7 +396,7 @@ fn parse_shard(s: &str) -> Result<Shard, String> {
     Ok(Shard { index, count })
 }
 
-/// `sigwatch check`.
+// `sigwatch check`.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// Watch files, or directories of `*.toml` watch files.
@@ -410,7 +415,7 @@ pub struct CheckArgs {
     pub net: NetArgs,
 }
 
-/// `sigwatch fetch`.
+// `sigwatch fetch`.
 #[derive(Debug, Args)]
 pub struct FetchArgs {
     /// Watch files, or directories of `*.toml` watch files.
@@ -437,7 +442,7 @@ pub struct FetchArgs {
     pub net: NetArgs,
 }
 
-/// `sigwatch uscan`.
+// `sigwatch uscan`.
 #[derive(Debug, Args)]
 pub struct UscanArgs {
     /// The source package tree (it contains debian/).
@@ -471,6 +476,7 @@ pub struct UscanArgs {
 
 /// `sigwatch report …`.
 #[derive(Debug, Subcommand)]
+#[command(defer = true)]
 pub enum ReportCommand {
     /// Join the JSON reports of `check --shard K/N --json` runs into one report.
     #[command(
@@ -484,7 +490,7 @@ Refuses (exit 2) a missing or duplicated shard, or reports of different shard co
     },
 }
 
-/// `sigwatch lint`.
+// `sigwatch lint`.
 #[derive(Debug, Args)]
 pub struct LintArgs {
     /// Watch files, or directories of `*.toml` watch files (default: the current directory).
@@ -492,7 +498,7 @@ pub struct LintArgs {
     pub paths: Vec<PathBuf>,
 }
 
-/// `sigwatch add`.
+// `sigwatch add`.
 #[derive(Debug, Args)]
 #[command(group(clap::ArgGroup::new("source").required(true).args(["pypi", "url"])))]
 pub struct AddArgs {
@@ -549,7 +555,7 @@ pub struct AddArgs {
     pub dry_run: bool,
 }
 
-/// `sigwatch accept`.
+// `sigwatch accept`.
 #[derive(Debug, Args)]
 pub struct AcceptArgs {
     /// The exact file to accept.
@@ -572,7 +578,7 @@ pub struct AcceptArgs {
     pub version: Option<String>,
 }
 
-/// `sigwatch import-debian`.
+// `sigwatch import-debian`.
 #[derive(Debug, Args)]
 pub struct ImportDebianArgs {
     /// A Debian source package (a directory containing debian/).
@@ -588,7 +594,7 @@ pub struct ImportDebianArgs {
     pub json: bool,
 }
 
-/// `sigwatch import-arch`.
+// `sigwatch import-arch`.
 #[derive(Debug, Args)]
 pub struct ImportArchArgs {
     /// A directory holding a PKGBUILD (and keys/pgp/*.asc).
@@ -606,6 +612,7 @@ pub struct ImportArchArgs {
 
 /// `sigwatch keys …`.
 #[derive(Debug, Subcommand)]
+#[command(defer = true)]
 pub enum KeysCommand {
     /// Fetch updates for pinned certificates (expiry extensions, new subkeys, revocations).
     #[command(
@@ -641,13 +648,53 @@ mod tests {
 
     #[test]
     fn clap_definitions_are_consistent() {
+        // debug_assert builds every (deferred) subcommand before checking it.
         Cli::command().debug_assert();
+    }
+
+    /// (name, about) of the subcommands a `Subcommand` enum declares, before any building:
+    /// the text on its variants.
+    fn declared<S: clap::Subcommand>() -> Vec<(String, Option<String>)> {
+        S::augment_subcommands(clap::Command::new("t"))
+            .get_subcommands()
+            .map(|s| {
+                (
+                    s.get_name().to_owned(),
+                    s.get_about().map(|a| a.to_string()),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn deferred_subcommands_keep_their_variant_text_in_help() {
+        let mut cli = Cli::command();
+        cli.build();
+        let cases = [
+            (None, declared::<Command>()),
+            (Some("keys"), declared::<KeysCommand>()),
+            (Some("report"), declared::<ReportCommand>()),
+        ];
+        for (parent, subs) in cases {
+            let parent = parent.map_or(&cli, |p| cli.find_subcommand(p).unwrap());
+            assert!(!subs.is_empty());
+            for (name, about) in subs {
+                assert!(about.is_some(), "{name} has no about");
+                let built = parent.find_subcommand(&name).unwrap();
+                assert_eq!(
+                    built.get_about().map(|a| a.to_string()),
+                    about,
+                    "`{name} --help` shows another text than its entry in the list"
+                );
+            }
+        }
     }
 
     #[test]
     fn every_subcommand_has_an_example() {
         fn walk(cmd: &clap::Command, path: &str) {
-            for sub in cmd.get_subcommands() {
+            // `help` is clap's own, added by build().
+            for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
                 let name = format!("{path} {}", sub.get_name());
                 if sub.get_subcommands().next().is_some() {
                     walk(sub, &name);
@@ -662,6 +709,12 @@ mod tests {
                 );
             }
         }
-        walk(&Cli::command(), "sigwatch");
+        let mut cli = Cli::command();
+        cli.build(); // subcommands' arguments and nested subcommands are deferred
+        assert!(
+            cli.get_subcommands()
+                .any(|s| s.get_subcommands().next().is_some())
+        );
+        walk(&cli, "sigwatch");
     }
 }

@@ -1033,7 +1033,8 @@ fn a_100_mib_artifact_is_streamed_and_verified_under_200_mib_rss() {
 #[test]
 fn network_defaults_are_bounded_and_match_the_library_limits() {
     use clap::CommandFactory as _;
-    let cmd = sigwatch::cli::Cli::command();
+    let mut cmd = sigwatch::cli::Cli::command();
+    cmd.build(); // subcommands' arguments are deferred until built
     for sub in ["fetch", "check"] {
         let sub = cmd.find_subcommand(sub).expect("subcommand");
         let default = |id: &str| -> u64 {
