@@ -98,10 +98,10 @@ pub fn links(body: &[u8], base: &Url) -> Vec<Link> {
                     open = true;
                 }
             }
-            html5gum::Token::StartTag(tag) if tag.name.as_slice() == b"base" => {
-                if page_base.is_none() {
-                    page_base = attr(&tag, "href").and_then(|h| base.join(h.trim()).ok());
-                }
+            html5gum::Token::StartTag(tag)
+                if tag.name.as_slice() == b"base" && page_base.is_none() =>
+            {
+                page_base = attr(&tag, "href").and_then(|h| base.join(h.trim()).ok());
             }
             html5gum::Token::EndTag(tag) if tag.name.as_slice() == b"a" => open = false,
             html5gum::Token::String(s) if open => {
