@@ -14,7 +14,6 @@ use openpgp::cert::prelude::*;
 use openpgp::crypto::mpi;
 use openpgp::packet::Key;
 use openpgp::packet::key::{KeyParts, KeyRole};
-use openpgp::parse::Parse;
 use openpgp::policy::Policy;
 use openpgp::types::{ReasonForRevocation, RevocationStatus, RevocationType};
 use openpgp::{Cert, Fingerprint};
@@ -95,7 +94,7 @@ impl Keyring {
             Some(n) => format!("keyring {}: armor block {n}", self.path.display()),
             None => format!("keyring {}", self.path.display()),
         };
-        let parser = match CertParser::from_bytes(bytes) {
+        let parser = match super::packet_parser(bytes).map(CertParser::from) {
             Ok(p) => p,
             Err(e) => {
                 let problem = match block {
@@ -538,6 +537,35 @@ mod tests {
         assert_eq!(m.userids().count(), 1);
         assert_eq!(m.keys().subkeys().count(), 1);
         assert_eq!(m.fingerprint(), cert.fingerprint());
+    }
+
+    #[test]
+    fn binary_and_armored_keyrings_load_the_same_certificates() {
+        use openpgp::serialize::SerializeInto;
+        let (a, _) = openpgp::cert::CertBuilder::new()
+            .add_userid("A <a@example.org>")
+            .generate()
+            .unwrap();
+        let (b, _) = openpgp::cert::CertBuilder::new()
+            .add_userid("B <b@example.org>")
+            .add_signing_subkey()
+            .generate()
+            .unwrap();
+        let mut binary = a.to_vec().unwrap();
+        binary.extend(b.to_vec().unwrap());
+        let armored = [a.armored().to_vec().unwrap(), b.armored().to_vec().unwrap()].concat();
+        let fprs = |bytes: &[u8]| {
+            let k = Keyring::from_bytes(bytes, Path::new("k")).unwrap();
+            assert!(k.warnings.is_empty(), "{:?}", k.warnings);
+            let mut f: Vec<_> = k.certs.iter().map(|c| c.fingerprint()).collect();
+            f.sort();
+            f
+        };
+        assert_eq!(binary[0] & 0x80, 0x80, "a binary keyring starts with a packet header");
+        let mut want = vec![a.fingerprint(), b.fingerprint()];
+        want.sort();
+        assert_eq!(fprs(&binary), want);
+        assert_eq!(fprs(&armored), want);
     }
 
     #[test]

@@ -8,7 +8,7 @@ use sequoia_openpgp as openpgp;
 use openpgp::Packet;
 use openpgp::crypto::hash::Context;
 use openpgp::packet::Signature;
-use openpgp::parse::{PacketParserBuilder, PacketParserResult, Parse};
+use openpgp::parse::PacketParserResult;
 use openpgp::types::{HashAlgorithm, SignatureType};
 
 use super::{MAX_SIGNATURE_BYTES, first_line, keyring};
@@ -86,9 +86,7 @@ pub fn parse_signatures(bytes: &[u8]) -> Result<Vec<Signature>, String> {
 /// The signature packets of one binary signature file or one armor block.
 pub(super) fn parse_packets(bytes: &[u8]) -> Result<Vec<Signature>, String> {
     let not_sig = |what: &str| format!("not a detached signature: {what}");
-    let mut ppr = PacketParserBuilder::from_bytes(bytes)
-        .and_then(|b| b.build())
-        .map_err(|e| not_sig(&format!("{e}")))?;
+    let mut ppr = super::packet_parser(bytes).map_err(|e| not_sig(&format!("{e}")))?;
     let mut sigs = Vec::new();
     while let PacketParserResult::Some(pp) = ppr {
         match &pp.packet {
