@@ -1,4 +1,4 @@
-//! Digests: lowercase hex, streaming hashers, and the reader that overlaps reading with hashing.
+//! Digests: lowercase hex, streaming hashers, and the chunked reader that feeds them.
 //!
 //! Fetching, verification and the page cache all hash bytes; this is the one place that knows how.
 
@@ -101,9 +101,9 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// Hex digest of everything `reader` yields, streamed.
-pub fn digest_reader<R: Read + Send>(reader: R, algo: Algo) -> io::Result<String> {
+pub fn digest_reader<R: Read>(reader: R, algo: Algo) -> io::Result<String> {
     let mut hasher = Hasher::new(algo);
-    read_overlapped(reader, |chunk| hasher.update(chunk))?;
+    read_chunks(reader, |chunk| hasher.update(chunk))?;
     Ok(hasher.hex())
 }
 
@@ -117,48 +117,23 @@ pub fn hex(bytes: &[u8]) -> String {
     out
 }
 
-/// Streams `reader` to `each` in fixed-size chunks, reading the next chunk on another thread
-/// while `each` hashes the current one, so reading overlaps hashing (memory: three chunks).
-/// Data that fits in one chunk is read and handed over on this thread: for a small file a
-/// reader thread and two more buffers would cost more than they save.
-pub fn read_overlapped<R: Read + Send>(
-    mut reader: R,
-    mut each: impl FnMut(&[u8]),
-) -> io::Result<()> {
-    use std::sync::mpsc;
-    let mut first = vec![0u8; CHUNK];
-    let n = fill(&mut reader, &mut first)?;
-    if n < CHUNK {
-        each(&first[..n]);
-        return Ok(());
-    }
-    let (full_tx, full_rx) = mpsc::sync_channel::<(Vec<u8>, usize)>(2);
-    let (empty_tx, empty_rx) = mpsc::channel::<Vec<u8>>();
-    for _ in 0..2 {
-        empty_tx
-            .send(vec![0u8; CHUNK])
-            .expect("the receiver is alive");
-    }
-    std::thread::scope(|scope| {
-        let reading = scope.spawn(move || -> io::Result<()> {
-            while let Ok(mut buf) = empty_rx.recv() {
-                let n = fill(&mut reader, &mut buf)?;
-                if n == 0 || full_tx.send((buf, n)).is_err() {
-                    break;
-                }
-            }
-            Ok(())
-        });
-        each(&first);
-        let _ = empty_tx.send(first);
-        for (buf, n) in full_rx.iter() {
+/// Streams `reader` to `each` in chunks of [`CHUNK`] bytes, through one buffer, on this thread.
+///
+/// Reading the next chunk on a second thread while `each` hashed the current one (how this
+/// worked until 2026-12-07) saved at most 0.05 s of wall time per GiB from the page cache and
+/// nothing from disk — the kernel's readahead already overlaps the disk with hashing — and cost
+/// 0.15–0.18 s of CPU per GiB moving every chunk between cores (BENCHMARKS.md, "One thread").
+pub fn read_chunks<R: Read>(mut reader: R, mut each: impl FnMut(&[u8])) -> io::Result<()> {
+    let mut buf = vec![0u8; CHUNK];
+    loop {
+        let n = fill(&mut reader, &mut buf)?;
+        if n > 0 {
             each(&buf[..n]);
-            // The reader may have finished; then the buffer is simply dropped.
-            let _ = empty_tx.send(buf);
         }
-        drop(empty_tx);
-        reading.join().expect("the reading thread does not panic")
-    })
+        if n < CHUNK {
+            return Ok(());
+        }
+    }
 }
 
 /// Reads into `buf` until it is full or the input ends; returns the bytes read.
@@ -210,12 +185,12 @@ mod tests {
     }
 
     #[test]
-    fn read_overlapped_hands_over_every_byte_in_order_at_any_length() {
+    fn read_chunks_hands_over_every_byte_in_order_at_any_length() {
         let data: Vec<u8> = (0..3 * CHUNK + 11).map(|i| (i % 251) as u8).collect();
         for len in [0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 2 * CHUNK, data.len()] {
             for step in [1000, CHUNK] {
                 let mut got = Vec::new();
-                read_overlapped(Trickle(&data[..len], step), |c| got.extend_from_slice(c)).unwrap();
+                read_chunks(Trickle(&data[..len], step), |c| got.extend_from_slice(c)).unwrap();
                 assert_eq!(got, &data[..len], "length {len}, reads of {step}");
             }
         }

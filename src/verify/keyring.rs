@@ -561,7 +561,11 @@ mod tests {
             f.sort();
             f
         };
-        assert_eq!(binary[0] & 0x80, 0x80, "a binary keyring starts with a packet header");
+        assert_eq!(
+            binary[0] & 0x80,
+            0x80,
+            "a binary keyring starts with a packet header"
+        );
         let mut want = vec![a.fingerprint(), b.fingerprint()];
         want.sort();
         assert_eq!(fprs(&binary), want);

@@ -43,7 +43,7 @@ use signature::Hashers;
 pub use signature::{Pending, armored_signature, parse_signatures};
 pub use verdict::{Outcome, Reason, SignatureReport, Signer, Status, Verdict};
 
-use crate::base::digest::{hex, read_overlapped};
+use crate::base::digest::{hex, read_chunks};
 use crate::error::{Failure, config};
 
 /// How far in the future a signature's creation time may lie (clock skew between machines).
@@ -238,9 +238,9 @@ impl<'a> Checker<'a> {
     /// Verifies `data` (streamed, never held in memory) against the signature file's bytes.
     ///
     /// Errors only when reading `data` fails; every judgement is in the [`Verdict`].
-    pub fn verify<R: Read + Send>(&self, data: R, signature: &[u8]) -> io::Result<Verdict> {
+    pub fn verify<R: Read>(&self, data: R, signature: &[u8]) -> io::Result<Verdict> {
         let mut pending = self.start(signature);
-        read_overlapped(data, |chunk| pending.update(chunk))?;
+        read_chunks(data, |chunk| pending.update(chunk))?;
         Ok(self.finish(pending))
     }
 

@@ -14,7 +14,7 @@ use sha2::Digest as _;
 
 use super::{Checker, Pending, Verdict, sigstore};
 use crate::base::decompress::{self, Decompressed, Format};
-use crate::base::digest::{Algo, Consume, Hasher, hex, read_overlapped};
+use crate::base::digest::{Algo, Consume, Hasher, hex, read_chunks};
 
 /// Why a file is trusted.
 #[derive(Clone, Copy)]
@@ -210,9 +210,9 @@ impl<'a> Proof<'a> {
     }
 
     /// Checks this proof over everything `reader` yields (a file on disk), streamed.
-    pub fn check_reader<R: Read + Send>(self, reader: R) -> io::Result<Proven> {
+    pub fn check_reader<R: Read>(self, reader: R) -> io::Result<Proven> {
         let mut proving = self.start();
-        read_overlapped(reader, |chunk| proving.update(chunk))?;
+        read_chunks(reader, |chunk| proving.update(chunk))?;
         Ok(proving.finish())
     }
 
@@ -220,14 +220,11 @@ impl<'a> Proof<'a> {
     /// disk; the format comes from its first bytes), streamed: decoding on one thread while
     /// the proof hashes on this one. The [`Proven`]'s `sha256` is the compressed file's, as
     /// downloaded; a corrupt stream, or bytes after its end, is an error, never a verdict.
-    pub fn check_decompressed<R: Read + Send>(
-        self,
-        reader: R,
-    ) -> Result<Proven, decompress::Error> {
+    pub fn check_decompressed<R: Read>(self, reader: R) -> Result<Proven, decompress::Error> {
         let mut content = Decompressed::new(reader)?;
         let format = content.format();
         let mut proving = self.start();
-        read_overlapped(&mut content, |chunk| proving.update(chunk)).map_err(|e| {
+        read_chunks(&mut content, |chunk| proving.update(chunk)).map_err(|e| {
             if e.get_ref()
                 .is_some_and(|inner| inner.is::<decompress::Error>())
             {
@@ -353,12 +350,9 @@ impl<'c> Provings<'c> {
     }
 
     /// Checks every proof over everything `reader` yields, in one pass.
-    pub fn check_reader<R: Read + Send>(
-        proofs: &[Proof<'c>],
-        reader: R,
-    ) -> io::Result<Vec<Proven>> {
+    pub fn check_reader<R: Read>(proofs: &[Proof<'c>], reader: R) -> io::Result<Vec<Proven>> {
         let mut all = Provings::start(proofs);
-        read_overlapped(reader, |chunk| all.update(chunk))?;
+        read_chunks(reader, |chunk| all.update(chunk))?;
         Ok(all.finish())
     }
 
