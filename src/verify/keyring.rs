@@ -573,6 +573,23 @@ mod tests {
     }
 
     #[test]
+    fn armor_with_typographic_dashes_still_loads() {
+        // U+2013 dashes start with byte 0xE2, which has bit 7 set like a binary packet
+        // header; the file must still go through Sequoia's armor detection.
+        use openpgp::serialize::SerializeInto;
+        let (a, _) = openpgp::cert::CertBuilder::new()
+            .add_userid("A <a@example.org>")
+            .generate()
+            .unwrap();
+        let armored = String::from_utf8(a.armored().to_vec().unwrap()).unwrap();
+        let dashed = armored.replace("-----", "\u{2013}\u{2013}\u{2013}\u{2013}\u{2013}");
+        assert!(dashed.as_bytes()[0] & 0x80 != 0);
+        let k = Keyring::from_bytes(dashed.as_bytes(), Path::new("k")).unwrap();
+        assert_eq!(k.certs.len(), 1);
+        assert_eq!(k.certs[0].fingerprint(), a.fingerprint());
+    }
+
+    #[test]
     fn binary_data_has_no_armor_blocks() {
         assert!(armor_blocks(&[0x99, 0x01, 0x0d, 0x04]).is_empty());
     }

@@ -643,16 +643,28 @@ fn primary_user_id(cert: &Cert, policy: &dyn Policy) -> Option<String> {
     Some(String::from_utf8_lossy(&uid).into_owned())
 }
 
-/// A packet parser over `bytes`, with Sequoia's armor detection only when the bytes do not
-/// start with a binary packet header (bit 7 set; armor text never has it). Binary
-/// signatures and keyrings then skip the armor reader, which zero-fills a 64 KiB buffer:
-/// 16 page faults of a small `verify`'s ~360.
+/// A packet parser over `bytes`, with Sequoia's armor detection unless the bytes start with
+/// the header of a packet that begins a signature file or a keyring (signature, key, marker,
+/// padding). Binary signatures and keyrings then skip the armor reader, which zero-fills a
+/// 64 KiB buffer: 16 page faults of a small `verify`'s ~360. Anything else — armor, armor
+/// after prose in any script, armor written with typographic dashes — goes through
+/// Sequoia's detection as before.
 pub(crate) fn packet_parser(
     bytes: &[u8],
 ) -> openpgp::Result<openpgp::parse::PacketParserResult<'_>> {
+    use openpgp::packet::Tag;
+    use openpgp::packet::header::CTB;
     use openpgp::parse::{Dearmor, PacketParserBuilder, Parse};
     let builder = PacketParserBuilder::from_bytes(bytes)?;
-    let binary = bytes.first().is_some_and(|b| b & 0x80 != 0);
+    let binary = bytes
+        .first()
+        .and_then(|&b| CTB::try_from(b).ok())
+        .is_some_and(|ctb| {
+            matches!(
+                ctb.tag(),
+                Tag::Signature | Tag::PublicKey | Tag::SecretKey | Tag::Marker | Tag::Padding
+            )
+        });
     if binary {
         builder.dearmor(Dearmor::Disabled).build()
     } else {
