@@ -29,18 +29,22 @@ fn main() -> ExitCode {
     sigwatch::commands::run(cli).into()
 }
 
-/// Tells glibc's malloc to keep up to 64 MiB of freed memory at the top of each heap instead
-/// of returning it to the kernel as soon as 128 KiB are free.
+/// Tells glibc's malloc to keep up to 64 MiB of freed memory at the top of each heap, and to
+/// serve requests below 4 MiB from its heaps.
 ///
 /// `check` and `fetch` run projects on tokio's worker threads, each with its own malloc
-/// arena; with the default threshold every project's freed buffers were handed back
-/// (`madvise`) and faulted in again for the next one: 12,300 page faults for 1000 projects,
-/// 4,500 with this, and a quarter less CPU (BENCHMARKS.md, "Scale"). A short-lived command
-/// has no use for giving memory back early. Other C libraries keep their defaults.
+/// arena; glibc returned each project's freed buffers to the kernel (`madvise`) and faulted
+/// them in again for the next one: 12,300 page faults for 1000 projects, 4,500 with this,
+/// and a fifth less CPU (BENCHMARKS.md). Setting the trim threshold switches off glibc's
+/// adaptive mmap threshold, which would otherwise have risen after the first large free; the
+/// explicit 4 MiB keeps 256 KiB read buffers and page bodies in the heaps, reused, instead of
+/// a fresh `mmap` each. A short-lived command has no use for giving memory back early.
+/// Other C libraries keep their defaults.
 fn keep_freed_heap() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only sets an allocator parameter; called before any thread exists.
+    // SAFETY: mallopt only sets allocator parameters; called before any thread exists.
     unsafe {
         libc::mallopt(libc::M_TRIM_THRESHOLD, 64 << 20);
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 4 << 20);
     }
 }
