@@ -77,10 +77,6 @@ NVC_PYPI=$("$NVC_PY" -c 'import nvchecker_source.pypi as m; print(m.__file__)') 
 
 # --- work dir, key, server ---------------------------------------------------------------
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/sigwatch-scale.XXXXXX")
-# Run an installed copy, as users do (and as the peers are installed): the file the linker
-# just wrote faults in with more page faults than a copy of it (bench/verify.sh says more).
-install -m 755 "$SIGWATCH" "$WORK/sigwatch"
-SIGWATCH=$WORK/sigwatch
 export GNUPGHOME=$WORK/gnupg
 mkdir -m 700 "$GNUPGHOME"
 SERVER_PID=
@@ -91,6 +87,10 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+# Run an installed copy, as users do (and as the peers are installed): the file the linker
+# just wrote faults in with more page faults than a copy of it (bench/verify.sh says more).
+install -m 755 "$SIGWATCH" "$WORK/sigwatch"
+SIGWATCH=$WORK/sigwatch
 unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY PIP_INDEX_URL
 # A user's default: no backtraces. (RUST_BACKTRACE=1 makes every anyhow error capture one,
 # and Sequoia makes such errors while parsing keyrings; measured separately below.)

@@ -36,15 +36,16 @@ if [[ -z $SIGWATCH ]]; then
     (cd "$ROOT" && cargo build --release --bin sigwatch >&2)
     SIGWATCH=$ROOT/target/release/sigwatch
 fi
+[[ -x $SIGWATCH ]] || { echo "no sigwatch binary at $SIGWATCH" >&2; exit 2; }
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/sigwatch-sigstore-bench.XXXXXX")
+export GNUPGHOME=$WORK/gnupg
+mkdir -m 700 "$GNUPGHOME"
+trap 'gpgconf --kill gpg-agent >/dev/null 2>&1 || true; rm -rf "$WORK"' EXIT
 # Run an installed copy, as users do (and as the peers are installed): the file the linker
 # just wrote faults in with more page faults than a copy of it (bench/verify.sh says more).
 install -m 755 "$SIGWATCH" "$WORK/sigwatch"
 SIGWATCH=$WORK/sigwatch
-export GNUPGHOME=$WORK/gnupg
-mkdir -m 700 "$GNUPGHOME"
-trap 'gpgconf --kill gpg-agent >/dev/null 2>&1 || true; rm -rf "$WORK"' EXIT
 
 if [[ -z $ASSETS ]]; then
     (cd "$WORK" && pip download --quiet --no-deps --no-binary :all: 'pypi-attestations==0.0.31' -d . >&2 &&

@@ -82,17 +82,6 @@ mkdir -p "$DATA" "$RESULTS"
 for p in "$WORK" "$RESULTS" "$SIGWATCH" "$SIGWATCH_NATIVE"; do
     if [[ $p =~ [[:space:]] ]]; then echo "paths with whitespace are not supported: $p" >&2; exit 2; fi
 done
-# Time an installed copy, as users run it (`cargo install`, a package) and as sqv and gpgv are
-# installed: the binary the linker just wrote sits in the page cache in small pieces, and
-# faulting it in took about 45 more page faults per run (400 against 355, the same bytes)
-# and 7 % more wall time than a copy of it (2026-12-07, BENCHMARKS.md).
-mkdir -p "$DATA/bin"
-install -m 755 "$SIGWATCH" "$DATA/bin/sigwatch"
-SIGWATCH=$DATA/bin/sigwatch
-if [[ -n $SIGWATCH_NATIVE ]]; then
-    install -m 755 "$SIGWATCH_NATIVE" "$DATA/bin/sigwatch-native"
-    SIGWATCH_NATIVE=$DATA/bin/sigwatch-native
-fi
 export GNUPGHOME=$DATA/gnupg
 mkdir -m 700 "$GNUPGHOME"
 cleanup() {
@@ -100,6 +89,19 @@ cleanup() {
     if [[ $KEEP != 1 ]]; then rm -rf "$DATA" && rmdir "$WORK" 2>/dev/null || true; fi
 }
 trap cleanup EXIT
+
+# Time an installed copy, as users run it (`cargo install`, a package) and as sqv and gpgv are
+# installed: the binary the linker just wrote sits in the page cache in small pieces, and
+# faulting it in took about 45 more page faults per run (400 against 355, the same bytes)
+# and 7 % more wall time than a copy of it (2026-12-07, BENCHMARKS.md).
+mkdir -p "$DATA/bin"
+SIGWATCH_BUILT=$SIGWATCH
+install -m 755 "$SIGWATCH" "$DATA/bin/sigwatch"
+SIGWATCH=$DATA/bin/sigwatch
+if [[ -n $SIGWATCH_NATIVE ]]; then
+    install -m 755 "$SIGWATCH_NATIVE" "$DATA/bin/sigwatch-native"
+    SIGWATCH_NATIVE=$DATA/bin/sigwatch-native
+fi
 
 log "machine"
 {
@@ -109,7 +111,7 @@ log "machine"
     echo "cpu: $(awk -F': ' '/^model name/{print $2; exit}' /proc/cpuinfo)"
     echo "cpu flags (hashing): $(grep -ow 'sha_ni\|avx2\|avx512f\|sha512\|bmi2' /proc/cpuinfo | sort -u | tr '\n' ' ')"
     echo "load at start: $(uptime)"
-    echo "sigwatch: $SIGWATCH ($(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo '?'))"
+    echo "sigwatch: an installed copy of $SIGWATCH_BUILT ($(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo '?'))"
     echo "sqv: $(sqv --version 2>&1 | head -1)"
     echo "gpgv: $(gpgv --version 2>&1 | head -1), $(gpg --version | grep -i libgcrypt)"
     echo "openssl: $(openssl version)"

@@ -710,7 +710,7 @@ mod tests {
             }
         }
         let mut cli = Cli::command();
-        cli.build(); // subcommands' arguments and nested subcommands are deferred
+        cli.build(); // subcommands' arguments (and so `keys`' and `report`'s own) are deferred
         assert!(
             cli.get_subcommands()
                 .any(|s| s.get_subcommands().next().is_some())

@@ -1,4 +1,4 @@
-//! The ground floor: digests and the overlapped reader, decompression of signed content,
+//! The ground floor: digests and the chunked reader, decompression of signed content,
 //! the URL policy, version ordering.
 //!
 //! Every other module may use these; they use nothing of the crate.

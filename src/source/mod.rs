@@ -83,7 +83,9 @@ pub fn links(body: &[u8], base: &Url) -> Vec<Link> {
             .get(name.as_bytes())
             .map(|v| String::from_utf8_lossy(v).into_owned())
     };
-    let mut page_base: Option<Url> = None;
+    // Some once the first <base href> is seen (a browser ignores later ones, and falls back
+    // to the page's own URL when that one does not resolve).
+    let mut page_base: Option<Option<Url>> = None;
     // (href, yanked, provenance, text) of each link, in page order.
     let mut found: Vec<(String, bool, Option<String>, String)> = Vec::new();
     let mut open = false;
@@ -101,7 +103,9 @@ pub fn links(body: &[u8], base: &Url) -> Vec<Link> {
             html5gum::Token::StartTag(tag)
                 if tag.name.as_slice() == b"base" && page_base.is_none() =>
             {
-                page_base = attr(&tag, "href").and_then(|h| base.join(h.trim()).ok());
+                if let Some(href) = attr(&tag, "href") {
+                    page_base = Some(base.join(href.trim()).ok());
+                }
             }
             html5gum::Token::EndTag(tag) if tag.name.as_slice() == b"a" => open = false,
             html5gum::Token::String(s) if open => {
@@ -112,6 +116,7 @@ pub fn links(body: &[u8], base: &Url) -> Vec<Link> {
             _ => {}
         }
     }
+    let page_base = page_base.flatten();
     let base = page_base.as_ref().unwrap_or(base);
     found
         .into_iter()
@@ -418,10 +423,10 @@ mod tests {
 
     #[test]
     fn links_decode_references_follow_base_and_skip_script_and_comments() {
-        let page = br#"<!DOCTYPE html><html><head><base href="/pub/">
+        let page = br#"<!DOCTYPE html><html><head><base target="_top"><base href="/pub/"><base href="/other/">
             <script>var s = '<a href="from-script.tar.gz">no</a>';</script></head><body>
             <!-- <a href="commented.tar.gz">no</a> -->
-            <a href="foo-1.0.tar.gz?x=1&amp;y=2">foo <b>1.0</b></a>
+            <a href="foo-1.0.tar.gz?x=1&amp;y=2">foo&nbsp;<b>1.0</b> &lt;new&gt;</a>
             <a href="foo-2.0.tar.gz" data-yanked="" data-provenance="p&#x2F;2">foo-2.0</a>
             <A HREF="sub/foo%2B3.0.tar.gz">three<a href="ftp://e/x.tar.gz">ftp</a>
             <a name="anchor-only">none</a></body></html>"#;
@@ -440,10 +445,7 @@ mod tests {
                 None, // not http(s)
             ]
         );
-        assert_eq!(
-            got[0].text.split_whitespace().collect::<Vec<_>>(),
-            ["foo", "1.0"]
-        );
+        assert_eq!(got[0].text, "foo\u{a0}1.0 <new>");
         assert_eq!(got[0].last_segment, "foo-1.0.tar.gz");
         assert!(!got[0].yanked && got[1].yanked);
         assert_eq!(got[1].provenance.as_deref(), Some("p/2"));

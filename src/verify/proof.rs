@@ -217,8 +217,8 @@ impl<'a> Proof<'a> {
     }
 
     /// Checks this proof over the decompressed content of `reader` (a compressed file on
-    /// disk; the format comes from its first bytes), streamed: decoding on one thread while
-    /// the proof hashes on this one. The [`Proven`]'s `sha256` is the compressed file's, as
+    /// disk; the format comes from its first bytes), streamed: each decoded chunk is hashed
+    /// as it comes. The [`Proven`]'s `sha256` is the compressed file's, as
     /// downloaded; a corrupt stream, or bytes after its end, is an error, never a verdict.
     pub fn check_decompressed<R: Read>(self, reader: R) -> Result<Proven, decompress::Error> {
         let mut content = Decompressed::new(reader)?;
