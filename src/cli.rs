@@ -59,6 +59,7 @@ pub enum ColorWhen {
 }
 
 /// The subcommands.
+///
 /// Each variant's arguments are built only when that subcommand runs (`defer`): a `verify`
 /// does not build `fetch`'s forty flags first. Generators and tests call `Command::build`.
 /// A deferred `Args` struct's doc comment would replace the variant's text in `--help`, so

@@ -8,7 +8,7 @@ fn main() -> ExitCode {
     // RUST_BACKTRACE=1 inherited from a shell, each would capture a backtrace (25 % more
     // CPU in `check` over 1000 projects). Panics still honour RUST_BACKTRACE.
     if std::env::var_os("RUST_LIB_BACKTRACE").is_none() {
-        // SAFETY: the first statement of main, before any thread exists.
+        // SAFETY: at the start of main, before any thread exists.
         unsafe { std::env::set_var("RUST_LIB_BACKTRACE", "0") };
     }
     // Called through a link named `sopv` (as uscan finds it on PATH), be that sopv.
