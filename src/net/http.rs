@@ -82,7 +82,7 @@ pub struct Http {
     /// The limits in force.
     pub limits: Limits,
     hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
-    /// The status of URLs found absent (404 or 410), for messages.
+    /// The status of URLs found absent (404, 410 or 403; see [`is_absent`]), for messages.
     pub(super) absent: Mutex<HashMap<String, StatusCode>>,
     cache: Option<crate::net::cache::PageCache>,
     /// Hosts watch files allowed over plain http (`[source] plain_http = true`).
@@ -214,9 +214,17 @@ impl Http {
         self.cache.as_ref().map(|c| c.save()).unwrap_or_default()
     }
 
-    /// How an absent URL answered: "404 Not Found" or "410 Gone".
+    /// How an absent URL answered: "404 Not Found", "410 Gone" or "403 Forbidden".
     pub fn absent_status(&self, url: &str) -> String {
         self.absent_code(url).to_string()
+    }
+
+    /// Remembers how `url` answered when it was found absent, for [`Http::absent_code`].
+    pub(super) fn note_absent(&self, url: &str, status: StatusCode) {
+        self.absent
+            .lock()
+            .expect("absent-status lock")
+            .insert(url.to_string(), status);
     }
 
     /// How an absent URL answered: 404, 410 or 403.
@@ -301,7 +309,8 @@ impl Http {
         }
     }
 
-    /// Fetches a small file (signature, checksums) that may be absent: 404/410 give `None`.
+    /// Fetches a small file (signature, checksums) that may be absent: 404, 410 and 403 give
+    /// `None`.
     pub async fn get_optional(&self, url: &str) -> Result<Option<Page>, NetError> {
         Ok(self
             .get(url, "*/*", self.limits.signature_bytes, false, &[])
@@ -330,15 +339,9 @@ impl Http {
         else {
             return Ok(None);
         };
-        if matches!(
-            status,
-            StatusCode::NOT_FOUND | StatusCode::GONE | StatusCode::FORBIDDEN
-        ) {
+        if is_absent(status) {
             // Recorded under the caller's spelling of the URL too, for messages.
-            self.absent
-                .lock()
-                .expect("absent-status lock")
-                .insert(url.to_string(), status);
+            self.note_absent(url, status);
             return Ok(None);
         }
         let encoding = headers
@@ -433,6 +436,16 @@ impl Http {
             }
         }
     }
+}
+
+/// Whether `status` means the resource is absent: 404, 410, and 403, which object stores
+/// (S3) answer for a missing file. Callers decide what absence means: a page must exist, a
+/// signature template may be absent.
+pub(super) fn is_absent(status: StatusCode) -> bool {
+    matches!(
+        status,
+        StatusCode::NOT_FOUND | StatusCode::GONE | StatusCode::FORBIDDEN
+    )
 }
 
 #[cfg(test)]

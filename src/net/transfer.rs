@@ -11,7 +11,7 @@ use reqwest::{StatusCode, Url};
 
 use super::diagnose::{describe, proxy_note, unreachable};
 use super::headers::{rate_limit_reset, retry_after, rfc3339_checked};
-use super::http::{Attempt, Got, Http, Limits};
+use super::http::{Attempt, Got, Http, Limits, is_absent};
 use crate::error::{LocalIo, NetError};
 
 /// Something a download streams into; `reset` starts over before a retry.
@@ -114,16 +114,8 @@ impl Http {
                 until: reset.map_or_else(|| "a time too far to print".to_string(), rfc3339_checked),
             });
         }
-        // Absent: 404 and 410, and 403, which object stores (S3) answer for a missing file.
-        // Callers decide: a page must exist, a signature template may be absent.
-        if matches!(
-            status,
-            StatusCode::NOT_FOUND | StatusCode::GONE | StatusCode::FORBIDDEN
-        ) {
-            self.absent
-                .lock()
-                .expect("absent-status lock")
-                .insert(url.to_string(), status);
+        if is_absent(status) {
+            self.note_absent(url.as_str(), status);
             return Ok(Attempt::Done(Some(Got {
                 url: response.url().clone(),
                 headers: HeaderMap::new(),
