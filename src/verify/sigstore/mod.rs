@@ -278,18 +278,9 @@ pub struct Artifact {
 
 impl Artifact {
     /// Hashes `reader` in one pass with a fixed buffer.
-    pub fn from_reader(name: &str, mut reader: impl Read) -> io::Result<Artifact> {
+    pub fn from_reader(name: &str, reader: impl Read) -> io::Result<Artifact> {
         let mut hasher = Sha256::new();
-        let mut buf = vec![0u8; 256 * 1024];
-        loop {
-            let n = match reader.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            };
-            hasher.update(&buf[..n]);
-        }
+        crate::base::digest::read_chunks(reader, |chunk| hasher.update(chunk))?;
         Ok(Artifact {
             name: name.to_string(),
             sha256: hasher.finalize().into(),
@@ -298,7 +289,7 @@ impl Artifact {
 
     /// The SHA-256 in lowercase hex.
     pub fn sha256_hex(&self) -> String {
-        super::hex(&self.sha256).to_lowercase()
+        super::hex(&self.sha256)
     }
 }
 
@@ -718,12 +709,7 @@ fn signed_subjects(bundle: &Bundle, statement: Option<&Value>) -> Vec<String> {
         SignatureContent::MessageSignature(m) => m
             .message_digest
             .as_ref()
-            .map(|d| {
-                vec![format!(
-                    "digest {}",
-                    super::hex(d.digest.as_bytes()).to_lowercase()
-                )]
-            })
+            .map(|d| vec![format!("digest {}", super::hex(d.digest.as_bytes()))])
             .unwrap_or_default(),
         _ => Vec::new(),
     }
