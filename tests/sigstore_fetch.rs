@@ -289,8 +289,12 @@ fn with_keys_and_sigstore_both_must_pass() {
     let file = &json(&out)["files"][0];
     assert_eq!(file["signer"], world.fpr());
     assert_eq!(file["sigstore"]["identity"], SAN);
+    // The file's SHA-256 (computed once, by the Sigstore proof) is reported and recorded.
+    let sha256 = util::sha256_hex(&bytes);
+    assert_eq!(file["sha256"], sha256.as_str(), "{file}");
     let lock = std::fs::read_to_string(world.dir.join("demo.toml.lock")).unwrap();
     assert!(lock.contains(&world.fpr()) && lock.contains(SAN), "{lock}");
+    assert!(lock.contains(&sha256), "{lock}");
 
     // The signature missing: refused although the provenance verifies.
     let other = World::new("sigstore-fetch-both-nosig");

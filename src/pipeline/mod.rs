@@ -318,10 +318,13 @@ async fn fetch_file(
     let mut raw = Vec::new();
     if let (Some(evidence), Some(checker)) = (&evidence, checker) {
         let proof = match evidence {
+            // The file's SHA-256 (history, index digest) comes from one proof: the Sigstore
+            // proof hashes with SHA-256 anyway, so with one the signature need not as well. A
+            // content proof keeps its own: it is the decompressed content's.
             Evidence::Detached { signature, .. } => Proof::Detached {
                 signature,
                 checker,
-                sha256: true,
+                sha256: run.watch.decompress || bundle.is_none(),
             },
             Evidence::Line {
                 sums_url,
