@@ -94,7 +94,8 @@ impl Keyring {
             Some(n) => format!("keyring {}: armor block {n}", self.path.display()),
             None => format!("keyring {}", self.path.display()),
         };
-        let parser = match super::packet_parser(bytes).map(CertParser::from) {
+        let bytes = super::dearmored(bytes);
+        let parser = match super::packet_parser(&bytes).map(CertParser::from) {
             Ok(p) => p,
             Err(e) => {
                 let problem = match block {

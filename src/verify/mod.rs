@@ -652,11 +652,42 @@ fn primary_user_id(cert: &Cert, policy: &dyn Policy) -> Option<String> {
 pub(crate) fn packet_parser(
     bytes: &[u8],
 ) -> openpgp::Result<openpgp::parse::PacketParserResult<'_>> {
-    use openpgp::packet::Tag;
-    use openpgp::packet::header::CTB;
     use openpgp::parse::{Dearmor, PacketParserBuilder, Parse};
     let builder = PacketParserBuilder::from_bytes(bytes)?;
-    let binary = bytes
+    if starts_binary(bytes) {
+        builder.dearmor(Dearmor::Disabled).build()
+    } else {
+        builder.build()
+    }
+}
+
+/// `bytes` with its armor taken off in one pass, read by the same reader (and in the same
+/// mode) as the packet parser's own armor detection; binary input, or armor that reader
+/// cannot read to its end, comes back as it is, for [`packet_parser`] to read or to name
+/// the problem in its usual words.
+///
+/// Parsing armored input directly costs more: each time the parser wants more bytes than
+/// the armor reader holds, the reader zero-fills a fresh 64 KiB buffer (six of them for a
+/// keyring of two certificates).
+pub(crate) fn dearmored(bytes: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    use openpgp::armor::{Reader, ReaderMode};
+    use std::borrow::Cow;
+    if starts_binary(bytes) {
+        return Cow::Borrowed(bytes);
+    }
+    let mut binary = Vec::with_capacity(bytes.len() * 3 / 4);
+    let mut reader = Reader::from_bytes(bytes, ReaderMode::VeryTolerant);
+    match std::io::Read::read_to_end(&mut reader, &mut binary) {
+        Ok(_) if starts_binary(&binary) => Cow::Owned(binary),
+        _ => Cow::Borrowed(bytes),
+    }
+}
+
+/// True when `bytes` starts with the header of a signature, key, marker or padding packet.
+fn starts_binary(bytes: &[u8]) -> bool {
+    use openpgp::packet::Tag;
+    use openpgp::packet::header::CTB;
+    bytes
         .first()
         .and_then(|&b| CTB::try_from(b).ok())
         .is_some_and(|ctb| {
@@ -664,12 +695,7 @@ pub(crate) fn packet_parser(
                 ctb.tag(),
                 Tag::Signature | Tag::PublicKey | Tag::SecretKey | Tag::Marker | Tag::Padding
             )
-        });
-    if binary {
-        builder.dearmor(Dearmor::Disabled).build()
-    } else {
-        builder.build()
-    }
+        })
 }
 
 pub(crate) fn first_line(s: &str) -> &str {
@@ -705,6 +731,32 @@ mod tests {
             text_digest(&[b"a\nb", b"\r", b"\n", b"c\r\r", b"\nd"]),
             want
         );
+    }
+
+    #[test]
+    fn dearmored_takes_armor_off_once_and_leaves_binary_or_unreadable_armor_alone() {
+        use openpgp::serialize::SerializeInto;
+        use std::borrow::Cow;
+        let (cert, _) = openpgp::cert::CertBuilder::new()
+            .add_userid("A <a@example.org>")
+            .generate()
+            .unwrap();
+        let binary = cert.to_vec().unwrap();
+        let armored = cert.armored().to_vec().unwrap();
+
+        let out = dearmored(&armored);
+        assert!(matches!(out, Cow::Owned(_)));
+        assert_eq!(&*out, &binary[..], "the armor's content, byte for byte");
+
+        assert!(matches!(dearmored(&binary), Cow::Borrowed(b) if b == &binary[..]));
+
+        // Base64 that stops decoding half way: handed back whole, for the parser to name.
+        let text = String::from_utf8(armored).unwrap();
+        let mut lines: Vec<&str> = text.lines().collect();
+        let body = lines.len() / 2;
+        lines[body] = "*** not base64 ***";
+        let broken = lines.join("\n");
+        assert!(matches!(dearmored(broken.as_bytes()), Cow::Borrowed(b) if b == broken.as_bytes()));
     }
 
     #[test]

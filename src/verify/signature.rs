@@ -86,7 +86,8 @@ pub fn parse_signatures(bytes: &[u8]) -> Result<Vec<Signature>, String> {
 /// The signature packets of one binary signature file or one armor block.
 pub(super) fn parse_packets(bytes: &[u8]) -> Result<Vec<Signature>, String> {
     let not_sig = |what: &str| format!("not a detached signature: {what}");
-    let mut ppr = super::packet_parser(bytes).map_err(|e| not_sig(&format!("{e}")))?;
+    let bytes = super::dearmored(bytes);
+    let mut ppr = super::packet_parser(&bytes).map_err(|e| not_sig(&format!("{e}")))?;
     let mut sigs = Vec::new();
     while let PacketParserResult::Some(pp) = ppr {
         match &pp.packet {
