@@ -9,6 +9,9 @@ use sha2::Digest as _;
 /// Size of the buffer data is streamed through.
 pub const CHUNK: usize = 256 * 1024;
 
+/// Size of the first chunk [`read_chunks`] reads.
+pub const FIRST_CHUNK: usize = 16 * 1024;
+
 /// Something that consumes a stream of bytes chunk by chunk (hash contexts, proofs in progress).
 ///
 /// A download that restarts from byte zero (a retry) calls [`Consume::reset`].
@@ -123,15 +126,22 @@ pub fn hex(bytes: &[u8]) -> String {
 /// worked until 2026-12-07) saved at most 0.05 s of wall time per GiB from the page cache and
 /// nothing from disk — the kernel's readahead already overlaps the disk with hashing — and cost
 /// 0.15–0.18 s of CPU per GiB moving every chunk between cores (BENCHMARKS.md, "One thread").
+///
+/// The first chunk is [`FIRST_CHUNK`] bytes: signatures, checksum files and small releases end
+/// within it, and a zero-filled 256 KiB buffer is up to 64 pages to clear and fault in for them
+/// (a small `verify` is about 2 ms in all). Input that fills it goes on in [`CHUNK`]s.
 pub fn read_chunks<R: Read>(mut reader: R, mut each: impl FnMut(&[u8])) -> io::Result<()> {
-    let mut buf = vec![0u8; CHUNK];
+    let mut buf = vec![0u8; FIRST_CHUNK];
     loop {
         let n = fill(&mut reader, &mut buf)?;
         if n > 0 {
             each(&buf[..n]);
         }
-        if n < CHUNK {
+        if n < buf.len() {
             return Ok(());
+        }
+        if buf.len() < CHUNK {
+            buf = vec![0u8; CHUNK];
         }
     }
 }
@@ -187,12 +197,37 @@ mod tests {
     #[test]
     fn read_chunks_hands_over_every_byte_in_order_at_any_length() {
         let data: Vec<u8> = (0..3 * CHUNK + 11).map(|i| (i % 251) as u8).collect();
-        for len in [0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 2 * CHUNK, data.len()] {
+        let first = FIRST_CHUNK;
+        for len in [
+            0,
+            1,
+            first - 1,
+            first,
+            first + 1,
+            CHUNK - 1,
+            CHUNK,
+            first + CHUNK,
+            first + CHUNK + 1,
+            2 * CHUNK,
+            data.len(),
+        ] {
             for step in [1000, CHUNK] {
                 let mut got = Vec::new();
                 read_chunks(Trickle(&data[..len], step), |c| got.extend_from_slice(c)).unwrap();
                 assert_eq!(got, &data[..len], "length {len}, reads of {step}");
             }
         }
+    }
+
+    #[test]
+    fn read_chunks_starts_small_and_grows_to_full_chunks() {
+        let data = vec![7u8; FIRST_CHUNK + 2 * CHUNK + 5];
+        let mut sizes = Vec::new();
+        read_chunks(Trickle(&data, 1000), |c| sizes.push(c.len())).unwrap();
+        assert_eq!(sizes, [FIRST_CHUNK, CHUNK, CHUNK, 5]);
+
+        let mut sizes = Vec::new();
+        read_chunks(Trickle(&data[..4096], 1000), |c| sizes.push(c.len())).unwrap();
+        assert_eq!(sizes, [4096], "a small input is one chunk");
     }
 }
