@@ -661,10 +661,12 @@ pub(crate) fn packet_parser(
     }
 }
 
-/// `bytes` with its armor taken off in one pass, read by the same reader (and in the same
-/// mode) as the packet parser's own armor detection; binary input, or armor that reader
-/// cannot read to its end, comes back as it is, for [`packet_parser`] to read or to name
-/// the problem in its usual words.
+/// `bytes` with its armor taken off in one pass, read by the same reader in the same mode
+/// (`ReaderMode::Tolerant(None)`, its default) as the packet parser's own armor detection;
+/// binary input, or armor that reader cannot read to its end, comes back as it is, for
+/// [`packet_parser`] to read or to name the problem in its usual words. The decoded copy is
+/// three quarters of the armor's size, beside it in memory (keyrings are capped at
+/// `MAX_KEYRING_BYTES`, signatures at `MAX_SIGNATURE_BYTES`).
 ///
 /// Parsing armored input directly costs more: each time the parser wants more bytes than
 /// the armor reader holds, the reader zero-fills a fresh 64 KiB buffer (six of them for a
@@ -676,7 +678,7 @@ pub(crate) fn dearmored(bytes: &[u8]) -> std::borrow::Cow<'_, [u8]> {
         return Cow::Borrowed(bytes);
     }
     let mut binary = Vec::with_capacity(bytes.len() * 3 / 4);
-    let mut reader = Reader::from_bytes(bytes, ReaderMode::VeryTolerant);
+    let mut reader = Reader::from_bytes(bytes, ReaderMode::default());
     match std::io::Read::read_to_end(&mut reader, &mut binary) {
         Ok(_) if starts_binary(&binary) => Cow::Owned(binary),
         _ => Cow::Borrowed(bytes),
