@@ -662,26 +662,41 @@ pub(crate) fn packet_parser(
 }
 
 /// `bytes` with its armor taken off in one pass, read by the same reader in the same mode
-/// (`ReaderMode::Tolerant(None)`, its default) as the packet parser's own armor detection;
-/// binary input, or armor that reader cannot read to its end, comes back as it is, for
-/// [`packet_parser`] to read or to name the problem in its usual words. The decoded copy is
-/// three quarters of the armor's size, beside it in memory (keyrings are capped at
-/// `MAX_KEYRING_BYTES`, signatures at `MAX_SIGNATURE_BYTES`).
+/// (`ReaderMode::Tolerant(None)`, its default) as the packet parser's own armor detection,
+/// for input the parser would dearmor too: input whose first byte has bit 7 clear, which no
+/// packet header has. Everything else (binary packets, a byte-order mark, prose in a
+/// non-ASCII script before the armor), and armor that reader cannot read to its end, comes
+/// back as it is, for [`packet_parser`] to decide and to name any problem in its usual words.
 ///
 /// Parsing armored input directly costs more: each time the parser wants more bytes than
 /// the armor reader holds, the reader zero-fills a fresh 64 KiB buffer (six of them for a
-/// keyring of two certificates).
+/// keyring of two certificates). The armor is read in pieces of at most 64 KiB, so the
+/// reader's buffers stay that size whatever the input's; the decoded copy (three quarters of
+/// the armor) sits beside the input.
 pub(crate) fn dearmored(bytes: &[u8]) -> std::borrow::Cow<'_, [u8]> {
     use openpgp::armor::{Reader, ReaderMode};
     use std::borrow::Cow;
-    if starts_binary(bytes) {
+    use std::io::Read as _;
+    const PIECE: usize = 64 * 1024;
+    if bytes.first().is_none_or(|b| b & 0x80 != 0) {
         return Cow::Borrowed(bytes);
     }
-    let mut binary = Vec::with_capacity(bytes.len() * 3 / 4);
+    let decoded = bytes.len() * 3 / 4 + 1;
+    let mut binary = Vec::with_capacity(decoded);
+    let mut piece = vec![0u8; decoded.min(PIECE)];
     let mut reader = Reader::from_bytes(bytes, ReaderMode::default());
-    match std::io::Read::read_to_end(&mut reader, &mut binary) {
-        Ok(_) if starts_binary(&binary) => Cow::Owned(binary),
-        _ => Cow::Borrowed(bytes),
+    loop {
+        match reader.read(&mut piece) {
+            Ok(0) => break,
+            Ok(n) => binary.extend_from_slice(&piece[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return Cow::Borrowed(bytes),
+        }
+    }
+    if starts_binary(&binary) {
+        Cow::Owned(binary)
+    } else {
+        Cow::Borrowed(bytes)
     }
 }
 
@@ -759,6 +774,11 @@ mod tests {
         lines[body] = "*** not base64 ***";
         let broken = lines.join("\n");
         assert!(matches!(dearmored(broken.as_bytes()), Cow::Borrowed(b) if b == broken.as_bytes()));
+
+        // A first byte with bit 7 set (here: prose in a non-ASCII script before the armor) is
+        // the parser's to decide, as before.
+        let prose = [b"\xc3\x89t\xc3\xa9\n".as_slice(), text.as_bytes()].concat();
+        assert!(matches!(dearmored(&prose), Cow::Borrowed(b) if b == &prose[..]));
     }
 
     #[test]
