@@ -11,7 +11,10 @@
 //! Exception allows it for any licence.
 //!
 //! Only when building for the machine itself (not cross-compiling) with a C compiler that
-//! knows where `libgcc_eh.a` is; otherwise nothing changes and `libgcc_s` is used as before.
+//! knows where `libgcc_eh.a` is, and `SIGWATCH_SHARED_LIBGCC` is unset (a packager whose
+//! policy wants the shared library sets it); otherwise nothing changes and `libgcc_s` is used
+//! as before. The library target carries the link, so whatever links sigwatch's library (its
+//! binary, its tests) gets the static unwinder too.
 
 use std::path::Path;
 use std::process::Command;
@@ -19,6 +22,10 @@ use std::process::Command;
 fn main() {
     println!("cargo::rerun-if-changed=build.rs");
     println!("cargo::rerun-if-env-changed=CC");
+    println!("cargo::rerun-if-env-changed=SIGWATCH_SHARED_LIBGCC");
+    if std::env::var_os("SIGWATCH_SHARED_LIBGCC").is_some() {
+        return;
+    }
     let env = |k: &str| std::env::var(k).unwrap_or_default();
     if env("CARGO_CFG_TARGET_OS") != "linux"
         || env("CARGO_CFG_TARGET_ENV") != "gnu"
@@ -42,6 +49,8 @@ fn main() {
     if !out.status.success() || !Path::new(&path).is_absolute() || !Path::new(&path).is_file() {
         return;
     }
+    // A compiler upgrade moves the archive: look again then.
+    println!("cargo::rerun-if-changed={path}");
     let dir = Path::new(&path)
         .parent()
         .expect("an absolute file path has a parent");
